@@ -1,0 +1,3 @@
+from emulation.cli import cli
+
+cli()

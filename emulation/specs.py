@@ -1,0 +1,49 @@
+"""The AsyncAPI 3 document, generated from the code: the services' command subscribers and the relay's events."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from faststream.specification import AsyncAPI
+from pydantic import create_model
+
+from shared.events.contracts import EVENT_TYPES
+from shared.events.envelope import STREAM, CloudEvent, event_subject
+from shared.infra.runtime import command_broker
+from shared.infra.settings import Settings
+
+
+def asyncapi_document() -> dict[str, Any]:
+    from services.evaluation.factory import build as evaluation
+    from services.notification.factory import build as notification
+    from services.registry.factory import build as registry
+
+    settings = replace(Settings(), store="memory")
+    services = [build(settings) for build in (registry, evaluation, notification)]
+    broker = command_broker(settings, *(s.router for s in services))
+    for etype in EVENT_TYPES.values():
+        envelope = create_model(  # the CloudEvent with this event's contract as `data`
+            f"{etype.model.__name__}Event", __base__=CloudEvent, data=(etype.model, ...)
+        )
+        broker.publisher(
+            event_subject("{campaign_id}", etype.name),
+            stream=STREAM,
+            title=f"{etype.type}",
+            description=f"Published by the {etype.source} relay on stream {STREAM} "
+            f"(type `{etype.type}`, header Nats-Msg-Id = event id).",
+            schema=envelope,
+        )
+    spec = AsyncAPI(
+        broker,
+        title="Emulation and commendation movement",
+        version="1.0.0",
+        description="Commands: NATS request/reply on emulation.cmd.<command>. Events: CloudEvents 1.0 "
+        "on JetStream stream EMULATION, subject emulation.events.<campaign_id>.<event_name>.",
+        schema_version="3.0.0",
+    )
+    doc: dict[str, Any] = spec.to_specification().to_jsonable()
+    for s in services:
+        if s.app is not None:
+            s.app.close()
+    return doc

@@ -1,0 +1,100 @@
+"""`emulation up`: the embedded default — nats-server, the three services and the read API as child processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import nats
+
+from emulation import demo, natsd
+from shared.infra.settings import Settings
+
+SERVICES = ("registry", "evaluation", "notification")
+
+
+class Embedded:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.nats: subprocess.Popen[bytes] | None = None
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self) -> None:
+        s = self.settings
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        if natsd.port_in_use(s.api_port, s.api_host):
+            raise OSError(f"port {s.api_port} is already in use: choose another with --api-port")
+        self.nats = natsd.start(s.nats_port, s.data_dir / "nats", log_file=s.data_dir / "nats-server.log")
+        env = os.environ | s.to_env()
+        for name in SERVICES:
+            self.children[name] = subprocess.Popen([sys.executable, "-m", "emulation", "run", name], env=env)
+        self.children["api"] = subprocess.Popen([sys.executable, "-m", "emulation", "api"], env=env)
+        natsd.wait_for_port(s.api_port, timeout=30, host=s.api_host)
+
+    def stop(self) -> None:
+        for proc in self.children.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in self.children.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if self.nats is not None and self.nats.poll() is None:
+            self.nats.send_signal(signal.SIGTERM)
+            try:
+                self.nats.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.nats.kill()
+
+    def crashed(self) -> str | None:
+        for name, proc in self.children.items():
+            if proc.poll() is not None:
+                return name
+        return None
+
+
+async def load_demo(settings: Settings, timeout: float = 30.0) -> int:
+    nc = await nats.connect(settings.nats_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return len(await demo.load(nc))
+            except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
+    finally:
+        await nc.close()
+
+
+def up(settings: Settings, with_demo: bool) -> None:
+    settings = replace(settings, nats_url=f"nats://127.0.0.1:{settings.nats_port}")
+    system = Embedded(settings)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops cleanly, like Ctrl-C
+    try:
+        system.start()
+        if with_demo:
+            count = asyncio.run(load_demo(settings))
+            print(f"Demo loaded: the 2022 campaign of plan 5039/KH-STP-VP ({count} commands).", flush=True)
+        print(f"Read API:  http://{settings.api_host}:{settings.api_port}  (docs at /docs)", flush=True)
+        print(f"NATS URL:  {settings.nats_url}  (city systems send commands to emulation.cmd.<command>)", flush=True)
+        print(f"Data dir:  {settings.data_dir.resolve()}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        while (name := system.crashed()) is None:
+            time.sleep(0.5)
+        print(f"{name} exited unexpectedly; stopping.", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+    except OSError as e:
+        print(f"Cannot start: {e}", file=sys.stderr)
+        raise SystemExit(1) from e
+    finally:
+        system.stop()

@@ -1,0 +1,1 @@
+"""The three services (registry, evaluation, notification) and the read API."""

@@ -1,0 +1,5 @@
+"""Evaluation domain events → wire contracts."""
+
+from shared.infra.wire import WireMap
+
+WIRE = WireMap("evaluation", {})

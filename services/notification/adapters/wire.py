@@ -1,0 +1,5 @@
+"""Notification domain events → wire contracts."""
+
+from shared.infra.wire import WireMap
+
+WIRE = WireMap("notification", {})

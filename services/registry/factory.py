@@ -1,0 +1,15 @@
+"""Builds the registry service from settings."""
+
+from __future__ import annotations
+
+from services.registry.adapters.wire import WIRE
+from services.registry.application import RegistryApplication
+from services.registry.entrypoints.commands import command_router
+from shared.infra.eventstore import store_env
+from shared.infra.runtime import Service
+from shared.infra.settings import Settings
+
+
+def build(settings: Settings) -> Service:
+    app = RegistryApplication(WIRE, env=store_env(settings, "registry"))
+    return Service("registry", app, command_router(app), views=[], answers_unknown_commands=True)

@@ -1,0 +1,1 @@
+"""Code shared by every service: the wire contracts (`shared.events`) and the runtime plumbing (`shared.infra`)."""

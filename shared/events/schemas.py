@@ -1,0 +1,19 @@
+"""JSON Schemas of the contract, for city systems that do not read Python."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.events.commands import COMMAND_TYPES, Accepted, Rejected
+from shared.events.contracts import EVENT_TYPES
+from shared.events.envelope import CloudEvent
+
+
+def json_schemas() -> dict[str, Any]:
+    """Every schema, keyed `envelope`, `events/<type>`, `commands/<name>`, `replies/accepted|rejected`."""
+    out: dict[str, Any] = {"envelope": CloudEvent.model_json_schema()}
+    out |= {f"events/{t}": e.model.model_json_schema() for t, e in EVENT_TYPES.items()}
+    out |= {f"commands/{n}": c.model.model_json_schema() for n, c in COMMAND_TYPES.items()}
+    out["replies/accepted"] = Accepted.model_json_schema()
+    out["replies/rejected"] = Rejected.model_json_schema()
+    return out

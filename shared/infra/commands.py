@@ -1,0 +1,82 @@
+"""Turning every command outcome into the one reply shape, before and after the handler runs.
+
+FastStream validates the body against the handler's pydantic model (which also documents it in
+AsyncAPI); this middleware answers every failure with a structured `Rejected` reply instead of
+silence: oversized or non-JSON bodies, validation errors (with the offending field), domain rule
+violations, write conflicts and unexpected errors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from faststream import BaseMiddleware
+from pydantic import ValidationError
+
+from shared.domain.errors import DomainError
+from shared.events import errors
+from shared.events.commands import ErrorBody, Rejected
+from shared.infra.application import CommandConflict
+
+log = logging.getLogger("emulation.commands")
+MAX_COMMAND_BYTES = 256 * 1024
+"""Payload size cap of a command body (the NATS server's own cap is 1 MB)."""
+
+
+def rejected(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    return Rejected(error=ErrorBody(code=code, message=message, field=field)).model_dump()
+
+
+def check_body(body: bytes) -> dict[str, Any] | None:
+    """A rejection for a body that is too large or not a UTF-8 JSON object, else None."""
+    if len(body) > MAX_COMMAND_BYTES:
+        return rejected(errors.PAYLOAD_TOO_LARGE, f"command body exceeds {MAX_COMMAND_BYTES} bytes")
+    try:
+        value = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return rejected(errors.INVALID_JSON, "command body is not valid UTF-8")
+    except json.JSONDecodeError as e:
+        return rejected(errors.INVALID_JSON, f"command body is not JSON: {e.msg} at position {e.pos}")
+    if not isinstance(value, dict):
+        return rejected(errors.INVALID_JSON, "command body must be a JSON object")
+    return None
+
+
+def from_validation_error(e: ValidationError) -> dict[str, Any]:
+    """The first error of a pydantic validation, with its field path (`contents.0.title`)."""
+    first = e.errors()[0]
+    loc = [str(p) for p in first["loc"]]
+    if loc and loc[0] in ("body", "cmd", "command"):
+        loc = loc[1:]
+    field = ".".join(loc) or None
+    kind = first["type"]
+    message = f"{field}: {first['msg']}" if field else first["msg"]
+    if kind == "missing":
+        return rejected(errors.MISSING_FIELD, message, field)
+    if kind == "extra_forbidden":
+        return rejected(errors.UNKNOWN_FIELD, message, field)
+    if kind == "string_pattern_mismatch" and (field or "").endswith(("_id", "actor")):
+        return rejected(errors.INVALID_ID, message, field)
+    if kind == "model_type":
+        return rejected(errors.INVALID_JSON, "command body must be a JSON object")
+    return rejected(errors.INVALID_FIELD, message, field)
+
+
+class CommandReplies(BaseMiddleware):
+    async def consume_scope(self, call_next: Any, msg: Any) -> Any:
+        problem = check_body(msg.body)
+        if problem is not None:
+            return problem
+        try:
+            return await call_next(msg)
+        except ValidationError as e:
+            return from_validation_error(e)
+        except DomainError as e:
+            return rejected(e.code, e.message, e.field)
+        except CommandConflict:
+            return rejected(errors.CONFLICT, "concurrent changes kept colliding; send the command again")
+        except Exception:
+            log.exception("command failed", extra={"subject": getattr(msg, "raw_message", None) and msg.raw_message.subject})
+            return rejected(errors.INTERNAL, "the command could not be processed; nothing was recorded")

@@ -1,0 +1,116 @@
+"""Each service's own `eventsourcing` store, chosen by settings, and how provenance rides along with events.
+
+Provenance (actor, command id, correlation id, source system) is not part of any domain event: the
+command executor puts it in a context variable, the transcoder writes it beside the event's state,
+and the mapper drops it again when an aggregate is rebuilt. The relay reads it into the envelope.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date
+from typing import Any, Iterator
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    JSONTranscoder,
+    Mapper,
+    Notification,
+    StoredEvent,
+    Transcoding,
+)
+from eventsourcing.utils import Environment
+from eventsourcing.utils import resolve_topic
+
+from shared.infra.settings import Settings
+
+PROVENANCE_KEY = "_provenance"
+_provenance: ContextVar[dict[str, str] | None] = ContextVar("provenance", default=None)
+_EVENT_NS = uuid5(NAMESPACE_URL, "urn:emulation:event")
+
+
+def event_id(originator_id: UUID | str, originator_version: int) -> str:
+    """The stable id of a stored event (CloudEvents `id`, `Nats-Msg-Id`): same event, same id, forever."""
+    return str(uuid5(_EVENT_NS, f"{originator_id}:{originator_version}"))
+
+
+@contextmanager
+def provenance(**values: str) -> Iterator[None]:
+    token = _provenance.set(values)
+    try:
+        yield
+    finally:
+        _provenance.reset(token)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class ProvenanceTranscoder(JSONTranscoder):
+    def encode(self, obj: Any) -> bytes:
+        meta = _provenance.get()
+        if meta is not None and isinstance(obj, dict):
+            obj = {**obj, PROVENANCE_KEY: meta}
+        return super().encode(obj)
+
+
+class ProvenanceMapper(Mapper[UUID]):
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        domain_event = super().to_domain_event(stored_event)
+        domain_event.__dict__.pop(PROVENANCE_KEY, None)
+        return domain_event
+
+    def decode_notification(self, n: Notification) -> tuple[Any, dict[str, str]]:
+        """The domain event of a notification and the provenance recorded with it (decoded once)."""
+        state: dict[str, Any] = self.transcoder.decode(n.state)
+        meta = state.pop(PROVENANCE_KEY, None) or {}
+        cls = resolve_topic(n.topic)
+        state["originator_id"] = n.originator_id if isinstance(n.originator_id, UUID) else UUID(str(n.originator_id))
+        state["originator_version"] = n.originator_version
+        state.pop("class_version", None)
+        event = object.__new__(cls)
+        object.__setattr__(event, "__dict__", state)
+        return event, meta
+
+
+def store_env(settings: Settings, service: str, purpose: str = "events") -> dict[str, str]:
+    """`eventsourcing` environment for one service's store (`events`) or its read models (`views`)."""
+    if settings.store == "memory":  # events in memory; views in an in-memory SQLite (they need SQL)
+        if purpose == "events":
+            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": f"file:{service}-{purpose}?mode=memory&cache=shared"}
+    if settings.store == "postgres":
+        from urllib.parse import urlparse
+
+        dsn = urlparse(settings.postgres_dsn)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": dsn.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": dsn.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(dsn.port or 5432),
+            "POSTGRES_USER": dsn.username or "postgres",
+            "POSTGRES_PASSWORD": dsn.password or "",
+            "POSTGRES_SCHEMA": f"{service}_{purpose}",
+            "POSTGRES_POOL_SIZE": "10",
+        }
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(settings.data_dir / f"{service}-{purpose}.db"),
+        "SQLITE_LOCK_TIMEOUT": "30",
+    }
+
+
+def view_factory(settings: Settings, service: str) -> InfrastructureFactory[Any]:
+    """The `eventsourcing` infrastructure holding a service's read models and their tracking records."""
+    return InfrastructureFactory.construct(Environment(f"{service}-views", store_env(settings, service, "views")))

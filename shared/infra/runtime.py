@@ -1,0 +1,100 @@
+"""Runs one service: its command subscribers (FastStream), its outbox relay and its view consumers.
+
+Roles can be split across processes (`emulation run registry --role relay`), which is how tests
+kill and restart the relay or a consumer in the middle of a run, and how a service scales out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats
+from faststream.nats import NatsBroker, NatsRouter
+from nats.aio.msg import Msg
+
+from shared.events import errors
+from shared.events.commands import COMMAND_TYPES
+from shared.events.envelope import COMMANDS_PREFIX
+from shared.infra.application import ServiceApplication
+from shared.infra.commands import CommandReplies, rejected
+from shared.infra.consumer import Consumer
+from shared.infra.relay import Relay
+from shared.infra.settings import Settings
+from shared.infra.stream import ensure_stream
+from shared.infra.views import View
+
+log = logging.getLogger("emulation.runtime")
+ROLES = ("commands", "relay", "views")
+
+
+@dataclass
+class Service:
+    """What a service factory builds: its application, its command router and its views."""
+
+    name: str
+    app: ServiceApplication | None
+    router: NatsRouter
+    views: list[View] = field(default_factory=list)
+    answers_unknown_commands: bool = False
+    """Exactly one service (the registry) answers commands nobody handles."""
+
+
+def command_broker(settings: Settings, *routers: NatsRouter) -> NatsBroker:
+    broker = NatsBroker(
+        settings.nats_url.split(","),
+        middlewares=[CommandReplies],
+        max_reconnect_attempts=-1,
+        logger=logging.getLogger("emulation.faststream"),
+    )
+    for router in routers:
+        broker.include_router(router)
+    return broker
+
+
+async def answer_unknown(nc: Any) -> Any:
+    """Reply `unknown_command` to any command subject no service handles, instead of a timeout."""
+
+    async def on_message(msg: Msg) -> None:
+        name = msg.subject[len(COMMANDS_PREFIX) + 1 :]
+        if name in COMMAND_TYPES or not msg.reply:
+            return
+        import json
+
+        body = rejected(errors.UNKNOWN_COMMAND, f"no service handles command {name!r}", None)
+        await msg.respond(json.dumps(body).encode())
+
+    return await nc.subscribe(f"{COMMANDS_PREFIX}.>", queue="unknown-commands", cb=on_message)
+
+
+async def run_service(service: Service, settings: Settings, stop: asyncio.Event, roles: tuple[str, ...] = ROLES) -> None:
+    nc = await nats.connect(settings.nats_url.split(","), max_reconnect_attempts=-1, name=service.name)
+    js = nc.jetstream()
+    await ensure_stream(js, settings.stream_replicas)
+    broker = None
+    tasks: list[asyncio.Task[None]] = []
+    if "commands" in roles:
+        broker = command_broker(settings, service.router)
+        await broker.start()
+        if service.answers_unknown_commands:
+            await answer_unknown(nc)
+    if "relay" in roles and service.app is not None:
+        relay = Relay(service.app, js, batch=settings.relay_batch, poll=settings.poll_interval)
+        tasks.append(asyncio.create_task(relay.run(stop), name=f"{service.name}-relay"))
+    if "views" in roles:
+        for view in service.views:
+            consumer = Consumer(service.name, view, js, batch=settings.consumer_batch)
+            tasks.append(asyncio.create_task(consumer.run(stop), name=consumer.durable))
+    log.info("service running", extra={"service": service.name, "roles": list(roles)})
+    try:
+        await stop.wait()
+    finally:
+        if broker is not None:
+            await broker.stop()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await nc.drain()
+        if service.app is not None:
+            service.app.close()
+        log.info("service stopped", extra={"service": service.name})

@@ -1,0 +1,61 @@
+"""One settings object, read from environment variables with documented defaults (see README)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    """EMULATION_DATA_DIR: SQLite stores, NATS storage and generated files."""
+    nats_url: str = "nats://127.0.0.1:14222"
+    """EMULATION_NATS_URL: where services connect (comma-separated for a cluster)."""
+    nats_port: int = 14222
+    """EMULATION_NATS_PORT: the port `emulation up` gives its embedded nats-server."""
+    api_host: str = "127.0.0.1"
+    """EMULATION_API_HOST"""
+    api_port: int = 8000
+    """EMULATION_API_PORT"""
+    store: str = "sqlite"
+    """EMULATION_STORE: `sqlite` (default), `postgres` or `memory` (unit tests and docs only)."""
+    postgres_dsn: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    """EMULATION_POSTGRES_DSN: used when EMULATION_STORE=postgres; each service gets its own schema."""
+    stream_replicas: int = 1
+    """EMULATION_STREAM_REPLICAS: replicas of the EMULATION stream (3 in a cluster)."""
+    relay_batch: int = 500
+    """EMULATION_RELAY_BATCH: events the relay publishes per round trip."""
+    consumer_batch: int = 500
+    """EMULATION_CONSUMER_BATCH: stream messages a projection applies per transaction."""
+    poll_interval: float = 0.01
+    """EMULATION_POLL_INTERVAL: seconds the relay waits when the notification log has nothing new."""
+    log_level: str = "INFO"
+    """EMULATION_LOG_LEVEL"""
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        base = cls()
+        casts = {
+            "data_dir": Path,
+            "nats_port": int,
+            "api_port": int,
+            "stream_replicas": int,
+            "relay_batch": int,
+            "consumer_batch": int,
+            "poll_interval": float,
+        }
+        values: dict[str, object] = {}
+        for field in base.__dataclass_fields__:
+            raw = env.get(f"EMULATION_{field.upper()}")
+            if raw is not None and raw != "":
+                values[field] = casts.get(field, str)(raw)
+        if "nats_url" not in values and "nats_port" in values:
+            values["nats_url"] = f"nats://127.0.0.1:{values['nats_port']}"
+        return replace(base, **values)  # type: ignore[arg-type]
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that reproduces these settings in a child process."""
+        return {f"EMULATION_{k.upper()}": str(v) for k, v in self.__dict__.items()}
