@@ -7,18 +7,26 @@ import json
 import signal
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from shared.infra import logs
 from shared.infra.settings import Settings
 
-cli = typer.Typer(help="Emulation and commendation movement: event-sourced services over NATS JetStream.", no_args_is_help=True)
+cli = typer.Typer(
+    help="Emulation and commendation movement: event-sourced services over NATS JetStream.", no_args_is_help=True
+)
 
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory [env EMULATION_DATA_DIR, default ./data].")]
-NatsPort = Annotated[Optional[int], typer.Option("--nats-port", help="Embedded NATS port [env EMULATION_NATS_PORT, default 14222].")]
-ApiPort = Annotated[Optional[int], typer.Option("--api-port", help="Read API port [env EMULATION_API_PORT, default 8000].")]
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data directory [env EMULATION_DATA_DIR, default ./data].")
+]
+NatsPort = Annotated[
+    int | None, typer.Option("--nats-port", help="Embedded NATS port [env EMULATION_NATS_PORT, default 14222].")
+]
+ApiPort = Annotated[
+    int | None, typer.Option("--api-port", help="Read API port [env EMULATION_API_PORT, default 8000].")
+]
 
 
 def settings_with(data_dir: Path | None = None, nats_port: int | None = None, api_port: int | None = None) -> Settings:
@@ -60,7 +68,7 @@ def _build(service: str, settings: Settings):  # type: ignore[no-untyped-def]
 @cli.command()
 def run(
     service: Annotated[str, typer.Argument(help="registry, evaluation or notification")],
-    role: Annotated[Optional[list[str]], typer.Option("--role", help="commands, relay, views (default: all)")] = None,
+    role: Annotated[list[str] | None, typer.Option("--role", help="commands, relay, views (default: all)")] = None,
 ) -> None:
     """Run one service (configured by EMULATION_* variables) until SIGTERM or Ctrl-C."""
     from shared.infra.runtime import ROLES, run_service
@@ -100,7 +108,9 @@ def demo() -> None:
 
 
 @cli.command()
-def asyncapi(out: Annotated[Path, typer.Option(help="Where to write the AsyncAPI 3 document.")] = Path("docs/asyncapi.json")) -> None:
+def asyncapi(
+    out: Annotated[Path, typer.Option(help="Where to write the AsyncAPI 3 document.")] = Path("docs/asyncapi.json"),
+) -> None:
     """Generate the AsyncAPI 3 document of every command and event from the code."""
     from emulation.specs import asyncapi_document
 

@@ -6,8 +6,9 @@ Command ids are derived from the scenario, so loading it twice records nothing n
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from emulation.client import send

@@ -38,7 +38,9 @@ def wait_for_port(port: int, timeout: float = 10.0, host: str = "127.0.0.1") -> 
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
 
 
-def start(port: int, store_dir: Path, extra: list[str] | None = None, log_file: Path | None = None) -> subprocess.Popen[bytes]:
+def start(
+    port: int, store_dir: Path, extra: list[str] | None = None, log_file: Path | None = None
+) -> subprocess.Popen[bytes]:
     """nats-server with JetStream on, loopback only, storage in `store_dir`."""
     store_dir.mkdir(parents=True, exist_ok=True)
     if port_in_use(port):

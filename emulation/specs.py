@@ -8,7 +8,7 @@ from typing import Any
 from faststream.specification import AsyncAPI
 from pydantic import create_model
 
-from shared.events.contracts import EVENT_TYPES
+from shared.events.catalog import EVENT_TYPES
 from shared.events.envelope import STREAM, CloudEvent, event_subject
 from shared.infra.runtime import command_broker
 from shared.infra.settings import Settings

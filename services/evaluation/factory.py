@@ -9,9 +9,10 @@ from services.evaluation.entrypoints.commands import command_router
 from shared.infra.eventstore import store_env, view_factory
 from shared.infra.runtime import Service
 from shared.infra.settings import Settings
+from shared.infra.views import View
 
 
-def build_views(settings: Settings) -> list:
+def build_views(settings: Settings) -> list[View]:
     factory = view_factory(settings, "evaluation")
     return [CampaignsView(factory)]
 

@@ -1,14 +1,20 @@
-"""The read API: a thin FastAPI app over the services' views. It reads; it never writes."""
+"""The read API: a thin FastAPI app over the services' views. It reads; it never writes.
+
+Views are opened from each service's `build_views(settings)` and kept in `app.state.views`
+under their `name`; each routes module reads the views of one service.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI
 
 from services.evaluation.factory import build_views as evaluation_views
-from services.evaluation.adapters.views import CampaignsView
+from services.notification.factory import build_views as notification_views
+from services.read_api.routes import evaluation, notification, registry
+from services.registry.factory import build_views as registry_views
 from shared.infra.settings import Settings
 
 
@@ -16,8 +22,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         s = settings or Settings.from_env()
-        views = {type(v).__name__: v for v in evaluation_views(s)}
-        app.state.views = views
+        views = [*registry_views(s), *evaluation_views(s), *notification_views(s)]
+        app.state.views = {v.name: v for v in views}
         yield
 
     app = FastAPI(
@@ -28,24 +34,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
-    def campaigns(request: Request) -> CampaignsView:
-        view: CampaignsView = request.app.state.views["CampaignsView"]
-        return view
-
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/v1/campaigns", tags=["campaigns"])
-    def list_campaigns(request: Request) -> list[dict[str, Any]]:
-        """Every launched campaign, newest year first."""
-        return campaigns(request).list()
-
-    @app.get("/v1/campaigns/{campaign_id}", tags=["campaigns"])
-    def get_campaign(campaign_id: str, request: Request) -> dict[str, Any]:
-        found = campaigns(request).get(campaign_id)
-        if found is None:
-            raise HTTPException(404, {"code": "unknown_campaign", "message": f"no campaign {campaign_id!r}", "field": "campaign_id"})
-        return found
-
+    for module in (registry, evaluation, notification):
+        app.include_router(module.router)
     return app

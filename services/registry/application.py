@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from services.registry.domain.campaign import Campaign
 from services.registry.domain.errors import CampaignExists
-from shared.events.commands import Accepted, LaunchCampaign
+from shared.events.base import Accepted
+from shared.events.registry import LaunchCampaign
 from shared.infra.application import ServiceApplication
 
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 from services.registry.adapters.wire import WIRE
 from services.registry.application import RegistryApplication
 from services.registry.entrypoints.commands import command_router
-from shared.infra.eventstore import store_env
+from shared.infra.eventstore import store_env, view_factory
 from shared.infra.runtime import Service
 from shared.infra.settings import Settings
+from shared.infra.views import View
+
+
+def build_views(settings: Settings) -> list[View]:
+    """The registry service's read models (empty until its views exist)."""
+    view_factory(settings, "registry")
+    return []
 
 
 def build(settings: Settings) -> Service:
     app = RegistryApplication(WIRE, env=store_env(settings, "registry"))
-    return Service("registry", app, command_router(app), views=[], answers_unknown_commands=True)
+    return Service("registry", app, command_router(app), views=build_views(settings), answers_unknown_commands=True)

@@ -1,7 +1,11 @@
-"""The public contract: the CloudEvents envelope, event payloads, commands and replies, and their JSON Schemas."""
+"""The public contract: the CloudEvents envelope, event payloads, commands and replies, and their JSON Schemas.
 
-from shared.events.commands import COMMAND_TYPES, Accepted, Command, ErrorBody, EventRef, Rejected
-from shared.events.contracts import EVENT_TYPES, Contract, EventType
+One module per service (`registry`, `evaluation`, `notification`) holds its events and commands;
+`catalog` lists them all.
+"""
+
+from shared.events.base import Accepted, Command, CommandType, Contract, ErrorBody, EventRef, EventType, Rejected
+from shared.events.catalog import COMMAND_TYPES, EVENT_TYPES
 from shared.events.envelope import STREAM, CloudEvent, command_subject, event_subject
 
 __all__ = [
@@ -11,6 +15,7 @@ __all__ = [
     "Accepted",
     "CloudEvent",
     "Command",
+    "CommandType",
     "Contract",
     "ErrorBody",
     "EventRef",

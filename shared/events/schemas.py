@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.events.commands import COMMAND_TYPES, Accepted, Rejected
-from shared.events.contracts import EVENT_TYPES
+from shared.events.base import Accepted, Rejected
+from shared.events.catalog import COMMAND_TYPES, EVENT_TYPES
 from shared.events.envelope import CloudEvent
 
 

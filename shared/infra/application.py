@@ -7,16 +7,17 @@ Concurrent writers that collide (optimistic concurrency) are retried from a fres
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoder
 
-from shared.events.commands import Accepted, Command, EventRef
-from shared.infra.wire import WireMap
+from shared.events.base import Accepted, Command, EventRef
+from shared.infra.clock import Clock
 from shared.infra.eventstore import DateAsISO, ProvenanceMapper, ProvenanceTranscoder, event_id, provenance
+from shared.infra.wire import WireMap
 
 _RECEIPT_NS = uuid5(NAMESPACE_URL, "urn:emulation:command")
 MAX_ATTEMPTS = 20
@@ -43,9 +44,10 @@ class CommandReceipt(Aggregate):
 class ServiceApplication(Application[UUID]):
     """An `eventsourcing` application whose use cases run through `execute`."""
 
-    def __init__(self, wire: WireMap, env: dict[str, str] | None = None) -> None:
+    def __init__(self, wire: WireMap, env: dict[str, str] | None = None, clock: Clock | None = None) -> None:
         super().__init__(env=env)
         self.wire = wire
+        self.clock = clock or Clock.from_env()
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = ProvenanceTranscoder()

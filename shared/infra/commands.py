@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from shared.domain.errors import DomainError
 from shared.events import errors
-from shared.events.commands import ErrorBody, Rejected
+from shared.events.base import ErrorBody, Rejected
 from shared.infra.application import CommandConflict
 
 log = logging.getLogger("emulation.commands")
@@ -78,5 +78,7 @@ class CommandReplies(BaseMiddleware):
         except CommandConflict:
             return rejected(errors.CONFLICT, "concurrent changes kept colliding; send the command again")
         except Exception:
-            log.exception("command failed", extra={"subject": getattr(msg, "raw_message", None) and msg.raw_message.subject})
+            log.exception(
+                "command failed", extra={"subject": getattr(msg, "raw_message", None) and msg.raw_message.subject}
+            )
             return rejected(errors.INTERNAL, "the command could not be processed; nothing was recorded")

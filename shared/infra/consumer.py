@@ -19,7 +19,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
-from shared.events.contracts import EVENT_TYPES
+from shared.events.catalog import EVENT_TYPES
 from shared.events.envelope import STREAM, CloudEvent, event_subject
 from shared.infra.views import View
 
@@ -81,14 +81,12 @@ class Consumer:
         self.processed += len(msgs)
 
     async def run(self, stop: asyncio.Event) -> None:
-        sub = await self.js.pull_subscribe(
-            "", durable=self.durable, stream=STREAM, config=self.config()
-        )
+        sub = await self.js.pull_subscribe("", durable=self.durable, stream=STREAM, config=self.config())
         log.info("consumer starting", extra={"consumer": self.durable, "position": self.view.position()})
         while not stop.is_set():
             try:
                 msgs: list[Any] = await sub.fetch(self.batch, timeout=0.5)
-            except (NatsTimeout, asyncio.TimeoutError):
+            except (TimeoutError, NatsTimeout):
                 continue
             except Exception as e:  # connection trouble: the server keeps our place
                 log.warning("fetch failed", extra={"consumer": self.durable, "error": repr(e)})

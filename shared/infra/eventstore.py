@@ -7,10 +7,11 @@ and the mapper drops it again when an aggregate is rebuilt. The relay reads it i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.persistence import (
@@ -21,8 +22,7 @@ from eventsourcing.persistence import (
     StoredEvent,
     Transcoding,
 )
-from eventsourcing.utils import Environment
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import Environment, resolve_topic
 
 from shared.infra.settings import Settings
 
@@ -88,7 +88,10 @@ def store_env(settings: Settings, service: str, purpose: str = "events") -> dict
     if settings.store == "memory":  # events in memory; views in an in-memory SQLite (they need SQL)
         if purpose == "events":
             return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": f"file:{service}-{purpose}?mode=memory&cache=shared"}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": f"file:{service}-{purpose}?mode=memory&cache=shared",
+        }
     if settings.store == "postgres":
         from urllib.parse import urlparse
 

@@ -111,5 +111,5 @@ class Relay:
             if read == 0:
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=self.poll)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass

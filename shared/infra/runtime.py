@@ -16,7 +16,7 @@ from faststream.nats import NatsBroker, NatsRouter
 from nats.aio.msg import Msg
 
 from shared.events import errors
-from shared.events.commands import COMMAND_TYPES
+from shared.events.catalog import COMMAND_TYPES
 from shared.events.envelope import COMMANDS_PREFIX
 from shared.infra.application import ServiceApplication
 from shared.infra.commands import CommandReplies, rejected
@@ -69,7 +69,9 @@ async def answer_unknown(nc: Any) -> Any:
     return await nc.subscribe(f"{COMMANDS_PREFIX}.>", queue="unknown-commands", cb=on_message)
 
 
-async def run_service(service: Service, settings: Settings, stop: asyncio.Event, roles: tuple[str, ...] = ROLES) -> None:
+async def run_service(
+    service: Service, settings: Settings, stop: asyncio.Event, roles: tuple[str, ...] = ROLES
+) -> None:
     nc = await nats.connect(settings.nats_url.split(","), max_reconnect_attempts=-1, name=service.name)
     js = nc.jetstream()
     await ensure_stream(js, settings.stream_replicas)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
-from shared.events.contracts import EVENT_TYPES, EventType
+from shared.events.base import EventType
+from shared.events.catalog import EVENT_TYPES
 from shared.events.envelope import CloudEvent, event_subject
 
 

@@ -7,10 +7,22 @@ from typing import Any
 from services.registry.domain.campaign import Campaign
 from shared.infra.wire import WireEvent, WireMap
 
-_CAMPAIGN_FIELDS = (
-    "campaign_id kind year title document_number issued_on issued_by signed_by theme "
-    "period_start period_end registration_deadline secretariat_unit_id contents"
-).split()
+_CAMPAIGN_FIELDS = [
+    "campaign_id",
+    "kind",
+    "year",
+    "title",
+    "document_number",
+    "issued_on",
+    "issued_by",
+    "signed_by",
+    "theme",
+    "period_start",
+    "period_end",
+    "registration_deadline",
+    "secretariat_unit_id",
+    "contents",
+]
 
 
 def campaign_launched(e: Any) -> WireEvent:

@@ -7,8 +7,9 @@ import asyncio
 from faststream.nats import NatsRouter
 
 from services.registry.application import RegistryApplication
-from shared.events.commands import Accepted, LaunchCampaign
+from shared.events.base import Accepted
 from shared.events.envelope import command_subject
+from shared.events.registry import LaunchCampaign
 
 
 def command_router(app: RegistryApplication) -> NatsRouter:

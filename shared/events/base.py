@@ -1,8 +1,4 @@
-"""Command contracts: NATS request/reply on `emulation.cmd.<command>`, and the one reply shape.
-
-A command body carries `command_id` (the idempotency key), `actor` and the payload fields.
-Payload field names follow `scenario/campaign-2022.json`.
-"""
+"""Base types of the contract: payload models, commands, replies and the catalogue entries."""
 
 from __future__ import annotations
 
@@ -12,20 +8,23 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.events.contracts import CampaignLaunched
 from shared.events.types import Actor
 
 
+class Contract(BaseModel):
+    """An event payload (`data` of a CloudEvent). Unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 class Command(BaseModel):
+    """A command body: `command_id` (idempotency key), `actor` and the payload fields."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     command_id: UUID
     actor: Actor
     correlation_id: str | None = Field(default=None, max_length=128)
-
-
-class LaunchCampaign(Command, CampaignLaunched):
-    """Launch a campaign (plan 5039/KH-STP-VP launched the 2022 one)."""
 
 
 class EventRef(BaseModel):
@@ -50,14 +49,21 @@ class Rejected(BaseModel):
 
 
 @dataclass(frozen=True)
+class EventType:
+    """An event type of the public contract: its name, version, payload model and owning service."""
+
+    name: str
+    version: int
+    model: type[Contract]
+    source: str
+
+    @property
+    def type(self) -> str:
+        return f"{self.name}.v{self.version}"
+
+
+@dataclass(frozen=True)
 class CommandType:
     name: str
     model: type[Command]
     service: str
-
-
-COMMAND_TYPES: dict[str, CommandType] = {
-    c.name: c
-    for c in (CommandType("launch_campaign", LaunchCampaign, "registry"),)
-}
-"""Every command of the public contract, keyed by its subject token."""

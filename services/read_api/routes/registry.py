@@ -1,0 +1,5 @@
+"""Routes over the registry service's views: blocks, units, registrations."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""Test support: real nats-server processes, service processes and waiting for conditions."""
