@@ -73,7 +73,7 @@ class ServiceApplication(Application[UUID]):
         receipt_id = CommandReceipt.create_id(str(command.command_id))
         for _ in range(MAX_ATTEMPTS):
             try:
-                receipt = self.repository.get(receipt_id)
+                receipt: CommandReceipt = self.repository.get(receipt_id)
             except AggregateNotFoundError:
                 pass
             else:

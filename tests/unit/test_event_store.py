@@ -1,0 +1,69 @@
+"""Idempotent command execution, provenance and views over a real SQLite file store."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from emulation.demo import load_scenario
+from services.evaluation.adapters.views import CampaignsView
+from services.registry.domain.campaign import Campaign
+from services.registry.factory import build
+from shared.events import CloudEvent
+from shared.events.registry import LaunchCampaign
+from shared.infra.eventstore import view_factory
+from shared.infra.relay import Relay
+from shared.infra.settings import Settings
+
+pytestmark = pytest.mark.unit
+
+
+def launch(campaign_id: str = "2022") -> LaunchCampaign:
+    campaign = load_scenario()["campaign"] | {"campaign_id": campaign_id}
+    return LaunchCampaign.model_validate({"command_id": str(uuid.uuid4()), "actor": "van-phong-so", **campaign})
+
+
+def test_same_command_twice_records_once_and_replies_the_same(tmp_path: Path) -> None:
+    service = build(replace(Settings(), data_dir=tmp_path))
+    app = service.app
+    cmd = launch()
+    first = app.launch_campaign(cmd)  # type: ignore[union-attr]
+    again = app.launch_campaign(cmd)  # type: ignore[union-attr]
+    assert first == again
+    assert app.recorder.max_notification_id() == 2  # type: ignore[union-attr]  # receipt + campaign_launched
+
+
+def test_relay_envelope_carries_provenance_but_aggregates_do_not(tmp_path: Path) -> None:
+    service = build(replace(Settings(), data_dir=tmp_path))
+    app = service.app
+    assert app is not None
+    cmd = launch()
+    reply = app.launch_campaign(cmd)  # type: ignore[attr-defined]
+    relay = Relay(app, js=None)  # type: ignore[arg-type]
+    last, messages = relay.envelopes(1)
+    assert last == 2 and len(messages) == 1  # the receipt is internal
+    subject, body, headers = messages[0]
+    envelope = CloudEvent.model_validate_json(body)
+    assert subject == "emulation.events.2022.campaign_launched"
+    assert headers["Nats-Msg-Id"] == envelope.id == reply.events[0].id
+    assert (envelope.actor, envelope.causationid) == ("van-phong-so", str(cmd.command_id))
+    campaign = app.repository.get(Campaign.create_id("2022"))
+    assert campaign.title == cmd.title
+    assert not hasattr(campaign, "_provenance")
+
+
+def test_view_applies_each_stream_sequence_once(tmp_path: Path) -> None:
+    view = CampaignsView(view_factory(replace(Settings(), data_dir=tmp_path), "evaluation"))
+    data = load_scenario()["campaign"]
+    event = CloudEvent(
+        id="e1", source="/services/registry", type="campaign_launched.v1", time=datetime(2021, 12, 28, tzinfo=timezone.utc),
+        data=data, actor="van-phong-so", causationid="c", correlationid="c",
+    )
+    assert view.apply([(1, event)]) == 1
+    assert view.apply([(1, event)]) == 0  # redelivered: skipped by the stored position
+    assert view.position() == 1
+    assert [c["campaign_id"] for c in view.list()] == ["2022"]
