@@ -128,3 +128,22 @@ def schemas(out: Annotated[Path, typer.Option(help="Folder for the JSON Schemas.
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     typer.echo(f"wrote {len(json_schemas())} schemas under {out}")
+
+
+@cli.command()
+def health(service: Annotated[str, typer.Argument(help="registry, evaluation or notification")]) -> None:
+    """Exit 0 if SERVICE's process on this machine is alive and connected to NATS (container health checks)."""
+    import time
+
+    from shared.infra.runtime import HEARTBEAT_SECONDS
+
+    path = Settings.from_env().data_dir / f"heartbeat-{service}"
+    try:
+        age = time.time() - float(path.read_text())
+    except (OSError, ValueError):
+        typer.echo(f"{service}: no heartbeat at {path}", err=True)
+        raise typer.Exit(1) from None
+    if age > 6 * HEARTBEAT_SECONDS:
+        typer.echo(f"{service}: last heartbeat {age:.0f}s ago", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{service}: healthy")

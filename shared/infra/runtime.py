@@ -7,8 +7,11 @@ kill and restart the relay or a consumer in the middle of a run, and how a servi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import nats
@@ -69,6 +72,19 @@ async def answer_unknown(nc: Any) -> Any:
     return await nc.subscribe(f"{COMMANDS_PREFIX}.>", queue="unknown-commands", cb=on_message)
 
 
+HEARTBEAT_SECONDS = 5.0
+
+
+async def heartbeat(nc: Any, path: Path, stop: asyncio.Event) -> None:
+    """Touch `path` while connected to NATS; `emulation health <service>` checks its age."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while not stop.is_set():
+        if nc.is_connected:
+            path.write_text(str(time.time()))
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=HEARTBEAT_SECONDS)
+
+
 async def run_service(
     service: Service, settings: Settings, stop: asyncio.Event, roles: tuple[str, ...] = ROLES
 ) -> None:
@@ -89,6 +105,7 @@ async def run_service(
         for view in service.views:
             consumer = Consumer(service.name, view, js, batch=settings.consumer_batch)
             tasks.append(asyncio.create_task(consumer.run(stop), name=consumer.durable))
+    tasks.append(asyncio.create_task(heartbeat(nc, settings.data_dir / f"heartbeat-{service.name}", stop)))
     log.info("service running", extra={"service": service.name, "roles": list(roles)})
     try:
         await stop.wait()

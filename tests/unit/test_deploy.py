@@ -1,0 +1,48 @@
+"""The compose file parses, every service has a health check, the NATS configs form one JetStream cluster of 3."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.unit
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+def compose() -> dict:  # type: ignore[type-arg]
+    return yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+
+
+def test_every_service_has_a_health_check() -> None:
+    services = compose()["services"]
+    assert {"nats-1", "nats-2", "nats-3", "postgres", "registry", "evaluation", "notification", "read-api"} <= set(services)
+    for name, spec in services.items():
+        assert spec.get("healthcheck", {}).get("test"), f"{name} has no health check"
+
+
+def test_evaluation_runs_twice_against_postgres_and_the_cluster() -> None:
+    services = compose()["services"]
+    assert services["evaluation"]["deploy"]["replicas"] == 2
+    for name in ("registry", "evaluation", "notification", "read-api"):
+        env = services[name]["environment"]
+        assert env["EMULATION_STORE"] == "postgres"
+        assert env["EMULATION_STREAM_REPLICAS"] == "3"
+        assert env["EMULATION_NATS_URL"].count("nats://") == 3
+
+
+def test_nats_configs_form_one_cluster_of_three_with_jetstream() -> None:
+    confs = {p.stem: p.read_text() for p in sorted((DEPLOY / "nats").glob("nats-*.conf"))}
+    assert set(confs) == {"nats-1", "nats-2", "nats-3"}
+    names = set()
+    for stem, text in confs.items():
+        assert "jetstream" in text
+        assert re.search(r"cluster\s*\{[^}]*name:\s*emulation", text, re.S)
+        routes = set(re.findall(r"nats-route://(nats-\d):6222", text))
+        assert routes == {"nats-1", "nats-2", "nats-3"}
+        names.add(re.search(r"server_name:\s*(\S+)", text).group(1))  # type: ignore[union-attr]
+    assert names == set(confs)
+    mounted = {v.split(":")[0] for s in compose()["services"].values() for v in s.get("volumes", []) if "nats/" in v}
+    assert mounted == {f"./nats/{n}.conf" for n in confs}
