@@ -37,7 +37,7 @@ def test_nats_configs_form_one_cluster_of_three_with_jetstream() -> None:
     confs = {p.stem: p.read_text() for p in sorted((DEPLOY / "nats").glob("nats-*.conf"))}
     assert set(confs) == {"nats-1", "nats-2", "nats-3"}
     names = set()
-    for stem, text in confs.items():
+    for text in confs.values():
         assert "jetstream" in text
         assert re.search(r"cluster\s*\{[^}]*name:\s*emulation", text, re.S)
         routes = set(re.findall(r"nats-route://(nats-\d):6222", text))
