@@ -6,6 +6,7 @@ import asyncio
 import json
 import signal
 from dataclasses import replace
+from datetime import UTC
 from pathlib import Path
 from typing import Annotated
 
@@ -60,6 +61,8 @@ def _build(service: str, settings: Settings):  # type: ignore[no-untyped-def]
         from services.evaluation.factory import build
     elif service == "notification":
         from services.notification.factory import build
+    elif service == "audit":
+        from services.audit.factory import build
     else:
         raise typer.BadParameter(f"unknown service {service!r}")
     return build(settings)
@@ -67,7 +70,7 @@ def _build(service: str, settings: Settings):  # type: ignore[no-untyped-def]
 
 @cli.command()
 def run(
-    service: Annotated[str, typer.Argument(help="registry, evaluation or notification")],
+    service: Annotated[str, typer.Argument(help="registry, evaluation, notification or audit")],
     role: Annotated[list[str] | None, typer.Option("--role", help="commands, relay, views (default: all)")] = None,
 ) -> None:
     """Run one service (configured by EMULATION_* variables) until SIGTERM or Ctrl-C."""
@@ -147,3 +150,76 @@ def health(service: Annotated[str, typer.Argument(help="registry, evaluation or 
         typer.echo(f"{service}: last heartbeat {age:.0f}s ago", err=True)
         raise typer.Exit(1)
     typer.echo(f"{service}: healthy")
+
+
+audit_cli = typer.Typer(help="The audit trail: verify history, export it.", no_args_is_help=True)
+cli.add_typer(audit_cli, name="audit")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Re-read the stream and every service's store; exit 1 and name the first divergence if any."""
+    from services.audit.verify import verify_history
+
+    report = asyncio.run(verify_history(Settings.from_env()))
+    typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    if report["status"] != "intact":
+        raise typer.Exit(1)
+
+
+@audit_cli.command("export")
+def audit_export(
+    campaign: Annotated[str | None, typer.Option(help="Only this campaign.")] = None,
+    format: Annotated[str, typer.Option("--format", help="ndjson or csv")] = "ndjson",
+    out: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None,
+) -> None:
+    """Export the audit trail, streamed page by page from the audit projection."""
+    import sys
+
+    from services.audit.factory import build_views
+    from services.read_api.routes.audit import filters, render
+
+    if format not in ("ndjson", "csv"):
+        raise typer.BadParameter("format must be ndjson or csv")
+    [view] = build_views(Settings.from_env())
+    target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    for chunk in render(view.stream(filters(campaign=campaign)), format):  # type: ignore[attr-defined]
+        target.write(chunk)
+    if out:
+        target.close()
+
+
+@cli.command()
+def replay(
+    target: Annotated[Path, typer.Option(help="Fresh directory for the rebuilt projections.")] = Path("data/replay"),
+    until: Annotated[str | None, typer.Option(help="Stop at a stream sequence (digits) or an ISO 8601 time.")] = None,
+) -> None:
+    """Rebuild every projection from the stream into a fresh store and print each projection's checksum."""
+    import shutil
+    from datetime import datetime
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from services.audit.replay import replay as run_replay
+
+    until_seq = int(until) if until and until.isdigit() else None
+    until_time = datetime.fromisoformat(until) if until and until_seq is None else None
+    if until_time is not None and until_time.tzinfo is None:
+        until_time = until_time.replace(tzinfo=UTC)
+    if target.exists():
+        shutil.rmtree(target)
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+    ) as bar:
+        task = bar.add_task("replaying", total=None)
+        checksums = asyncio.run(
+            run_replay(
+                Settings.from_env(),
+                target,
+                until_seq,
+                until_time,
+                lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        )
+    for name, checksum in checksums.items():
+        typer.echo(f"{name:24} {checksum}")

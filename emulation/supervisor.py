@@ -15,7 +15,7 @@ import nats
 from emulation import demo, natsd
 from shared.infra.settings import Settings
 
-SERVICES = ("registry", "evaluation", "notification")
+SERVICES = ("registry", "evaluation", "notification", "audit")
 
 
 class Embedded:

@@ -11,10 +11,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.evaluation.factory import build_views as evaluation_views
-from services.notification.factory import build_views as notification_views
-from services.read_api.routes import evaluation, notification, registry
-from services.registry.factory import build_views as registry_views
+from services.audit.catalog import all_views
+from services.read_api.routes import audit, evaluation, notification, registry
 from shared.infra.settings import Settings
 
 
@@ -22,8 +20,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         s = settings or Settings.from_env()
-        views = [*registry_views(s), *evaluation_views(s), *notification_views(s)]
-        app.state.views = {v.name: v for v in views}
+        app.state.settings = s
+        app.state.views = {v.name: v for v in all_views(s)}
         yield
 
     app = FastAPI(
@@ -38,6 +36,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (registry, evaluation, notification):
+    for module in (registry, evaluation, notification, audit):
         app.include_router(module.router)
     return app

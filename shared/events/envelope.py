@@ -39,6 +39,9 @@ class CloudEvent(BaseModel):
     actor: str
     causationid: str
     correlationid: str
+    hash: str | None = None
+    """SHA-256 of this event chained to its predecessor in the source service's order (see shared/infra/chain.py)."""
+    predecessorhash: str | None = None
 
     @property
     def event_name(self) -> str:

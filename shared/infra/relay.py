@@ -10,6 +10,7 @@ where it stopped by reading the last message it published back from the stream.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -19,6 +20,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from shared.events.envelope import STREAM, event_subject
 from shared.infra.application import ServiceApplication
+from shared.infra.chain import GENESIS, link
 from shared.infra.eventstore import ProvenanceMapper, event_id
 
 log = logging.getLogger("emulation.relay")
@@ -34,16 +36,17 @@ class Relay:
         self.poll = poll
         self.service = app.wire.service
         self.position = 0
+        self.head = GENESIS
         self.published = 0
         mapper = app.mapper
         assert isinstance(mapper, ProvenanceMapper)
         self.mapper = mapper
 
-    async def last_published_position(self) -> int:
-        """The notification id of the last event this service has on the stream (0 if none)."""
+    async def last_published(self) -> tuple[int, str]:
+        """Notification id and chain hash of the last event this service has on the stream."""
         subjects = [event_subject("*", name) for name in self.app.wire.event_types]
         if not subjects:
-            return 0
+            return 0, GENESIS
         sub = await self.js.pull_subscribe(
             "",
             stream=STREAM,
@@ -56,15 +59,15 @@ class Relay:
         )
         try:
             msgs = await sub.fetch(1, timeout=1.0)
-        except NatsTimeout:
-            return 0
+        except (TimeoutError, NatsTimeout):
+            return 0, GENESIS
         finally:
             await sub.unsubscribe()
         headers = msgs[0].headers or {}
-        return int(headers.get(POSITION_HEADER, "0"))
+        return int(headers.get(POSITION_HEADER, "0")), json.loads(msgs[0].data).get("hash") or GENESIS
 
-    def envelopes(self, start: int) -> tuple[int, list[tuple[str, bytes, dict[str, str]]]]:
-        """Read the next batch from the notification log: (last position read, messages to publish)."""
+    def envelopes(self, start: int, head: str) -> tuple[int, str, list[tuple[str, bytes, dict[str, str]]]]:
+        """Read the next batch from the notification log: (last position read, chain head, messages)."""
         notifications = self.app.recorder.select_notifications(start=start, limit=self.batch)
         out: list[tuple[str, bytes, dict[str, str]]] = []
         last = start - 1
@@ -76,9 +79,12 @@ class Relay:
             if wired is None:
                 continue
             subject, envelope = wired
+            body = envelope.model_dump(mode="json", exclude_none=True)
+            body["predecessorhash"] = head
+            body["hash"] = head = link(head, body)
             headers = {"Nats-Msg-Id": eid, POSITION_HEADER: str(n.id), SOURCE_HEADER: self.service}
-            out.append((subject, envelope.model_dump_json(exclude_none=True).encode(), headers))
-        return last, out
+            out.append((subject, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), headers))
+        return last, head, out
 
     async def publish(self, messages: list[tuple[str, bytes, dict[str, str]]]) -> None:
         futures: list[asyncio.Future[Any]] = []
@@ -89,17 +95,17 @@ class Relay:
 
     async def run_once(self) -> int:
         """Publish one batch; returns how many notifications were read."""
-        last, messages = await asyncio.to_thread(self.envelopes, self.position + 1)
+        last, head, messages = await asyncio.to_thread(self.envelopes, self.position + 1, self.head)
         if last < self.position + 1:
             return 0
         await self.publish(messages)
         read = last - self.position
-        self.position = last
+        self.position, self.head = last, head
         self.published += len(messages)
         return read
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.position = await self.last_published_position()
+        self.position, self.head = await self.last_published()
         log.info("relay starting", extra={"service": self.service, "position": self.position})
         while not stop.is_set():
             try:

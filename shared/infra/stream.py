@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, StorageType, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from shared.events.envelope import EVENTS_PREFIX, STREAM
@@ -32,3 +36,34 @@ async def ensure_stream(js: JetStreamContext, replicas: int = 1) -> None:
         await js.stream_info(STREAM)
     except NotFoundError:
         await js.add_stream(stream_config(replicas))
+
+
+async def read_stream(
+    js: JetStreamContext, until_seq: int | None = None, subject: str = f"{EVENTS_PREFIX}.>", batch: int = 2000
+) -> AsyncIterator[Msg]:
+    """Every message of the stream from the start (up to `until_seq`), in order, without acknowledgements."""
+    info = await js.stream_info(STREAM)
+    last = info.state.last_seq if until_seq is None else min(until_seq, info.state.last_seq)
+    if info.state.messages == 0 or last == 0:
+        return
+    sub = await js.pull_subscribe(
+        subject,
+        stream=STREAM,
+        config=ConsumerConfig(
+            deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=30.0, max_waiting=1
+        ),
+    )
+    try:
+        while True:
+            try:
+                msgs = await sub.fetch(batch, timeout=2.0)
+            except (TimeoutError, NatsTimeout):
+                return
+            for msg in msgs:
+                if msg.metadata.sequence.stream > last:
+                    return
+                yield msg
+                if msg.metadata.sequence.stream == last or msg.metadata.num_pending == 0:
+                    return
+    finally:
+        await sub.unsubscribe()

@@ -8,6 +8,7 @@ The same SQL runs on SQLite and PostgreSQL (`?` placeholders, `ON CONFLICT` upse
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -79,6 +80,19 @@ class View:
         with self.datastore.transaction(commit=False) as c:
             self.execute(c, statement, params)
             return [dict(row) for row in c.fetchall()]
+
+    def tables(self) -> list[str]:
+        return re.findall(r"CREATE TABLE IF NOT EXISTS \{(\w+)\}", " ".join(self.ddl))
+
+    def checksum(self) -> str:
+        """SHA-256 over every row of every table, independent of storage order (for replay checks)."""
+        digest = hashlib.sha256()
+        for table in self.tables():
+            rows = sorted(dumps([str(v) for v in row.values()]) for row in self.query(f"SELECT * FROM {{{table}}}"))
+            digest.update(f"{table}:{len(rows)}\n".encode())
+            for row in rows:
+                digest.update(row.encode() + b"\n")
+        return digest.hexdigest()
 
 
 def dumps(value: Any) -> str:

@@ -64,6 +64,11 @@ async def test_relay_and_consumer_killed_mid_run_lose_and_double_nothing(system:
     assert len(msgs) == TOTAL, "no event doubled on the stream"
     assert set(ids) == set(acked.values()) and max(ids.values()) == 1
 
+    chain = [decode(m) for m in msgs]
+    assert chain[0]["predecessorhash"] == "0" * 64
+    for before, after in zip(chain, chain[1:]):
+        assert after["predecessorhash"] == before["hash"], "the relay resumed its hash chain where it stopped"
+
     def view_complete() -> list[dict[str, object]] | None:
         got = system.get("/v1/campaigns")
         return got if len(got) >= TOTAL else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -16,6 +17,7 @@ from services.registry.factory import build
 from shared.events import CloudEvent
 from shared.events.registry import LaunchCampaign
 from shared.infra.eventstore import view_factory
+from shared.infra.chain import link
 from shared.infra.relay import Relay
 from shared.infra.settings import Settings
 
@@ -44,13 +46,15 @@ def test_relay_envelope_carries_provenance_but_aggregates_do_not(tmp_path: Path)
     cmd = launch()
     reply = app.launch_campaign(cmd)  # type: ignore[attr-defined]
     relay = Relay(app, js=None)  # type: ignore[arg-type]
-    last, messages = relay.envelopes(1)
+    last, head, messages = relay.envelopes(1, "0" * 64)
     assert last == 2 and len(messages) == 1  # the receipt is internal
     subject, body, headers = messages[0]
     envelope = CloudEvent.model_validate_json(body)
     assert subject == "emulation.events.2022.campaign_launched"
     assert headers["Nats-Msg-Id"] == envelope.id == reply.events[0].id
     assert (envelope.actor, envelope.causationid) == ("van-phong-so", str(cmd.command_id))
+    assert envelope.predecessorhash == "0" * 64 and envelope.hash == head
+    assert link("0" * 64, json.loads(body)) == head
     campaign = app.repository.get(Campaign.create_id("2022"))
     assert campaign.title == cmd.title
     assert not hasattr(campaign, "_provenance")

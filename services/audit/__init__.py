@@ -1,0 +1,1 @@
+"""The audit trail: a projection of every event on the stream, export, verification and replay."""

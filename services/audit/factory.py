@@ -1,0 +1,19 @@
+"""Builds the audit projection (a service with views only: it records no events of its own)."""
+
+from __future__ import annotations
+
+from faststream.nats import NatsRouter
+
+from services.audit.views import AuditView
+from shared.infra.eventstore import view_factory
+from shared.infra.runtime import Service
+from shared.infra.settings import Settings
+from shared.infra.views import View
+
+
+def build_views(settings: Settings) -> list[View]:
+    return [AuditView(view_factory(settings, "audit"))]
+
+
+def build(settings: Settings) -> Service:
+    return Service("audit", None, NatsRouter(), views=build_views(settings))

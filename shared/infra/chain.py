@@ -1,0 +1,26 @@
+"""Tamper evidence: each service's published events form a SHA-256 hash chain.
+
+`hash` = SHA-256 over the predecessor's hash and the canonical serialisation of the envelope
+(every attribute but `hash` and `predecessorhash`: sorted keys, no spaces, UTF-8). The chain runs
+in each service's notification order, so anyone holding the stream, or a service's store, can
+recompute it; any altered, removed, inserted or reordered event breaks it from that point on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+GENESIS = "0" * 64
+CHAIN_FIELDS = ("hash", "predecessorhash")
+
+
+def canonical(envelope: dict[str, Any]) -> bytes:
+    body = {k: v for k, v in envelope.items() if k not in CHAIN_FIELDS and v is not None}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def link(predecessor: str, envelope: dict[str, Any]) -> str:
+    """The hash of `envelope` chained to `predecessor`."""
+    return hashlib.sha256(predecessor.encode("ascii") + b"\n" + canonical(envelope)).hexdigest()
