@@ -16,7 +16,7 @@ from typing import Any
 
 from shared.infra.application import ServiceApplication
 from shared.infra.chain import GENESIS, link
-from shared.infra.relay import Relay
+from shared.infra.relay import Chain, Relay
 from shared.infra.settings import Settings
 
 
@@ -36,13 +36,13 @@ def from_store(app: ServiceApplication, batch: int = 1000) -> list[dict[str, Any
     """The envelopes (with chain hashes) the relay would publish from this store, in order."""
     relay = Relay(app, js=None, batch=batch)  # type: ignore[arg-type]
     out: list[dict[str, Any]] = []
-    position, head = 0, GENESIS
+    chain = Chain()
     while True:
-        last, head, messages = relay.envelopes(position + 1, head)
-        if last < position + 1:
+        advanced, messages = relay.envelopes(chain)
+        if advanced.position == chain.position:
             return out
         out.extend(json.loads(body) for _, body, _ in messages)
-        position = last
+        chain = advanced
 
 
 def check_chain(service: str, messages: list[dict[str, Any]]) -> Divergence | None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from shared.events import evaluation, notification, registry
+from shared.events import audit, evaluation, notification, registry
 from shared.events.base import CommandType, EventType
 
-EVENT_TYPES: dict[str, EventType] = {e.type: e for m in (registry, evaluation, notification) for e in m.EVENTS}
+EVENT_TYPES: dict[str, EventType] = {e.type: e for m in (registry, evaluation, notification, audit) for e in m.EVENTS}
 """Every event type on the stream, keyed by CloudEvents `type` (`campaign_launched.v1`)."""
 
 COMMAND_TYPES: dict[str, CommandType] = {c.name: c for m in (registry, evaluation, notification) for c in m.COMMANDS}

@@ -3,8 +3,10 @@
 No dual write: a command only saves to the event store; this relay publishes afterwards, in
 notification order and in batches (asynchronous publishes, then all acks awaited). Every message
 carries `Nats-Msg-Id` (the event id), so a batch re-sent after a failure is deduplicated by
-JetStream, and `Emulation-Position` (its notification id), from which a restarted relay finds
-where it stopped by reading the last message it published back from the stream.
+JetStream, plus `Emulation-Position` (its notification id) and `Emulation-Chain-Length`: a restarted
+relay reads the last message it published back from the stream and resumes after it, continuing
+the hash chain (`shared/infra/chain.py`). Every `checkpoint_every` events it also publishes a
+`chain_checkpoint` (head and length of the chain) that outside parties can keep.
 """
 
 from __future__ import annotations
@@ -12,41 +14,62 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from uuid import NAMESPACE_URL, uuid5
 
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from shared.events.envelope import STREAM, event_subject
+from shared.events.envelope import STREAM, CloudEvent, event_subject
 from shared.infra.application import ServiceApplication
 from shared.infra.chain import GENESIS, link
 from shared.infra.eventstore import ProvenanceMapper, event_id
 
 log = logging.getLogger("emulation.relay")
 POSITION_HEADER = "Emulation-Position"
+LENGTH_HEADER = "Emulation-Chain-Length"
 SOURCE_HEADER = "Emulation-Source"
+Message = tuple[str, bytes, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Where the relay stands: last notification read, chain head and how many events it chains."""
+
+    position: int = 0
+    head: str = GENESIS
+    length: int = 0
 
 
 class Relay:
-    def __init__(self, app: ServiceApplication, js: JetStreamContext, batch: int = 500, poll: float = 0.01) -> None:
+    def __init__(
+        self,
+        app: ServiceApplication,
+        js: JetStreamContext,
+        batch: int = 500,
+        poll: float = 0.01,
+        checkpoint_every: int = 1000,
+    ) -> None:
         self.app = app
         self.js = js
         self.batch = batch
         self.poll = poll
+        self.checkpoint_every = checkpoint_every
         self.service = app.wire.service
-        self.position = 0
-        self.head = GENESIS
+        self.chain = Chain()
         self.published = 0
         mapper = app.mapper
         assert isinstance(mapper, ProvenanceMapper)
         self.mapper = mapper
 
-    async def last_published(self) -> tuple[int, str]:
-        """Notification id and chain hash of the last event this service has on the stream."""
+    async def last_published(self) -> Chain:
+        """The chain as it stands on the stream: read back the last event this service published."""
         subjects = [event_subject("*", name) for name in self.app.wire.event_types]
         if not subjects:
-            return 0, GENESIS
+            return Chain()
         sub = await self.js.pull_subscribe(
             "",
             stream=STREAM,
@@ -60,19 +83,23 @@ class Relay:
         try:
             msgs = await sub.fetch(1, timeout=1.0)
         except (TimeoutError, NatsTimeout):
-            return 0, GENESIS
+            return Chain()
         finally:
             await sub.unsubscribe()
         headers = msgs[0].headers or {}
-        return int(headers.get(POSITION_HEADER, "0")), json.loads(msgs[0].data).get("hash") or GENESIS
+        return Chain(
+            int(headers.get(POSITION_HEADER, "0")),
+            json.loads(msgs[0].data).get("hash") or GENESIS,
+            int(headers.get(LENGTH_HEADER, "0")),
+        )
 
-    def envelopes(self, start: int, head: str) -> tuple[int, str, list[tuple[str, bytes, dict[str, str]]]]:
-        """Read the next batch from the notification log: (last position read, chain head, messages)."""
-        notifications = self.app.recorder.select_notifications(start=start, limit=self.batch)
-        out: list[tuple[str, bytes, dict[str, str]]] = []
-        last = start - 1
+    def envelopes(self, chain: Chain) -> tuple[Chain, list[Message]]:
+        """Read the next batch after `chain.position`: the advanced chain and the messages to publish."""
+        notifications = self.app.recorder.select_notifications(start=chain.position + 1, limit=self.batch)
+        out: list[Message] = []
+        position, head, length = chain.position, chain.head, chain.length
         for n in notifications:
-            last = n.id
+            position = n.id
             domain_event, meta = self.mapper.decode_notification(n)
             eid = event_id(n.originator_id, n.originator_version)
             wired = self.app.wire.envelope(domain_event, eid, meta)
@@ -82,11 +109,34 @@ class Relay:
             body = envelope.model_dump(mode="json", exclude_none=True)
             body["predecessorhash"] = head
             body["hash"] = head = link(head, body)
-            headers = {"Nats-Msg-Id": eid, POSITION_HEADER: str(n.id), SOURCE_HEADER: self.service}
+            length += 1
+            headers = {
+                "Nats-Msg-Id": eid,
+                POSITION_HEADER: str(n.id),
+                LENGTH_HEADER: str(length),
+                SOURCE_HEADER: self.service,
+            }
             out.append((subject, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), headers))
-        return last, head, out
+        return Chain(position, head, length), out
 
-    async def publish(self, messages: list[tuple[str, bytes, dict[str, str]]]) -> None:
+    def checkpoint(self, chain: Chain) -> Message:
+        """A `chain_checkpoint` event: derived from the store, so its id is stable and re-sends are dropped."""
+        cid = str(uuid5(NAMESPACE_URL, f"urn:emulation:checkpoint:{self.service}:{chain.length}"))
+        envelope = CloudEvent(
+            id=cid,
+            source=f"/services/{self.service}/relay",
+            type="chain_checkpoint.v1",
+            subject=f"chain/{self.service}",
+            time=datetime.now(UTC),
+            data={"service": self.service, "head": chain.head, "length": chain.length, "position": chain.position},
+            actor="system:relay",
+            causationid=cid,
+            correlationid=cid,
+        )
+        body = envelope.model_dump_json(exclude_none=True).encode()
+        return event_subject(None, "chain_checkpoint"), body, {"Nats-Msg-Id": cid, SOURCE_HEADER: self.service}
+
+    async def publish(self, messages: list[Message]) -> None:
         futures: list[asyncio.Future[Any]] = []
         for subject, body, headers in messages:
             futures.append(await self.js.publish_async(subject, body, headers=headers, stream=STREAM))
@@ -95,23 +145,25 @@ class Relay:
 
     async def run_once(self) -> int:
         """Publish one batch; returns how many notifications were read."""
-        last, head, messages = await asyncio.to_thread(self.envelopes, self.position + 1, self.head)
-        if last < self.position + 1:
+        chain, messages = await asyncio.to_thread(self.envelopes, self.chain)
+        if chain.position == self.chain.position:
             return 0
+        if chain.length // self.checkpoint_every > self.chain.length // self.checkpoint_every:
+            messages.append(self.checkpoint(chain))
         await self.publish(messages)
-        read = last - self.position
-        self.position, self.head = last, head
+        read = chain.position - self.chain.position
+        self.chain = chain
         self.published += len(messages)
         return read
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.position, self.head = await self.last_published()
-        log.info("relay starting", extra={"service": self.service, "position": self.position})
+        self.chain = await self.last_published()
+        log.info("relay starting", extra={"service_name": self.service, "position": self.chain.position})
         while not stop.is_set():
             try:
                 read = await self.run_once()
             except Exception as e:  # the batch is re-read and re-sent; JetStream drops the repeats
-                log.warning("relay batch failed, retrying", extra={"service": self.service, "error": repr(e)})
+                log.warning("relay batch failed, retrying", extra={"service_name": self.service, "error": repr(e)})
                 await asyncio.sleep(0.5)
                 continue
             if read == 0:

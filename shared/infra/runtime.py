@@ -99,7 +99,13 @@ async def run_service(
         if service.answers_unknown_commands:
             await answer_unknown(nc)
     if "relay" in roles and service.app is not None:
-        relay = Relay(service.app, js, batch=settings.relay_batch, poll=settings.poll_interval)
+        relay = Relay(
+            service.app,
+            js,
+            batch=settings.relay_batch,
+            poll=settings.poll_interval,
+            checkpoint_every=settings.checkpoint_every,
+        )
         tasks.append(asyncio.create_task(relay.run(stop), name=f"{service.name}-relay"))
     if "views" in roles:
         for view in service.views:

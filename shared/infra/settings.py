@@ -31,6 +31,8 @@ class Settings:
     """EMULATION_CONSUMER_BATCH: stream messages a projection applies per transaction."""
     poll_interval: float = 0.01
     """EMULATION_POLL_INTERVAL: seconds the relay waits when the notification log has nothing new."""
+    checkpoint_every: int = 1000
+    """EMULATION_CHECKPOINT_EVERY: the relay publishes a chain_checkpoint after this many events."""
     log_level: str = "INFO"
     """EMULATION_LOG_LEVEL"""
 
@@ -46,6 +48,7 @@ class Settings:
             "relay_batch": int,
             "consumer_batch": int,
             "poll_interval": float,
+            "checkpoint_every": int,
         }
         values: dict[str, object] = {}
         for field in base.__dataclass_fields__:

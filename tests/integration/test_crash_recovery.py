@@ -69,6 +69,11 @@ async def test_relay_and_consumer_killed_mid_run_lose_and_double_nothing(system:
     for before, after in zip(chain, chain[1:]):
         assert after["predecessorhash"] == before["hash"], "the relay resumed its hash chain where it stopped"
 
+    checkpoints = [decode(m)["data"] for m in await system.stream_messages("emulation.events._.chain_checkpoint")]
+    assert checkpoints == [
+        {"service": "registry", "head": chain[-1]["hash"], "length": TOTAL, "position": checkpoints[0]["position"]}
+    ]
+
     def view_complete() -> list[dict[str, object]] | None:
         got = system.get("/v1/campaigns")
         return got if len(got) >= TOTAL else None

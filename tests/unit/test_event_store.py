@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,9 +16,9 @@ from services.registry.domain.campaign import Campaign
 from services.registry.factory import build
 from shared.events import CloudEvent
 from shared.events.registry import LaunchCampaign
-from shared.infra.eventstore import view_factory
 from shared.infra.chain import link
-from shared.infra.relay import Relay
+from shared.infra.eventstore import view_factory
+from shared.infra.relay import Chain, Relay
 from shared.infra.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -46,8 +46,9 @@ def test_relay_envelope_carries_provenance_but_aggregates_do_not(tmp_path: Path)
     cmd = launch()
     reply = app.launch_campaign(cmd)  # type: ignore[attr-defined]
     relay = Relay(app, js=None)  # type: ignore[arg-type]
-    last, head, messages = relay.envelopes(1, "0" * 64)
-    assert last == 2 and len(messages) == 1  # the receipt is internal
+    chain, messages = relay.envelopes(Chain())
+    assert (chain.position, chain.length) == (2, 1) and len(messages) == 1  # the receipt is internal
+    head = chain.head
     subject, body, headers = messages[0]
     envelope = CloudEvent.model_validate_json(body)
     assert subject == "emulation.events.2022.campaign_launched"
@@ -64,7 +65,7 @@ def test_view_applies_each_stream_sequence_once(tmp_path: Path) -> None:
     view = CampaignsView(view_factory(replace(Settings(), data_dir=tmp_path), "evaluation"))
     data = load_scenario()["campaign"]
     event = CloudEvent(
-        id="e1", source="/services/registry", type="campaign_launched.v1", time=datetime(2021, 12, 28, tzinfo=timezone.utc),
+        id="e1", source="/services/registry", type="campaign_launched.v1", time=datetime(2021, 12, 28, tzinfo=UTC),
         data=data, actor="van-phong-so", causationid="c", correlationid="c",
     )
     assert view.apply([(1, event)]) == 1
