@@ -1,7 +1,85 @@
-"""Notification use cases (reminders, notices, deliveries)."""
+"""Notification use cases: the two commands, and the delivery log the dispatcher records.
 
+Commands run through `execute` (idempotent by command id). Delivery records are the service's own
+decisions, saved with plain `save` and stamped with the triggering event as their cause.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from services.notification.domain.aggregates import Delivery, RuleSetting, Subscription
+from services.notification.domain.errors import SubscriptionExists
+from services.notification.domain.notices import Notice
+from services.notification.domain.rules import check_rules
+from shared.events.base import Accepted
+from shared.events.notification import ConfigureNotificationRules, RegisterSubscription
 from shared.infra.application import ServiceApplication
+from shared.infra.eventstore import provenance
+
+ACTOR = "system:notification"
 
 
 class NotificationApplication(ServiceApplication):
     name = "notification"
+
+    def register_subscription(self, cmd: RegisterSubscription) -> Accepted:
+        def decide() -> list[Subscription]:
+            if self.exists(Subscription.create_id(cmd.subscription_id)):
+                raise SubscriptionExists(f"subscription {cmd.subscription_id!r} already exists", "subscription_id")
+            return [Subscription(cmd.subscription_id, cmd.url, cmd.secret, list(cmd.event_types), cmd.unit_id)]
+
+        return self.execute(cmd, "register_subscription", decide)
+
+    def configure_notification_rules(self, cmd: ConfigureNotificationRules) -> Accepted:
+        def decide() -> list[RuleSetting]:
+            checked = check_rules(cmd.disabled_rules, cmd.reminder_offsets_days)
+            try:
+                setting: RuleSetting = self.repository.get(RuleSetting.create_id(cmd.campaign_id))
+            except AggregateNotFoundError:
+                setting = RuleSetting(cmd.campaign_id)
+            setting.configure(sorted(checked.disabled), list(checked.offsets_days))
+            return [setting]
+
+        return self.execute(cmd, "configure_notification_rules", decide)
+
+    def get_subscription(self, subscription_id: str) -> Subscription:
+        subscription: Subscription = self.repository.get(Subscription.create_id(subscription_id))
+        return subscription
+
+    def get_delivery(self, notice: Notice) -> Delivery:
+        """The notice's delivery log, recording `notification_scheduled` the first time it is asked for."""
+        try:
+            delivery: Delivery = self.repository.get(Delivery.create_id(notice.notification_id))
+            return delivery
+        except AggregateNotFoundError:
+            pass
+        delivery = Delivery(
+            notice.notification_id,
+            notice.campaign_id,
+            notice.rule,
+            notice.trigger_event_id,
+            notice.unit_id,
+            notice.recipient,
+            notice.channel,
+            notice.due_at,
+        )
+        try:
+            self._save(notice, delivery)
+        except IntegrityError:  # recorded meanwhile (another dispatcher)
+            return self.repository.get(Delivery.create_id(notice.notification_id))  # type: ignore[no-any-return]
+        return delivery
+
+    def record_sent(self, notice: Notice, delivery: Delivery) -> None:
+        delivery.record_sent()
+        self._save(notice, delivery)
+
+    def record_failed(self, notice: Notice, delivery: Delivery, error: str, dead: bool) -> None:
+        delivery.record_failed(error[:4000] or "error", dead)
+        self._save(notice, delivery)
+
+    def _save(self, notice: Notice, delivery: Delivery) -> None:
+        cause = notice.trigger_event_id
+        with provenance(actor=ACTOR, command_id=cause, command="dispatch", correlation_id=cause):
+            self.save(delivery)

@@ -1,10 +1,15 @@
-"""Builds the notification service from settings."""
+"""Builds the notification service from settings: commands, views (its state and the delivery log), dispatcher."""
 
 from __future__ import annotations
 
+from services.notification.adapters.log import DeliveryLog
+from services.notification.adapters.state import NotifierState
 from services.notification.adapters.wire import WIRE
 from services.notification.application import NotificationApplication
+from services.notification.config import NotifierConfig
 from services.notification.entrypoints.commands import command_router
+from services.notification.entrypoints.dispatcher import Dispatcher
+from shared.infra.clock import Clock
 from shared.infra.eventstore import store_env, view_factory
 from shared.infra.runtime import Service
 from shared.infra.settings import Settings
@@ -12,11 +17,15 @@ from shared.infra.views import View
 
 
 def build_views(settings: Settings) -> list[View]:
-    """The notification service's read models (empty until its views exist)."""
-    view_factory(settings, "notification")
-    return []
+    """The notifier's state (what it decides from) and the delivery log the read API shows."""
+    factory = view_factory(settings, "notification")
+    return [NotifierState(factory), DeliveryLog(factory)]
 
 
 def build(settings: Settings) -> Service:
-    app = NotificationApplication(WIRE, env=store_env(settings, "notification"))
-    return Service("notification", app, command_router(app), views=build_views(settings))
+    clock = Clock.from_env()
+    app = NotificationApplication(WIRE, env=store_env(settings, "notification"), clock=clock)
+    views = build_views(settings)
+    state = next(v for v in views if isinstance(v, NotifierState))
+    dispatcher = Dispatcher(app, state, NotifierConfig.from_env(), settings.nats_url, clock)
+    return Service("notification", app, command_router(app), views=views, tasks=[dispatcher.run])

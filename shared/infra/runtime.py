@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ class Service:
     views: list[View] = field(default_factory=list)
     answers_unknown_commands: bool = False
     """Exactly one service (the registry) answers commands nobody handles."""
+    tasks: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+    """Extra background tasks (the notification dispatcher), run under the `views` role until `stop`."""
 
 
 def command_broker(settings: Settings, *routers: NatsRouter) -> NatsBroker:
@@ -111,6 +114,8 @@ async def run_service(
         for view in service.views:
             consumer = Consumer(service.name, view, js, batch=settings.consumer_batch)
             tasks.append(asyncio.create_task(consumer.run(stop), name=consumer.durable))
+        for task in service.tasks:
+            tasks.append(asyncio.create_task(task(stop), name=f"{service.name}-task"))  # type: ignore[arg-type]
     tasks.append(asyncio.create_task(heartbeat(nc, settings.data_dir / f"heartbeat-{service.name}", stop)))
     log.info("service running", extra={"service": service.name, "roles": list(roles)})
     try:

@@ -1,5 +1,34 @@
-"""Routes over the notification service's views: deliveries per unit."""
+"""Routes over the notification service's views: the delivery log, per unit and per campaign."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from services.notification.adapters.log import DeliveryLog
 
 router = APIRouter()
+
+
+def deliveries(request: Request) -> DeliveryLog:
+    view: DeliveryLog = request.app.state.views["notification-log"]
+    return view
+
+
+@router.get("/v1/units/{unit_id}/notifications", tags=["notifications"])
+def unit_notifications(unit_id: str, request: Request) -> list[dict[str, Any]]:
+    """A unit's notices (reminders, vote, award and rejection notices), oldest first, each with its
+    delivery records: `notification_scheduled`, any `notification_failed`, then `notification_sent`
+    (or a failed record with `dead: true`)."""
+    return deliveries(request).for_unit(unit_id)
+
+
+@router.get("/v1/notifications", tags=["notifications"])
+def list_notifications(
+    request: Request,
+    campaign: str | None = Query(default=None, description="Only this campaign's notices."),
+    status: str | None = Query(default=None, description="scheduled, retrying, sent or dead"),
+) -> list[dict[str, Any]]:
+    """Every notice with its delivery records, oldest first."""
+    return deliveries(request).list(campaign, status)

@@ -1,0 +1,100 @@
+"""The delivery log read model: every notice with its scheduled, failed and sent records, per unit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.events.envelope import CloudEvent
+from shared.infra.views import Handler, View, dumps
+
+
+class DeliveryLog(View):
+    name = "notification-log"
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS {deliveries} (notification_id TEXT PRIMARY KEY, campaign_id TEXT, "
+        "unit_id TEXT NOT NULL, rule TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL, "
+        "trigger_event_id TEXT, due_at TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT, "
+        "seq BIGINT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS deliveries_unit ON {deliveries} (unit_id, seq)",
+        "CREATE INDEX IF NOT EXISTS deliveries_campaign ON {deliveries} (campaign_id, seq)",
+        "CREATE TABLE IF NOT EXISTS {delivery_records} (seq BIGINT PRIMARY KEY, notification_id TEXT NOT NULL, "
+        "type TEXT NOT NULL, at_time TEXT NOT NULL, body TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS delivery_records_notice ON {delivery_records} (notification_id, seq)",
+    )
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "notification_scheduled": self.on_scheduled,
+            "notification_sent": self.on_sent,
+            "notification_failed": self.on_failed,
+        }
+
+    def _record(self, c: Any, e: CloudEvent, seq: int) -> None:
+        self.execute(
+            c,
+            "INSERT INTO {delivery_records} (seq, notification_id, type, at_time, body) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (seq) DO NOTHING",
+            (seq, e.data["notification_id"], e.event_name, e.time.isoformat(), dumps(e.data)),
+        )
+
+    def on_scheduled(self, c: Any, e: CloudEvent, seq: int) -> None:
+        d = e.data
+        self.execute(
+            c,
+            "INSERT INTO {deliveries} (notification_id, campaign_id, unit_id, rule, channel, recipient, "
+            "trigger_event_id, due_at, status, attempts, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', 0, ?) "
+            "ON CONFLICT (notification_id) DO NOTHING",
+            (
+                d["notification_id"],
+                d.get("campaign_id"),
+                d["unit_id"],
+                d["rule"],
+                d["channel"],
+                d["recipient"],
+                d["trigger_event_id"],
+                d["due_at"],
+                seq,
+            ),
+        )
+        self._record(c, e, seq)
+
+    def on_sent(self, c: Any, e: CloudEvent, seq: int) -> None:
+        self.execute(
+            c,
+            "UPDATE {deliveries} SET status = 'sent', attempts = ? WHERE notification_id = ?",
+            (e.data["attempt"], e.data["notification_id"]),
+        )
+        self._record(c, e, seq)
+
+    def on_failed(self, c: Any, e: CloudEvent, seq: int) -> None:
+        d = e.data
+        self.execute(
+            c,
+            "UPDATE {deliveries} SET status = ?, attempts = ?, last_error = ? WHERE notification_id = ?",
+            ("dead" if d["dead"] else "retrying", d["attempts"], d["error"], d["notification_id"]),
+        )
+        self._record(c, e, seq)
+
+    def _with_records(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for r in rows:
+            records = self.query(
+                "SELECT type, at_time, body FROM {delivery_records} WHERE notification_id = ? ORDER BY seq",
+                (r["notification_id"],),
+            )
+            log = [{"type": x["type"], "time": x["at_time"], **json.loads(x["body"])} for x in records]
+            out.append({k: v for k, v in r.items() if k != "seq"} | {"log": log})
+        return out
+
+    def for_unit(self, unit_id: str) -> list[dict[str, Any]]:
+        """A unit's notices, oldest first, each with its delivery records."""
+        return self._with_records(self.query("SELECT * FROM {deliveries} WHERE unit_id = ? ORDER BY seq", (unit_id,)))
+
+    def list(self, campaign_id: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+        sql, params = "SELECT * FROM {deliveries} WHERE 1 = 1", []
+        if campaign_id is not None:
+            sql, params = sql + " AND campaign_id = ?", [*params, campaign_id]
+        if status is not None:
+            sql, params = sql + " AND status = ?", [*params, status]
+        return self._with_records(self.query(sql + " ORDER BY seq", params))

@@ -1,0 +1,84 @@
+"""The named notification rules, their per-campaign settings and when reminders fall due."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from services.notification.domain.errors import InvalidReminderOffsets, UnknownRule
+
+REGISTRATION_REMINDER = "registration-reminder"
+"""Every unit not yet registered, `offset` days before the registration deadline."""
+LATE_REGISTRATION = "late-registration"
+"""A late emulation registration → the campaign's secretariat unit."""
+LATE_REPORT = "late-report"
+"""A late achievement report → the campaign's secretariat unit."""
+VOTE_OPENED = "vote-opened"
+"""A block vote round opened → every member unit of the block."""
+VOTE_RESULT = "vote-result"
+"""A block vote round closed → its result to every member unit of the block."""
+AWARD_DECIDED = "award-decided"
+"""The council decided an award → the unit concerned."""
+ACHIEVEMENT_REJECTED = "achievement-rejected"
+"""An achievement was rejected → the reporting unit, with the reason."""
+
+RULES = (
+    REGISTRATION_REMINDER,
+    LATE_REGISTRATION,
+    LATE_REPORT,
+    VOTE_OPENED,
+    VOTE_RESULT,
+    AWARD_DECIDED,
+    ACHIEVEMENT_REJECTED,
+)
+DEFAULT_OFFSETS_DAYS = (7, 1)
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+REMINDER_LOCAL_TIME = time(8, 0)
+"""Reminders go out at 08:00 Ho Chi Minh City time on their day."""
+
+
+@dataclass(frozen=True)
+class CampaignRules:
+    """A campaign's settings: which rules are off and how many days before the deadline reminders go out."""
+
+    disabled: frozenset[str] = frozenset()
+    offsets_days: tuple[int, ...] = DEFAULT_OFFSETS_DAYS
+
+    def enabled(self, rule: str) -> bool:
+        return rule not in self.disabled
+
+
+def check_rules(disabled: Iterable[str], offsets_days: Iterable[int]) -> CampaignRules:
+    """Validate a rule setting; raise `UnknownRule` or `InvalidReminderOffsets`."""
+    disabled = list(disabled)
+    offsets = list(offsets_days)
+    for rule in disabled:
+        if rule not in RULES:
+            raise UnknownRule(f"no rule {rule!r}; rules are {', '.join(RULES)}", "disabled_rules")
+    if any(o < 0 or o > 366 for o in offsets) or len(set(offsets)) != len(offsets):
+        raise InvalidReminderOffsets("offsets are distinct whole days between 0 and 366", "reminder_offsets_days")
+    return CampaignRules(frozenset(disabled), tuple(sorted(offsets, reverse=True)))
+
+
+def reminder_due_at(deadline: date, offset_days: int) -> datetime:
+    """08:00 Ho Chi Minh City time, `offset_days` before the deadline day."""
+    return datetime.combine(deadline - timedelta(days=offset_days), REMINDER_LOCAL_TIME, VIETNAM)
+
+
+def deadline_passed(deadline: date, now: datetime) -> bool:
+    """The registration deadline day has ended (midnight Ho Chi Minh City time): reminders are pointless."""
+    return now >= datetime.combine(deadline + timedelta(days=1), time(0, 0), VIETNAM)
+
+
+def reminder_trigger(launched_event_id: str, offset_days: int) -> str:
+    """The trigger of one reminder: the campaign launch, `offset_days` before the deadline."""
+    return f"{launched_event_id}#d-{offset_days}"
+
+
+def reminders_to_send(due_offsets: Iterable[int]) -> tuple[int | None, list[int]]:
+    """Of the reminders due at once (after downtime), only the latest (smallest offset) is sent; others are superseded."""
+    offsets = sorted(due_offsets)
+    if not offsets:
+        return None, []
+    return offsets[0], offsets[1:]

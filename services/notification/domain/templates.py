@@ -1,0 +1,102 @@
+"""Vietnamese subjects and bodies of the notices, one pair of `string.Template`s per rule.
+
+Values are filled in when a notice is decided, so a re-sent notice carries exactly the same text.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from string import Template
+
+from services.notification.domain import rules
+
+SIGNATURE = "Văn phòng Sở Tư pháp Thành phố Hồ Chí Minh\nHệ thống theo dõi thi đua, khen thưởng"
+
+TEMPLATES: dict[str, tuple[Template, Template]] = {
+    rules.REGISTRATION_REMINDER: (
+        Template("Nhắc hạn đăng ký thi đua: còn $days ngày"),
+        Template(
+            "Kính gửi: $unit_name,\n\n"
+            "Hạn chót gửi bản đăng ký thi đua của $campaign_title là ngày $deadline (còn $days ngày).\n"
+            "Đến nay đơn vị chưa gửi bản đăng ký. Đề nghị đơn vị hoàn thành việc đăng ký đúng hạn.\n\n"
+            "$signature\n"
+        ),
+    ),
+    rules.LATE_REGISTRATION: (
+        Template("Đăng ký thi đua trễ hạn: $subject_unit_name"),
+        Template(
+            "Kính gửi: $unit_name,\n\n"
+            "$subject_unit_name đã gửi bản đăng ký thi đua của $campaign_title vào ngày $when, "
+            "sau hạn chót ngày $deadline.\n\n"
+            "$signature\n"
+        ),
+    ),
+    rules.LATE_REPORT: (
+        Template("Báo cáo thành tích trễ hạn: $subject_unit_name"),
+        Template(
+            "Kính gửi: $unit_name,\n\n"
+            "$subject_unit_name đã báo cáo thành tích «$achievement_id» của $campaign_title sau thời hạn quy định.\n"
+            "Nội dung: $description\n\n"
+            "$signature\n"
+        ),
+    ),
+    rules.VOTE_OPENED: (
+        Template("Mở vòng bỏ phiếu bầu đơn vị dẫn đầu $block_name"),
+        Template(
+            "Kính gửi: $unit_name,\n\n"
+            "Vòng bỏ phiếu «$round_id» bầu đơn vị dẫn đầu $block_name ($campaign_title) đã mở.\n"
+            "Các đơn vị được đề cử: $candidates.\n"
+            "Đề nghị đơn vị tham gia bỏ phiếu.\n\n"
+            "$signature\n"
+        ),
+    ),
+    rules.VOTE_RESULT: (
+        Template("Kết quả bỏ phiếu $block_name"),
+        Template(
+            "Kính gửi: $unit_name,\n\n"
+            "Vòng bỏ phiếu «$round_id» của $block_name ($campaign_title) đã kết thúc.\n"
+            "Kết quả: $outcome\n"
+            "Số phiếu: $tally\n"
+            "Đơn vị tham gia: $voters/$eligible.\n\n"
+            "$signature\n"
+        ),
+    ),
+    rules.AWARD_DECIDED: (
+        Template("Quyết định khen thưởng: $award"),
+        Template(
+            "Kính gửi: $unit_name,\n\n"
+            "Hội đồng Thi đua - Khen thưởng đã $decision đề nghị khen thưởng «$award» cho $beneficiary "
+            "($campaign_title).\n"
+            "Kết quả biểu quyết: $votes_for tán thành, $votes_against không tán thành.\n"
+            "Lý do: $reason\n\n"
+            "$signature\n"
+        ),
+    ),
+    rules.ACHIEVEMENT_REJECTED: (
+        Template("Thành tích không được công nhận: $achievement_id"),
+        Template(
+            "Kính gửi: $unit_name,\n\n"
+            "Thành tích «$achievement_id» do đơn vị báo cáo ($campaign_title) không được công nhận.\n"
+            "Lý do: $reason\n\n"
+            "$signature\n"
+        ),
+    ),
+}
+
+OUTCOMES = {
+    "elected": "$winner được bầu là đơn vị dẫn đầu.",
+    "runoff": "chưa đơn vị nào đạt đa số; sẽ bỏ phiếu vòng hai.",
+    "failed": "vòng bỏ phiếu không thành.",
+}
+
+
+def render(rule: str, values: dict[str, object]) -> tuple[str, str]:
+    """The subject and body of a notice of `rule`; every placeholder must be given (KeyError otherwise)."""
+    subject, body = TEMPLATES[rule]
+    values = {"signature": SIGNATURE, **values}
+    return subject.substitute(values), body.substitute(values)
+
+
+def vn_date(day: date) -> str:
+    """20/01/2022"""
+    return day.strftime("%d/%m/%Y")

@@ -1,0 +1,110 @@
+"""The dispatcher: delivers due notices and records each outcome in the notification event store.
+
+Every `poll` seconds it reads `clock.now()`, turns reminder slots that have fallen due into notices,
+then delivers every due, undelivered notice. Because it works from durable state against the clock,
+a reminder whose time passed while the service was down goes out on restart, once.
+
+Per notice: record `notification_scheduled` (first time), send, record `notification_sent`; on a
+failure record `notification_failed`, wait (exponential backoff) and try again, up to
+`max_attempts`, the last failure being the dead-letter record (`dead: true`). The event store is
+the truth: a notice already sent or dead there is not sent again. A crash after sending but before
+recording sends it again with the same notice id (at-least-once; receivers drop the repeat).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+
+import httpx
+import nats
+
+from services.notification.adapters import channels
+from services.notification.adapters.state import NotifierState
+from services.notification.application import NotificationApplication
+from services.notification.config import NotifierConfig
+from services.notification.domain.aggregates import Delivery
+from services.notification.domain.notices import Notice
+from shared.infra.clock import Clock
+
+log = logging.getLogger("emulation.notification.dispatcher")
+
+
+class Dispatcher:
+    def __init__(
+        self, app: NotificationApplication, state: NotifierState, config: NotifierConfig, nats_url: str, clock: Clock
+    ) -> None:
+        self.app = app
+        self.state = state
+        self.config = config
+        self.nats_url = nats_url
+        self.clock = clock
+        self.js: nats.js.JetStreamContext | None = None
+        self.http: httpx.AsyncClient | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        nc = await nats.connect(self.nats_url.split(","), max_reconnect_attempts=-1, name="notification-dispatcher")
+        self.js = nc.jetstream()
+        await channels.ensure_notifications_stream(self.js)
+        self.http = httpx.AsyncClient(timeout=self.config.webhook_timeout)
+        log.info("dispatcher starting")
+        try:
+            while not stop.is_set():
+                try:
+                    await self.scan()
+                except Exception as e:  # storage or network trouble: the next scan tries again
+                    log.warning("dispatch scan failed", extra={"error": repr(e)})
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.config.poll)
+        finally:
+            await self.http.aclose()
+            await nc.drain()
+
+    async def scan(self) -> None:
+        now = self.clock.now()
+        await asyncio.to_thread(self.state.expand_due_reminders, now)
+        limit = asyncio.Semaphore(self.config.concurrency)
+
+        async def one(notice: Notice) -> None:
+            async with limit:
+                await self.deliver(notice)
+
+        while due := await asyncio.to_thread(self.state.due_notices, now, 200):
+            await asyncio.gather(*(one(n) for n in due))
+        await asyncio.to_thread(self.state.mark_scanned, now)
+
+    async def deliver(self, notice: Notice) -> None:
+        delivery: Delivery = await asyncio.to_thread(self.app.get_delivery, notice)
+        while not delivery.done:
+            try:
+                await self.send(notice)
+            except Exception as e:
+                dead = delivery.attempts + 1 >= self.config.max_attempts
+                await asyncio.to_thread(self.app.record_failed, notice, delivery, str(e), dead)
+                log.warning(
+                    "delivery failed",
+                    extra={"notification_id": notice.notification_id, "attempt": delivery.attempts, "dead": dead},
+                )
+                if not dead:
+                    await asyncio.sleep(self.config.delay(delivery.attempts))
+                continue
+            if self.config.crash_after_send:
+                log.error("crashing after send (EMULATION_NOTIFY_CRASH_AFTER_SEND)")
+                os._exit(75)
+            await asyncio.to_thread(self.app.record_sent, notice, delivery)
+        await asyncio.to_thread(self.state.mark, notice.notification_id, delivery.status)
+
+    async def send(self, notice: Notice) -> None:
+        if notice.channel == "email":
+            await channels.deliver_email(self.config, notice)
+        elif notice.channel == "nats":
+            assert self.js is not None
+            await channels.publish_nats(self.js, notice)
+        elif notice.channel == "webhook":
+            assert self.http is not None and notice.subscription_id is not None
+            sub = await asyncio.to_thread(self.app.get_subscription, notice.subscription_id)
+            await channels.post_webhook(self.http, notice, sub.url, sub.secret)
+        else:
+            raise channels.DeliveryError(f"unknown channel {notice.channel!r}")
