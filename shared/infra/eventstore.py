@@ -96,6 +96,8 @@ def store_env(settings: Settings, service: str, purpose: str = "events") -> dict
         from urllib.parse import urlparse
 
         dsn = urlparse(settings.postgres_dsn)
+        schema = f"{settings.postgres_schema_prefix}{service}"
+        ensure_schema(settings.postgres_dsn, schema)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": dsn.path.lstrip("/") or "postgres",
@@ -103,7 +105,7 @@ def store_env(settings: Settings, service: str, purpose: str = "events") -> dict
             "POSTGRES_PORT": str(dsn.port or 5432),
             "POSTGRES_USER": dsn.username or "postgres",
             "POSTGRES_PASSWORD": dsn.password or "",
-            "POSTGRES_SCHEMA": f"{service}_{purpose}",
+            "POSTGRES_SCHEMA": schema,
             "POSTGRES_POOL_SIZE": "10",
         }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -117,3 +119,11 @@ def store_env(settings: Settings, service: str, purpose: str = "events") -> dict
 def view_factory(settings: Settings, service: str) -> InfrastructureFactory[Any]:
     """The `eventsourcing` infrastructure holding a service's read models and their tracking records."""
     return InfrastructureFactory.construct(Environment(f"{service}-views", store_env(settings, service, "views")))
+
+
+def ensure_schema(dsn: str, schema: str) -> None:
+    """One PostgreSQL schema per service: its event store and its views (tables of different names)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')

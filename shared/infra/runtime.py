@@ -25,6 +25,7 @@ from shared.events.envelope import COMMANDS_PREFIX
 from shared.infra.application import ServiceApplication
 from shared.infra.commands import CommandReplies, rejected
 from shared.infra.consumer import Consumer
+from shared.infra.leader import run_as_leader
 from shared.infra.relay import Relay
 from shared.infra.settings import Settings
 from shared.infra.stream import ensure_stream
@@ -109,11 +110,16 @@ async def run_service(
             poll=settings.poll_interval,
             checkpoint_every=settings.checkpoint_every,
         )
-        tasks.append(asyncio.create_task(relay.run(stop), name=f"{service.name}-relay"))
+        name = f"{service.name}-relay"
+        tasks.append(asyncio.create_task(run_as_leader(settings, name, relay.run, stop), name=name))
     if "views" in roles:
         for view in service.views:
             consumer = Consumer(service.name, view, js, batch=settings.consumer_batch)
-            tasks.append(asyncio.create_task(consumer.run(stop), name=consumer.durable))
+            tasks.append(
+                asyncio.create_task(
+                    run_as_leader(settings, consumer.durable, consumer.run, stop), name=consumer.durable
+                )
+            )
         for task in service.tasks:
             tasks.append(asyncio.create_task(task(stop), name=f"{service.name}-task"))  # type: ignore[arg-type]
     tasks.append(asyncio.create_task(heartbeat(nc, settings.data_dir / f"heartbeat-{service.name}", stop)))

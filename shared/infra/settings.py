@@ -23,6 +23,8 @@ class Settings:
     """EMULATION_STORE: `sqlite` (default), `postgres` or `memory` (unit tests and docs only)."""
     postgres_dsn: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     """EMULATION_POSTGRES_DSN: used when EMULATION_STORE=postgres; each service gets its own schema."""
+    postgres_schema_prefix: str = ""
+    """EMULATION_POSTGRES_SCHEMA_PREFIX: prepended to each service's schema name (tests isolate runs with it)."""
     stream_replicas: int = 1
     """EMULATION_STREAM_REPLICAS: replicas of the EMULATION stream (3 in a cluster)."""
     relay_batch: int = 500

@@ -16,7 +16,7 @@ import pytest
 from emulation.demo import load_scenario
 from tests.support.system import System, decode, wait_for
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_stores]
 TOTAL = 1000
 
 

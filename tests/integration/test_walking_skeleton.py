@@ -11,7 +11,7 @@ import pytest
 from emulation.demo import load_scenario
 from tests.support.system import System, decode, wait_for
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_stores]
 
 
 def launch(campaign_id: str = "2022", **changes: object) -> dict[str, object]:

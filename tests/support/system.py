@@ -128,7 +128,19 @@ class System:
         return httpx.Client(base_url=f"http://127.0.0.1:{self.settings.api_port}", timeout=10)
 
     def store_rows(self, service: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Read a service's SQLite event store directly (the test's independent view of what was recorded)."""
+        """Read a service's event store directly (the test's independent view of what was recorded).
+
+        Write SQL for SQLite (`?` placeholders, table `stored_events`); on PostgreSQL it is run in
+        the service's schema.
+        """
+        if self.settings.store == "postgres":
+            import psycopg
+
+            schema = f"{self.settings.postgres_schema_prefix}{service}"
+            with psycopg.connect(self.settings.postgres_dsn) as conn:
+                conn.execute(f'SET search_path TO "{schema}"')
+                sql = sql.replace("%", "%%").replace("?", "%s").replace("stored_events", f"{service}_events")
+                return [tuple(r) for r in conn.execute(sql, params).fetchall()]
         with sqlite3.connect(self.settings.data_dir / f"{service}-events.db") as db:
             return list(db.execute(sql, params))
 

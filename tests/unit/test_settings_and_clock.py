@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,6 @@ def test_environment_overrides_and_round_trip() -> None:
 
 def test_file_clock_moves(tmp_path: Path) -> None:
     clock = Clock(tmp_path / "now")
-    assert abs((clock.now() - datetime.now(timezone.utc)).total_seconds()) < 5
-    clock.set(datetime(2022, 1, 13, 8, 0, tzinfo=timezone.utc))
-    assert clock.now() == datetime(2022, 1, 13, 8, 0, tzinfo=timezone.utc)
+    assert abs((clock.now() - datetime.now(UTC)).total_seconds()) < 5
+    clock.set(datetime(2022, 1, 13, 8, 0, tzinfo=UTC))
+    assert clock.now() == datetime(2022, 1, 13, 8, 0, tzinfo=UTC)
