@@ -1,7 +1,283 @@
-"""Evaluation use cases (achievements, scoring, votes, awards)."""
+"""Evaluation use cases: one method per command; each loads, calls one domain method and saves.
 
+Registry facts (campaigns, blocks, members, leaders, staff) come from the evaluation's own
+reference views through `Facts`; everything the evaluation decides lives in its own aggregates.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from services.evaluation.domain.achievements import Achievement
+from services.evaluation.domain.awards import Proposal, UnitAwards
+from services.evaluation.domain.errors import (
+    AchievementExists,
+    AchievementNotFound,
+    BlockNotFound,
+    CampaignClosed,
+    CampaignNotFound,
+    NotAllowed,
+    ProposalExists,
+    ProposalNotFound,
+    RoundNotFound,
+    UnitNotInCampaign,
+)
+from services.evaluation.domain.policy import CSTDCS, LDTT, Policy
+from services.evaluation.domain.rules import AwardFacts, RuleResult, acts_for_council, conducts_block_vote, own_ballot
+from services.evaluation.domain.scoring import PolicyBook, ScoringTable
+from services.evaluation.domain.voting import BlockElection
+from shared.events.base import Accepted
+from shared.events.evaluation import (
+    CastBlockVote,
+    CloseVoteRound,
+    DecideAward,
+    OpenVoteRound,
+    ProposeAward,
+    RejectAchievement,
+    ReportAchievement,
+    SetEvaluationPolicy,
+    SetScoringTable,
+    VerifyAchievement,
+)
 from shared.infra.application import ServiceApplication
+from shared.infra.clock import Clock
+from shared.infra.wire import WireMap
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Facts(Protocol):
+    def campaign(self, campaign_id: str) -> dict[str, Any] | None: ...
+    def block(self, campaign_id: str, block_id: str) -> dict[str, Any] | None: ...
+    def members(self, campaign_id: str, block_id: str) -> list[str]: ...
+    def block_of(self, campaign_id: str, unit_id: str) -> str | None: ...
+    def staff_count(self, campaign_id: str, unit_id: str) -> int | None: ...
+
+
+def require(result: RuleResult, field: str | None = None) -> None:
+    if not result.passed:
+        raise NotAllowed(result.reason, field)
 
 
 class EvaluationApplication(ServiceApplication):
     name = "evaluation"
+
+    def __init__(
+        self, wire: WireMap, facts: Facts, env: dict[str, str] | None = None, clock: Clock | None = None
+    ) -> None:
+        super().__init__(wire, env=env, clock=clock)
+        self.facts = facts
+
+    # ---- helpers -----------------------------------------------------------------------------------
+
+    def find(self, aggregate_id: UUID) -> Any | None:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def campaign(self, campaign_id: str, open_only: bool = True) -> dict[str, Any]:
+        found = self.facts.campaign(campaign_id)
+        if found is None:
+            raise CampaignNotFound(f"no campaign {campaign_id!r}", "campaign_id")
+        if open_only and found.get("status") == "closed":
+            raise CampaignClosed(f"campaign {campaign_id!r} is closed", "campaign_id")
+        return found
+
+    def council(self, actor: str, campaign: dict[str, Any]) -> None:
+        require(acts_for_council(actor, campaign.get("secretariat_unit_id")), "actor")
+
+    def get_policy(self, campaign_id: str) -> Policy:
+        book: PolicyBook | None = self.find(PolicyBook.create_id(campaign_id))
+        return book.current() if book else Policy()
+
+    def member_block(self, campaign_id: str, unit_id: str) -> str:
+        block = self.facts.block_of(campaign_id, unit_id)
+        if block is None:
+            raise UnitNotInCampaign(f"{unit_id} is in no block of campaign {campaign_id!r}", "unit_id")
+        return block
+
+    # ---- policy and scoring table -----------------------------------------------------------------
+
+    def set_evaluation_policy(self, cmd: SetEvaluationPolicy) -> Accepted:
+        def decide() -> list[Aggregate]:
+            self.council(cmd.actor, self.campaign(cmd.campaign_id))
+            policy = cmd.policy.model_dump()
+            book: PolicyBook | None = self.find(PolicyBook.create_id(cmd.campaign_id))
+            if book is None:
+                return [PolicyBook(campaign_id=cmd.campaign_id, policy=policy)]
+            book.replace(campaign_id=cmd.campaign_id, policy=policy)
+            return [book]
+
+        return self.execute(cmd, "set_evaluation_policy", decide)
+
+    def set_scoring_table(self, cmd: SetScoringTable) -> Accepted:
+        def decide() -> list[Aggregate]:
+            self.council(cmd.actor, self.campaign(cmd.campaign_id))
+            parts = cmd.model_dump(include={"criteria", "bonuses", "penalties"})
+            ScoringTable.check(**parts)
+            table: ScoringTable | None = self.find(ScoringTable.create_id(cmd.campaign_id))
+            if table is None:
+                return [ScoringTable(campaign_id=cmd.campaign_id, **parts)]
+            table.replace(**parts)
+            return [table]
+
+        return self.execute(cmd, "set_scoring_table", decide)
+
+    # ---- achievements ------------------------------------------------------------------------------
+
+    def report_achievement(self, cmd: ReportAchievement) -> Accepted:
+        def decide() -> list[Aggregate]:
+            campaign = self.campaign(cmd.campaign_id)
+            if self.exists(Achievement.create_id(cmd.campaign_id, cmd.achievement_id)):
+                raise AchievementExists(f"achievement {cmd.achievement_id!r} already exists", "achievement_id")
+            self.member_block(cmd.campaign_id, cmd.unit_id)
+            table: ScoringTable | None = self.find(ScoringTable.create_id(cmd.campaign_id))
+            maximum = table.maximum(cmd.criterion_id) if table and cmd.criterion_id else None
+            details = cmd.model_dump(exclude={"command_id", "actor", "correlation_id", "due_on"})
+            return [
+                Achievement.report(
+                    contents=[c["no"] for c in campaign.get("contents", [])],
+                    maximum=maximum,
+                    today=self.clock.now().date(),
+                    due_on=cmd.due_on,
+                    **details,
+                )
+            ]
+
+        return self.execute(cmd, "report_achievement", decide)
+
+    def load_achievement(self, campaign_id: str, achievement_id: str) -> Achievement:
+        found: Achievement | None = self.find(Achievement.create_id(campaign_id, achievement_id))
+        if found is None:
+            raise AchievementNotFound(f"no achievement {achievement_id!r}", "achievement_id")
+        return found
+
+    def verify_achievement(self, cmd: VerifyAchievement) -> Accepted:
+        def decide() -> list[Aggregate]:
+            self.council(cmd.actor, self.campaign(cmd.campaign_id))
+            achievement = self.load_achievement(cmd.campaign_id, cmd.achievement_id)
+            table: ScoringTable | None = self.find(ScoringTable.create_id(cmd.campaign_id))
+            criterion = achievement.criterion_id
+            maximum = table.maximum(criterion) if table and criterion else None
+            penalty = table.penalty(self.get_policy(cmd.campaign_id).late_penalty_item) if table else 0.0
+            achievement.verify(cmd.points, cmd.reason, maximum, penalty)
+            return [achievement]
+
+        return self.execute(cmd, "verify_achievement", decide)
+
+    def reject_achievement(self, cmd: RejectAchievement) -> Accepted:
+        def decide() -> list[Aggregate]:
+            self.council(cmd.actor, self.campaign(cmd.campaign_id))
+            achievement = self.load_achievement(cmd.campaign_id, cmd.achievement_id)
+            achievement.reject(cmd.reason)
+            return [achievement]
+
+        return self.execute(cmd, "reject_achievement", decide)
+
+    # ---- block vote --------------------------------------------------------------------------------
+
+    def conducting(self, actor: str, campaign_id: str, block_id: str) -> dict[str, Any]:
+        campaign = self.campaign(campaign_id)
+        block = self.facts.block(campaign_id, block_id)
+        if block is None:
+            raise BlockNotFound(f"no block {block_id!r} in campaign {campaign_id!r}", "block_id")
+        require(conducts_block_vote(actor, campaign.get("secretariat_unit_id"), block.get("leader_unit_id")), "actor")
+        return block
+
+    def load_election(self, campaign_id: str, block_id: str, round_id: str) -> BlockElection:
+        election: BlockElection | None = self.find(BlockElection.create_id(campaign_id, block_id))
+        if election is None:
+            raise RoundNotFound(f"no round {round_id!r} in block {block_id!r}", "round_id")
+        return election
+
+    def open_vote_round(self, cmd: OpenVoteRound) -> Accepted:
+        def decide() -> list[Aggregate]:
+            self.conducting(cmd.actor, cmd.campaign_id, cmd.block_id)
+            election: BlockElection | None = self.find(BlockElection.create_id(cmd.campaign_id, cmd.block_id))
+            if election is None:
+                election = BlockElection(campaign_id=cmd.campaign_id, block_id=cmd.block_id)
+            members = self.facts.members(cmd.campaign_id, cmd.block_id)
+            election.open(cmd.round_id, members, cmd.candidates, self.get_policy(cmd.campaign_id))
+            return [election]
+
+        return self.execute(cmd, "open_vote_round", decide)
+
+    def cast_block_vote(self, cmd: CastBlockVote) -> Accepted:
+        def decide() -> list[Aggregate]:
+            self.campaign(cmd.campaign_id)
+            require(own_ballot(cmd.actor, cmd.voter_unit_id), "actor")
+            election = self.load_election(cmd.campaign_id, cmd.block_id, cmd.round_id)
+            election.cast(cmd.round_id, cmd.voter_unit_id, cmd.candidate_unit_id)
+            return [election]
+
+        return self.execute(cmd, "cast_block_vote", decide)
+
+    def close_vote_round(self, cmd: CloseVoteRound) -> Accepted:
+        def decide() -> list[Aggregate]:
+            self.conducting(cmd.actor, cmd.campaign_id, cmd.block_id)
+            election = self.load_election(cmd.campaign_id, cmd.block_id, cmd.round_id)
+            election.close(cmd.round_id)
+            return [election]
+
+        return self.execute(cmd, "close_vote_round", decide)
+
+    # ---- awards ------------------------------------------------------------------------------------
+
+    def ledger(self, campaign_id: str, unit_id: str) -> UnitAwards:
+        found: UnitAwards | None = self.find(UnitAwards.create_id(campaign_id, unit_id))
+        return found or UnitAwards(campaign_id=campaign_id, unit_id=unit_id)
+
+    def propose_award(self, cmd: ProposeAward) -> Accepted:
+        def decide() -> list[Aggregate]:
+            self.campaign(cmd.campaign_id)
+            if self.exists(Proposal.create_id(cmd.campaign_id, cmd.proposal_id)):
+                raise ProposalExists(f"proposal {cmd.proposal_id!r} already exists", "proposal_id")
+            block_id = self.member_block(cmd.campaign_id, cmd.unit_id)
+            ledger = self.ledger(cmd.campaign_id, cmd.unit_id)
+            election: BlockElection | None = self.find(BlockElection.create_id(cmd.campaign_id, block_id))
+            facts = AwardFacts(
+                unit_id=cmd.unit_id,
+                person=cmd.person,
+                discipline=cmd.facts.discipline,
+                disciplined_members=cmd.facts.disciplined_members,
+                initiative=cmd.facts.initiative,
+                members=cmd.facts.members or self.facts.staff_count(cmd.campaign_id, cmd.unit_id),
+                members_completing_tasks=cmd.facts.members_completing_tasks,
+                person_titles=ledger.titles_of(cmd.person),
+                ldtt_count=ledger.count(LDTT),
+                cstdcs_count=ledger.count(CSTDCS),
+                cstdcs_pending=ledger.count(CSTDCS, with_pending=True) - ledger.count(CSTDCS),
+                elected_leader=election.leader if election else None,
+            )
+            policy = self.get_policy(cmd.campaign_id)
+            proposal = Proposal.propose(cmd.campaign_id, cmd.proposal_id, cmd.award, facts, policy)
+            if not proposal.eligible:
+                return [proposal]
+            ledger.note_proposal(proposal_id=cmd.proposal_id, award=cmd.award, person=cmd.person)
+            return [proposal, ledger]
+
+        return self.execute(cmd, "propose_award", decide)
+
+    def decide_award(self, cmd: DecideAward) -> Accepted:
+        def decide() -> list[Aggregate]:
+            self.council(cmd.actor, self.campaign(cmd.campaign_id))
+            proposal: Proposal | None = self.find(Proposal.create_id(cmd.campaign_id, cmd.proposal_id))
+            if proposal is None:
+                raise ProposalNotFound(f"no proposal {cmd.proposal_id!r}", "proposal_id")
+            policy = self.get_policy(cmd.campaign_id)
+            proposal.decide(cmd.votes_for, cmd.votes_against, cmd.members_present, policy, cmd.reason)
+            ledger = self.ledger(cmd.campaign_id, proposal.unit_id)
+            ledger.note_decision(
+                proposal_id=proposal.proposal_id,
+                award=proposal.award,
+                person=proposal.person,
+                approved=bool(proposal.decision),
+            )
+            return [proposal, ledger]
+
+        return self.execute(cmd, "decide_award", decide)

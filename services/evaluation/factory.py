@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from services.evaluation.adapters.views import CampaignsView
+from services.evaluation.adapters.views import (
+    AwardsView,
+    CampaignsView,
+    ReferenceView,
+    RegistryFacts,
+    StandingsView,
+    VotesView,
+)
 from services.evaluation.adapters.wire import WIRE
 from services.evaluation.application import EvaluationApplication
 from services.evaluation.entrypoints.commands import command_router
@@ -13,10 +20,23 @@ from shared.infra.views import View
 
 
 def build_views(settings: Settings) -> list[View]:
+    """Reference data from the registry first (campaigns, blocks, members), then the evaluation's own views."""
     factory = view_factory(settings, "evaluation")
-    return [CampaignsView(factory)]
+    return [
+        CampaignsView(factory),
+        ReferenceView(factory),
+        StandingsView(factory),
+        VotesView(factory),
+        AwardsView(factory),
+    ]
+
+
+def facts_of(views: list[View]) -> RegistryFacts:
+    by_type = {type(v): v for v in views}
+    return RegistryFacts(by_type[CampaignsView], by_type[ReferenceView])  # type: ignore[arg-type]
 
 
 def build(settings: Settings) -> Service:
-    app = EvaluationApplication(WIRE, env=store_env(settings, "evaluation"))
-    return Service("evaluation", app, command_router(app), views=build_views(settings))
+    views = build_views(settings)
+    app = EvaluationApplication(WIRE, facts_of(views), env=store_env(settings, "evaluation"))
+    return Service("evaluation", app, command_router(app), views=views)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import Field
 
-from shared.events.base import CommandType, Contract, EventType
+from shared.events.base import Command, CommandType, Contract, EventType
 from shared.events.types import LongText, Name, Slug
 
 SERVICE = "evaluation"
@@ -26,6 +27,29 @@ class ScoreItem(Contract):
     points: float = Field(ge=0, le=10_000)
 
 
+class EvaluationPolicy(Contract):
+    """Parameters of the evaluation rules of one campaign; every field has the documented default."""
+
+    vote_share: float = Field(0.5, gt=0, lt=1)
+    """A block vote's winner needs MORE than this share of the eligible voters."""
+    vote_quorum: float = Field(2 / 3, gt=0, le=1)
+    """At least this share of the eligible voters must cast a ballot."""
+    self_vote_allowed: bool = False
+    max_runoffs: int = Field(1, ge=0, le=5)
+    cstdcs_quota: float = Field(0.15, ge=0, le=1)
+    xuat_sac_ldtt_share: float = Field(0.70, ge=0, le=1)
+    tien_tien_ldtt_share: float = Field(0.5, ge=0, lt=1)
+    council_members: int = Field(9, ge=1, le=200)
+    council_threshold: float = Field(0.70, gt=0, le=1)
+    council_quorum: float = Field(2 / 3, gt=0, le=1)
+    late_penalty_item: Slug = "late-report"
+
+
+class EvaluationPolicySet(Contract):
+    campaign_id: Slug
+    policy: EvaluationPolicy
+
+
 class ScoringTableSet(Contract):
     campaign_id: Slug
     criteria: list[Criterion]
@@ -43,7 +67,9 @@ class AchievementReported(Contract):
     claimed_points: float
     description: LongText
     evidence_ref: Name | None = None
+    due_on: date | None = None
     late: bool = False
+    """Reported after `due_on` (by the service clock); a late item loses the policy's late penalty."""
 
 
 class AchievementVerified(Contract):
@@ -51,6 +77,9 @@ class AchievementVerified(Contract):
     achievement_id: Slug
     unit_id: Slug
     points: float
+    """Points accepted (as claimed, or adjusted by the council)."""
+    penalty: float = 0
+    """Points deducted because the item was late; the item counts `points - penalty`."""
     adjusted: bool = False
     reason: LongText | None = None
 
@@ -69,6 +98,9 @@ class VoteRoundOpened(Contract):
     candidates: list[Slug]
     eligible_voters: list[Slug]
     runoff_of: Slug | None = None
+    share: float = 0.5
+    quorum: float = 2 / 3
+    self_vote_allowed: bool = False
 
 
 class BlockVoteCast(Contract):
@@ -95,6 +127,7 @@ class VoteRoundClosed(Contract):
     eligible: int
     quorum_met: bool
     outcome: Literal["elected", "runoff", "failed"]
+    reason: LongText | None = None
 
 
 class BlockLeaderElected(Contract):
@@ -143,7 +176,101 @@ class AwardDecided(Contract):
     reason: LongText
 
 
+class AwardFactsIn(Contract):
+    """Facts a proposal declares (the council checks the dossier); titles already held come from decisions."""
+
+    discipline: Literal[
+        "none", "khien-trach", "canh-cao", "ha-bac-luong", "giang-chuc", "cach-chuc", "buoc-thoi-viec"
+    ] = "none"
+    """The person's disciplinary measure this year (`khien-trach`, reprimand, and above bar every award)."""
+    disciplined_members: int = Field(0, ge=0, le=100_000)
+    initiative: Name | None = None
+    """The recognised initiative (sáng kiến) of a Chiến sĩ thi đua cơ sở candidate."""
+    members: int | None = Field(None, ge=1, le=100_000)
+    members_completing_tasks: int | None = Field(None, ge=0, le=100_000)
+
+
+class SetEvaluationPolicy(Command):
+    campaign_id: Slug
+    policy: EvaluationPolicy = Field(default_factory=EvaluationPolicy)
+
+
+class SetScoringTable(Command):
+    campaign_id: Slug
+    criteria: list[Criterion] = Field(max_length=500)
+    bonuses: list[ScoreItem] = Field(default_factory=list, max_length=500)
+    penalties: list[ScoreItem] = Field(default_factory=list, max_length=500)
+
+
+class ReportAchievement(Command):
+    campaign_id: Slug
+    achievement_id: Slug
+    unit_id: Slug
+    person: Name | None = None
+    content_no: int | None = Field(None, ge=1, le=999)
+    criterion_id: Slug | None = None
+    claimed_points: float = Field(ge=0, le=10_000)
+    description: LongText
+    evidence_ref: Name | None = None
+    due_on: date | None = None
+
+
+class VerifyAchievement(Command):
+    campaign_id: Slug
+    achievement_id: Slug
+    points: float | None = Field(None, ge=0, le=10_000)
+    """Omit to accept the claimed points; a different value needs a `reason`."""
+    reason: LongText | None = None
+
+
+class RejectAchievement(Command):
+    campaign_id: Slug
+    achievement_id: Slug
+    reason: LongText
+
+
+class OpenVoteRound(Command):
+    campaign_id: Slug
+    block_id: Slug
+    round_id: Slug = Field(max_length=56)
+    candidates: list[Slug] | None = Field(None, max_length=500)
+    """Default: every member unit of the block."""
+
+
+class CastBlockVote(Command):
+    campaign_id: Slug
+    block_id: Slug
+    round_id: Slug
+    voter_unit_id: Slug
+    candidate_unit_id: Slug
+
+
+class CloseVoteRound(Command):
+    campaign_id: Slug
+    block_id: Slug
+    round_id: Slug
+
+
+class ProposeAward(Command):
+    campaign_id: Slug
+    proposal_id: Slug
+    award: Slug
+    unit_id: Slug
+    person: Name | None = None
+    facts: AwardFactsIn = Field(default_factory=AwardFactsIn)
+
+
+class DecideAward(Command):
+    campaign_id: Slug
+    proposal_id: Slug
+    votes_for: int = Field(ge=0, le=10_000)
+    votes_against: int = Field(ge=0, le=10_000)
+    members_present: int = Field(ge=0, le=10_000)
+    reason: LongText | None = None
+
+
 EVENTS = [
+    EventType("evaluation_policy_set", 1, EvaluationPolicySet, SERVICE),
     EventType("scoring_table_set", 1, ScoringTableSet, SERVICE),
     EventType("achievement_reported", 1, AchievementReported, SERVICE),
     EventType("achievement_verified", 1, AchievementVerified, SERVICE),
@@ -156,4 +283,15 @@ EVENTS = [
     EventType("award_proposed", 1, AwardProposed, SERVICE),
     EventType("award_decided", 1, AwardDecided, SERVICE),
 ]
-COMMANDS: list[CommandType] = []
+COMMANDS = [
+    CommandType("set_evaluation_policy", SetEvaluationPolicy, SERVICE),
+    CommandType("set_scoring_table", SetScoringTable, SERVICE),
+    CommandType("report_achievement", ReportAchievement, SERVICE),
+    CommandType("verify_achievement", VerifyAchievement, SERVICE),
+    CommandType("reject_achievement", RejectAchievement, SERVICE),
+    CommandType("open_vote_round", OpenVoteRound, SERVICE),
+    CommandType("cast_block_vote", CastBlockVote, SERVICE),
+    CommandType("close_vote_round", CloseVoteRound, SERVICE),
+    CommandType("propose_award", ProposeAward, SERVICE),
+    CommandType("decide_award", DecideAward, SERVICE),
+]

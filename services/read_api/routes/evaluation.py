@@ -1,12 +1,13 @@
-"""Routes over the evaluation service's views: campaigns (as the council evaluates them), standings, votes, awards."""
+"""Routes over the evaluation service's views: campaigns (as the council evaluates them), achievements,
+standings, block votes and awards."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
-from services.evaluation.adapters.views import CampaignsView
+from services.evaluation.adapters.views import AwardsView, CampaignsView, ReferenceView, StandingsView, VotesView
 
 router = APIRouter()
 
@@ -14,6 +15,19 @@ router = APIRouter()
 def campaigns(request: Request) -> CampaignsView:
     view: CampaignsView = request.app.state.views["campaigns"]
     return view
+
+
+def view(request: Request, name: str) -> Any:
+    return request.app.state.views[name]
+
+
+def known_campaign(request: Request, campaign_id: str) -> dict[str, Any]:
+    found = campaigns(request).get(campaign_id)
+    if found is None:
+        raise HTTPException(
+            404, {"code": "unknown_campaign", "message": f"no campaign {campaign_id!r}", "field": "campaign_id"}
+        )
+    return found
 
 
 @router.get("/v1/campaigns", tags=["campaigns"])
@@ -24,9 +38,63 @@ def list_campaigns(request: Request) -> list[dict[str, Any]]:
 
 @router.get("/v1/campaigns/{campaign_id}", tags=["campaigns"])
 def get_campaign(campaign_id: str, request: Request) -> dict[str, Any]:
-    found = campaigns(request).get(campaign_id)
-    if found is None:
-        raise HTTPException(
-            404, {"code": "unknown_campaign", "message": f"no campaign {campaign_id!r}", "field": "campaign_id"}
-        )
-    return found
+    return known_campaign(request, campaign_id)
+
+
+@router.get("/v1/campaigns/{campaign_id}/achievements", tags=["evaluation"])
+def list_achievements(
+    campaign_id: str,
+    request: Request,
+    unit: str | None = None,
+    status: str | None = Query(None, description="reported, verified or rejected"),
+) -> dict[str, Any]:
+    """Reported achievements with their verification (points, late penalty, adjustment and reason)."""
+    known_campaign(request, campaign_id)
+    standings: StandingsView = view(request, "standings")
+    return {
+        "campaign_id": campaign_id,
+        "scoring_table": standings.scoring_table(campaign_id),
+        "achievements": standings.achievements(campaign_id, unit, status),
+    }
+
+
+@router.get("/v1/campaigns/{campaign_id}/standings", tags=["evaluation"])
+def get_standings(campaign_id: str, request: Request, block: str | None = None) -> dict[str, Any]:
+    """Each block's units in rank order. Tie-break: verified score, fewer late items, more verified items, unit id."""
+    known_campaign(request, campaign_id)
+    standings: StandingsView = view(request, "standings")
+    reference: ReferenceView = view(request, "evaluation-reference")
+    if block is not None and reference.block(campaign_id, block) is None:
+        raise HTTPException(404, {"code": "unknown_block", "message": f"no block {block!r}", "field": "block"})
+    ranked = standings.standings(campaign_id, block)
+    blocks = [b for b in reference.blocks(campaign_id) if block is None or b["block_id"] == block]
+    return {
+        "campaign_id": campaign_id,
+        "blocks": [
+            {"block_id": b["block_id"], "name": b["name"], "units": ranked.get(b["block_id"], [])} for b in blocks
+        ],
+    }
+
+
+@router.get("/v1/campaigns/{campaign_id}/votes", tags=["evaluation"])
+def get_votes(campaign_id: str, request: Request, block: str | None = None) -> dict[str, Any]:
+    """Block vote rounds; a round's tally appears only once it is closed. `leaders`: block → elected unit."""
+    known_campaign(request, campaign_id)
+    votes: VotesView = view(request, "votes")
+    return {
+        "campaign_id": campaign_id,
+        "rounds": votes.rounds(campaign_id, block),
+        "leaders": votes.leaders(campaign_id),
+    }
+
+
+@router.get("/v1/campaigns/{campaign_id}/awards", tags=["evaluation"])
+def get_awards(campaign_id: str, request: Request, unit: str | None = None, award: str | None = None) -> dict[str, Any]:
+    """Award proposals with every rule's result, and the council's decisions."""
+    known_campaign(request, campaign_id)
+    awards: AwardsView = view(request, "awards")
+    return {
+        "campaign_id": campaign_id,
+        "policy": awards.policy(campaign_id),
+        "proposals": awards.proposals(campaign_id, unit, award),
+    }

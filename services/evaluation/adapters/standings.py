@@ -1,0 +1,161 @@
+"""Achievements and block standings: verified score, claimed score, rank and late items per unit.
+
+Standings are computed when read from the achievements table and the block membership of the
+reference view (same store). Ranking within a block, the documented tie-break:
+1. higher verified score (sum over verified items of accepted points minus late penalty);
+2. fewer late items;
+3. more verified items;
+4. unit id, alphabetically.
+Ranks are 1..n without gaps; two units never share a rank.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.events.envelope import CloudEvent
+from shared.infra.views import Handler, View, dumps
+
+COLUMNS = (
+    "campaign_id, achievement_id, unit_id, person, content_no, criterion_id, claimed_points, description, "
+    "evidence_ref, due_on, late, status, points, penalty, adjusted, reason, reported_at, decided_at"
+)
+
+
+def tie_break_key(row: dict[str, Any]) -> tuple[float, int, int, str]:
+    return (-row["verified_score"], row["late_count"], -row["verified_count"], row["unit_id"])
+
+
+class StandingsView(View):
+    name = "standings"
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS {achievements} (campaign_id TEXT NOT NULL, achievement_id TEXT NOT NULL, "
+        "unit_id TEXT NOT NULL, person TEXT, content_no INTEGER, criterion_id TEXT, claimed_points REAL NOT NULL, "
+        "description TEXT NOT NULL, evidence_ref TEXT, due_on TEXT, late INTEGER NOT NULL, status TEXT NOT NULL, "
+        "points REAL, penalty REAL NOT NULL DEFAULT 0, adjusted INTEGER NOT NULL DEFAULT 0, reason TEXT, "
+        "reported_at TEXT NOT NULL, decided_at TEXT, seq BIGINT NOT NULL, PRIMARY KEY (campaign_id, achievement_id))",
+        "CREATE TABLE IF NOT EXISTS {scoring_tables} (campaign_id TEXT PRIMARY KEY, body TEXT NOT NULL, "
+        "set_at TEXT NOT NULL, seq BIGINT NOT NULL)",
+    )
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "scoring_table_set": self.on_table,
+            "achievement_reported": self.on_reported,
+            "achievement_verified": self.on_verified,
+            "achievement_rejected": self.on_rejected,
+        }
+
+    def on_table(self, c: Any, e: CloudEvent, seq: int) -> None:
+        self.execute(
+            c,
+            "INSERT INTO {scoring_tables} (campaign_id, body, set_at, seq) VALUES (?, ?, ?, ?) ON CONFLICT (campaign_id) "
+            "DO UPDATE SET body = excluded.body, set_at = excluded.set_at, seq = excluded.seq",
+            (e.data["campaign_id"], dumps(e.data), e.time.isoformat(), seq),
+        )
+
+    def on_reported(self, c: Any, e: CloudEvent, seq: int) -> None:
+        d = e.data
+        self.execute(
+            c,
+            "INSERT INTO {achievements} (campaign_id, achievement_id, unit_id, person, content_no, criterion_id, "
+            "claimed_points, description, evidence_ref, due_on, late, status, reported_at, seq) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?) "
+            "ON CONFLICT (campaign_id, achievement_id) DO NOTHING",
+            (
+                d["campaign_id"],
+                d["achievement_id"],
+                d["unit_id"],
+                d.get("person"),
+                d.get("content_no"),
+                d.get("criterion_id"),
+                d["claimed_points"],
+                d["description"],
+                d.get("evidence_ref"),
+                d.get("due_on"),
+                int(bool(d.get("late"))),
+                e.time.isoformat(),
+                seq,
+            ),
+        )
+
+    def on_verified(self, c: Any, e: CloudEvent, seq: int) -> None:
+        d = e.data
+        self.execute(
+            c,
+            "UPDATE {achievements} SET status = 'verified', points = ?, penalty = ?, adjusted = ?, reason = ?, "
+            "decided_at = ?, seq = ? WHERE campaign_id = ? AND achievement_id = ?",
+            (
+                d["points"],
+                d.get("penalty", 0),
+                int(bool(d.get("adjusted"))),
+                d.get("reason"),
+                e.time.isoformat(),
+                seq,
+                d["campaign_id"],
+                d["achievement_id"],
+            ),
+        )
+
+    def on_rejected(self, c: Any, e: CloudEvent, seq: int) -> None:
+        d = e.data
+        self.execute(
+            c,
+            "UPDATE {achievements} SET status = 'rejected', reason = ?, decided_at = ?, seq = ? "
+            "WHERE campaign_id = ? AND achievement_id = ?",
+            (d["reason"], e.time.isoformat(), seq, d["campaign_id"], d["achievement_id"]),
+        )
+
+    # ---- queries -----------------------------------------------------------------------------------
+
+    def achievements(
+        self, campaign_id: str, unit: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        sql = f"SELECT {COLUMNS} FROM {{achievements}} WHERE campaign_id = ?"
+        params: list[Any] = [campaign_id]
+        if unit:
+            sql += " AND unit_id = ?"
+            params.append(unit)
+        if status:
+            sql += " AND status = ?"
+            params.append(status)
+        rows = self.query(sql + " ORDER BY reported_at, achievement_id", params)
+        for r in rows:
+            r["late"], r["adjusted"] = bool(r["late"]), bool(r["adjusted"])
+        return rows
+
+    def scoring_table(self, campaign_id: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT body FROM {scoring_tables} WHERE campaign_id = ?", (campaign_id,))
+        return json.loads(rows[0]["body"]) if rows else None
+
+    def standings(self, campaign_id: str, block: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Block id → its units in rank order (every member unit, with or without achievements)."""
+        sql = (
+            "SELECT m.block_id, m.unit_id, "
+            "COALESCE(SUM(CASE WHEN a.status = 'verified' THEN a.points - a.penalty ELSE 0 END), 0) AS verified_score, "
+            "COALESCE(SUM(a.claimed_points), 0) AS claimed_score, "
+            "COALESCE(SUM(a.late), 0) AS late_count, "
+            "COUNT(a.achievement_id) AS reported_count, "
+            "COALESCE(SUM(CASE WHEN a.status = 'verified' THEN 1 ELSE 0 END), 0) AS verified_count, "
+            "COALESCE(SUM(CASE WHEN a.status = 'rejected' THEN 1 ELSE 0 END), 0) AS rejected_count "
+            "FROM {eval_members} m LEFT JOIN {achievements} a "
+            "ON a.campaign_id = m.campaign_id AND a.unit_id = m.unit_id WHERE m.campaign_id = ?"
+        )
+        params: list[Any] = [campaign_id]
+        if block:
+            sql += " AND m.block_id = ?"
+            params.append(block)
+        rows = self.query(sql + " GROUP BY m.block_id, m.unit_id", params)
+        out: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            r["verified_score"] = round(float(r["verified_score"]), 2)
+            r["claimed_score"] = round(float(r["claimed_score"]), 2)
+            for k in ("late_count", "reported_count", "verified_count", "rejected_count"):
+                r[k] = int(r[k])
+            out.setdefault(r.pop("block_id"), []).append(r)
+        for units in out.values():
+            units.sort(key=tie_break_key)
+            for rank, unit in enumerate(units, start=1):
+                unit["rank"] = rank
+        return dict(sorted(out.items()))
