@@ -1,0 +1,180 @@
+"""Every evaluation rule passes and fails, each time with the reason it gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.evaluation.domain import rules
+from services.evaluation.domain.policy import CO_THI_DUA, CSTDCS, LDTT, TT_TIEN_TIEN, TT_XUAT_SAC, Policy
+from services.evaluation.domain.rules import AwardFacts, check_award
+
+pytestmark = pytest.mark.unit
+
+
+def test_vote_quorum_two_thirds() -> None:
+    ok = rules.vote_quorum(6, 9, 2 / 3)
+    assert ok.passed and ok.rule == "vote-quorum"
+    assert ok.reason == "6 of 9 eligible units voted; quorum 66.67% met"
+    bad = rules.vote_quorum(5, 9, 2 / 3)
+    assert not bad.passed
+    assert bad.reason == "5 of 9 eligible units voted; quorum 66.67% not met"
+
+
+def test_vote_share_needs_more_than_half_of_eligible() -> None:
+    winner, ok = rules.vote_share({"a": 5, "b": 3}, 9, 0.5)
+    assert winner == "a" and ok.passed
+    assert ok.reason == "a has 5 of 9 votes, more than 50%"
+    winner, bad = rules.vote_share({"a": 4, "b": 3, "c": 1}, 8, 0.5)
+    assert winner is None and not bad.passed
+    assert bad.reason == "a has 4 of 8 votes, not more than 50%"
+
+
+def test_vote_share_tie_has_no_winner() -> None:
+    winner, bad = rules.vote_share({"a": 4, "b": 4}, 8, 0.5)
+    assert winner is None
+    assert bad.reason == "tie at 4 votes between a, b"
+    _, none = rules.vote_share({"a": 0}, 3, 0.5)
+    assert none.reason == "no candidate received a vote"
+
+
+def test_runoff_candidates_are_the_leaders() -> None:
+    assert rules.runoff_candidates({"a": 3, "b": 3, "c": 1}) == ["a", "b"]
+    assert rules.runoff_candidates({"a": 4, "b": 2, "c": 2, "d": 0}) == ["a", "b", "c"]
+    assert rules.runoff_candidates({"a": 0}) == []
+
+
+def test_acts_for_council() -> None:
+    assert rules.acts_for_council("council:chair", "van-phong-so").passed
+    assert rules.acts_for_council("van-phong-so", "van-phong-so").passed
+    bad = rules.acts_for_council("thanh-tra-so", "van-phong-so")
+    assert not bad.passed
+    assert bad.reason == "thanh-tra-so does not act for the council or its secretariat"
+
+
+def test_conducts_block_vote_council_or_block_leader() -> None:
+    assert rules.conducts_block_vote("thanh-tra-so", "van-phong-so", "thanh-tra-so").passed
+    assert rules.conducts_block_vote("council", "van-phong-so", None).passed
+    bad = rules.conducts_block_vote("phong-pbgdpl", "van-phong-so", "thanh-tra-so")
+    assert not bad.passed
+    assert bad.reason == "phong-pbgdpl may not conduct this block's vote (leader: thanh-tra-so)"
+
+
+def test_own_ballot() -> None:
+    assert rules.own_ballot("a", "a").reason == "a casts its own ballot"
+    bad = rules.own_ballot("a", "b")
+    assert not bad.passed and bad.reason == "a may not cast the ballot of b"
+
+
+def test_council_quorum() -> None:
+    assert rules.council_quorum(6, 9, 2 / 3).passed
+    bad = rules.council_quorum(5, 9, 2 / 3)
+    assert not bad.passed
+    assert bad.reason == "5 of 9 council members present; quorum 66.67% not met"
+
+
+def test_council_threshold_counts_all_members() -> None:
+    ok = rules.council_threshold(7, 9, 0.7)
+    assert ok.passed and ok.reason == "7 of 9 council members voted for; reaches 70%"
+    bad = rules.council_threshold(6, 9, 0.7)  # 6 of 7 present is 86%, but 6 of 9 members is 67%
+    assert not bad.passed and bad.reason == "6 of 9 council members voted for; falls short of 70%"
+
+
+def test_not_disciplined() -> None:
+    assert rules.not_disciplined("none", 0).reason == "nobody disciplined at reprimand level or above"
+    person = rules.not_disciplined("khien-trach", 0)
+    assert not person.passed and person.reason == "disciplined (khien-trach), reprimand level or above"
+    unit = rules.not_disciplined("none", 2)
+    assert not unit.passed and unit.reason == "2 member(s) disciplined at reprimand level or above"
+
+
+def test_block_leader() -> None:
+    assert rules.block_leader("a", "a").reason == "a was elected leader of its block"
+    bad = rules.block_leader("a", "b")
+    assert not bad.passed and bad.reason == "a is not its block's elected leader (the leader elected is b)"
+    assert rules.block_leader("a", None).reason == "a is not its block's elected leader (no leader has been elected)"
+
+
+def test_holds_title() -> None:
+    ok = rules.holds_title(LDTT, [LDTT])
+    assert ok.passed and ok.rule == "holds-lao-dong-tien-tien" and ok.reason == "holds Lao động tiên tiến this year"
+    bad = rules.holds_title(CSTDCS, [LDTT])
+    assert not bad.passed and bad.reason == "does not hold Chiến sĩ thi đua cơ sở this year"
+
+
+def test_recognised_initiative() -> None:
+    assert rules.recognised_initiative("SK-01").reason == "recognised initiative (sáng kiến): SK-01"
+    bad = rules.recognised_initiative(None)
+    assert not bad.passed and bad.reason == "no recognised initiative (sáng kiến)"
+
+
+def test_cstdcs_quota_fifteen_percent() -> None:
+    ok = rules.cstdcs_quota(1, 7, 0.15)
+    assert ok.passed and ok.reason == "1 Chiến sĩ thi đua cơ sở within 15% of 7 Lao động tiên tiến (1.05)"
+    bad = rules.cstdcs_quota(1, 6, 0.15)
+    assert not bad.passed and bad.reason == "1 Chiến sĩ thi đua cơ sở exceeds 15% of 6 Lao động tiên tiến (0.9)"
+
+
+def test_all_members_complete_tasks() -> None:
+    assert rules.all_members_complete_tasks(10, 10).reason == "10 of 10 members completed their tasks"
+    bad = rules.all_members_complete_tasks(10, 9)
+    assert not bad.passed and bad.reason == "9 of 10 members completed their tasks"
+    assert rules.all_members_complete_tasks(None, 3).reason == "member count or task completion unknown"
+
+
+def test_ldtt_share_at_least_seventy_percent() -> None:
+    ok = rules.ldtt_share_at_least(7, 10, 0.7)
+    assert ok.passed and ok.reason == "7 of 10 members Lao động tiên tiến, at least 70%"
+    bad = rules.ldtt_share_at_least(6, 10, 0.7)
+    assert not bad.passed and bad.reason == "6 of 10 members Lao động tiên tiến, below 70%"
+
+
+def test_ldtt_majority_more_than_half() -> None:
+    ok = rules.ldtt_majority(6, 10, 0.5)
+    assert ok.passed and ok.reason == "6 of 10 members Lao động tiên tiến, more than 50%"
+    bad = rules.ldtt_majority(5, 10, 0.5)
+    assert not bad.passed and bad.reason == "5 of 10 members Lao động tiên tiến, not more than 50%"
+    assert rules.ldtt_majority(5, None, 0.5).reason == "member count unknown"
+
+
+def test_has_cstdcs() -> None:
+    assert rules.has_cstdcs(1).passed
+    bad = rules.has_cstdcs(0)
+    assert not bad.passed and bad.reason == "0 Chiến sĩ thi đua cơ sở approved in the unit"
+
+
+def failing(results: list[rules.RuleResult]) -> dict[str, str]:
+    return {r.rule: r.reason for r in results if not r.passed}
+
+
+def test_award_rule_sets_report_every_failing_rule() -> None:
+    p = Policy()
+    cstdcs = check_award(CSTDCS, AwardFacts(unit_id="u", person="A", discipline="canh-cao", ldtt_count=3), p)
+    assert [r.rule for r in cstdcs] == [
+        "not-disciplined",
+        "holds-lao-dong-tien-tien",
+        "recognised-initiative",
+        "cstdcs-quota",
+    ]
+    assert set(failing(cstdcs)) == {
+        "not-disciplined",
+        "holds-lao-dong-tien-tien",
+        "recognised-initiative",
+        "cstdcs-quota",
+    }
+    good = AwardFacts(unit_id="u", person="A", person_titles=[LDTT], initiative="SK", ldtt_count=7)
+    assert failing(check_award(CSTDCS, good, p)) == {}
+    assert failing(check_award(CO_THI_DUA, AwardFacts(unit_id="u", elected_leader="u"), p)) == {}
+    xs = AwardFacts(unit_id="u", members=10, members_completing_tasks=10, ldtt_count=7, cstdcs_count=1)
+    assert failing(check_award(TT_XUAT_SAC, xs, p)) == {}
+    assert set(failing(check_award(TT_XUAT_SAC, AwardFacts(unit_id="u", members=10, ldtt_count=6), p))) == {
+        "all-members-complete-tasks",
+        "ldtt-share",
+        "has-chien-si-thi-dua-co-so",
+    }
+    assert failing(check_award(TT_TIEN_TIEN, AwardFacts(unit_id="u", members=10, ldtt_count=6), p)) == {}
+
+
+def test_policy_parameters_change_the_outcome() -> None:
+    facts = AwardFacts(unit_id="u", person="A", person_titles=[LDTT], initiative="SK", ldtt_count=5)
+    assert "cstdcs-quota" in failing(check_award(CSTDCS, facts, Policy()))
+    assert failing(check_award(CSTDCS, facts, Policy(cstdcs_quota=0.2))) == {}
