@@ -43,8 +43,9 @@ class NotifierConfig:
     """EMULATION_NOTIFY_POLL: seconds between scans for due notices."""
     concurrency: int = 8
     """EMULATION_NOTIFY_CONCURRENCY: notices delivered at once."""
-    crash_after_send: bool = False
-    """EMULATION_NOTIFY_CRASH_AFTER_SEND: tests only; exit right after a send, before recording it."""
+    crash_after_send: str = ""
+    """EMULATION_NOTIFY_CRASH_AFTER_SEND: tests only; a channel name (or `any`): exit right after a send on it,
+    before recording it."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> NotifierConfig:

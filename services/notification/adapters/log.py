@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from services.notification.adapters.redelivery import APPLIED_DDL, RedeliveryTolerantView
 from shared.events.envelope import CloudEvent
-from shared.infra.views import Handler, View, dumps
+from shared.infra.views import Handler, dumps
 
 
-class DeliveryLog(View):
+class DeliveryLog(RedeliveryTolerantView):
     name = "notification-log"
     ddl = (
+        APPLIED_DDL,
         "CREATE TABLE IF NOT EXISTS {deliveries} (notification_id TEXT PRIMARY KEY, campaign_id TEXT, "
         "unit_id TEXT NOT NULL, rule TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL, "
         "trigger_event_id TEXT, due_at TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT, "
@@ -38,13 +40,22 @@ class DeliveryLog(View):
             (seq, e.data["notification_id"], e.event_name, e.time.isoformat(), dumps(e.data)),
         )
 
-    def on_scheduled(self, c: Any, e: CloudEvent, seq: int) -> None:
+    def _upsert(self, c: Any, e: CloudEvent, seq: int, status: str, attempts: int, error: str | None) -> None:
+        """Order-independent: the record with the most attempts sets the status, whatever order they come in."""
         d = e.data
         self.execute(
             c,
-            "INSERT INTO {deliveries} (notification_id, campaign_id, unit_id, rule, channel, recipient, "
-            "trigger_event_id, due_at, status, attempts, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', 0, ?) "
-            "ON CONFLICT (notification_id) DO NOTHING",
+            "INSERT INTO {deliveries} AS d (notification_id, campaign_id, unit_id, rule, channel, recipient, "
+            "trigger_event_id, due_at, status, attempts, last_error, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (notification_id) DO UPDATE SET "
+            "trigger_event_id = COALESCE(excluded.trigger_event_id, d.trigger_event_id), "
+            "due_at = COALESCE(excluded.due_at, d.due_at), "
+            "status = CASE WHEN excluded.status <> 'scheduled' AND excluded.attempts >= d.attempts "
+            "THEN excluded.status ELSE d.status END, "
+            "last_error = CASE WHEN excluded.last_error IS NOT NULL AND excluded.attempts >= d.attempts "
+            "THEN excluded.last_error ELSE d.last_error END, "
+            "attempts = CASE WHEN excluded.attempts > d.attempts THEN excluded.attempts ELSE d.attempts END, "
+            "seq = CASE WHEN excluded.seq < d.seq THEN excluded.seq ELSE d.seq END",
             (
                 d["notification_id"],
                 d.get("campaign_id"),
@@ -52,29 +63,25 @@ class DeliveryLog(View):
                 d["rule"],
                 d["channel"],
                 d["recipient"],
-                d["trigger_event_id"],
-                d["due_at"],
+                d.get("trigger_event_id"),
+                d.get("due_at"),
+                status,
+                attempts,
+                error,
                 seq,
             ),
         )
         self._record(c, e, seq)
 
+    def on_scheduled(self, c: Any, e: CloudEvent, seq: int) -> None:
+        self._upsert(c, e, seq, "scheduled", 0, None)
+
     def on_sent(self, c: Any, e: CloudEvent, seq: int) -> None:
-        self.execute(
-            c,
-            "UPDATE {deliveries} SET status = 'sent', attempts = ? WHERE notification_id = ?",
-            (e.data["attempt"], e.data["notification_id"]),
-        )
-        self._record(c, e, seq)
+        self._upsert(c, e, seq, "sent", e.data["attempt"], None)
 
     def on_failed(self, c: Any, e: CloudEvent, seq: int) -> None:
         d = e.data
-        self.execute(
-            c,
-            "UPDATE {deliveries} SET status = ?, attempts = ?, last_error = ? WHERE notification_id = ?",
-            ("dead" if d["dead"] else "retrying", d["attempts"], d["error"], d["notification_id"]),
-        )
-        self._record(c, e, seq)
+        self._upsert(c, e, seq, "dead" if d["dead"] else "retrying", d["attempts"], d["error"])
 
     def _with_records(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = []

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from services.notification.adapters.redelivery import APPLIED_DDL, RedeliveryTolerantView
 from services.notification.domain import rules
 from services.notification.domain.notices import (
     CampaignFacts,
@@ -23,7 +24,7 @@ from services.notification.domain.notices import (
     reminder_notices,
 )
 from shared.events.envelope import CloudEvent
-from shared.infra.views import Handler, View, dumps
+from shared.infra.views import Handler, dumps
 
 
 def utc(moment: datetime) -> str:
@@ -35,9 +36,10 @@ def from_utc(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-class NotifierState(View):
+class NotifierState(RedeliveryTolerantView):
     name = "notification-state"
     ddl = (
+        APPLIED_DDL,
         "CREATE TABLE IF NOT EXISTS {campaigns} (campaign_id TEXT PRIMARY KEY, title TEXT NOT NULL, "
         "deadline TEXT NOT NULL, secretariat TEXT NOT NULL, launched_event_id TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS {rule_settings} (campaign_id TEXT PRIMARY KEY, disabled TEXT NOT NULL, "
@@ -58,8 +60,8 @@ class NotifierState(View):
         "CREATE TABLE IF NOT EXISTS {notices} (notification_id TEXT PRIMARY KEY, rule TEXT NOT NULL, "
         "trigger_event_id TEXT NOT NULL, trigger_type TEXT NOT NULL, campaign_id TEXT, unit_id TEXT NOT NULL, "
         "channel TEXT NOT NULL, recipient TEXT NOT NULL, subscription_id TEXT, due_at TEXT NOT NULL, "
-        "subject TEXT NOT NULL, body TEXT NOT NULL, data TEXT NOT NULL, status TEXT NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS notices_due ON {notices} (status, due_at)",
+        "wait_until TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, data TEXT NOT NULL, status TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS notices_due ON {notices} (status, wait_until)",
         "CREATE TABLE IF NOT EXISTS {dispatcher} (id INTEGER PRIMARY KEY, scanned_until TEXT NOT NULL)",
     )
 
@@ -201,8 +203,8 @@ class NotifierState(View):
             self.execute(
                 c,
                 "INSERT INTO {notices} (notification_id, rule, trigger_event_id, trigger_type, campaign_id, unit_id, "
-                "channel, recipient, subscription_id, due_at, subject, body, data, status) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (notification_id) DO NOTHING",
+                "channel, recipient, subscription_id, due_at, wait_until, subject, body, data, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (notification_id) DO NOTHING",
                 (
                     n.notification_id,
                     n.rule,
@@ -214,6 +216,7 @@ class NotifierState(View):
                     n.recipient,
                     n.subscription_id,
                     utc(n.due_at),
+                    utc(n.due_at) if n.scheduled else "",
                     n.subject,
                     n.body,
                     dumps(dict(n.data)),
@@ -269,7 +272,8 @@ class NotifierState(View):
 
     def due_notices(self, now: datetime, limit: int = 100) -> list[Notice]:
         rows = self.query(
-            "SELECT * FROM {notices} WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, notification_id LIMIT ?",
+            "SELECT * FROM {notices} WHERE status = 'pending' AND wait_until <= ? "
+            "ORDER BY wait_until, notification_id LIMIT ?",
             (utc(now), limit),
         )
         return [
@@ -287,6 +291,7 @@ class NotifierState(View):
                 body=r["body"],
                 data=json.loads(r["data"]),
                 subscription_id=r["subscription_id"],
+                scheduled=bool(r["wait_until"]),
             )
             for r in rows
         ]

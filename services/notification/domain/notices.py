@@ -81,6 +81,8 @@ class Notice:
     body: str
     data: Mapping[str, Any] = field(default_factory=dict)
     subscription_id: str | None = None
+    scheduled: bool = False
+    """True for a notice that waits for `due_at` (a reminder); others go out as soon as they are decided."""
 
 
 class Facts(Protocol):
@@ -131,6 +133,7 @@ def fan_out(
                     body=body,
                     data=dict(trigger.data),
                     subscription_id=sub_id,
+                    scheduled=due_at is not None,
                 )
             )
     return out
@@ -246,7 +249,7 @@ def _vote_result(d: Mapping[str, Any], facts: Facts) -> Decided:
 def _award_decided(d: Mapping[str, Any], facts: Facts) -> Decided:
     unit = facts.unit(d["unit_id"])
     values = {
-        "award": d["award"],
+        "award": templates.award_name(d["award"]),
         "decision": "chấp thuận" if d["approved"] else "không chấp thuận",
         "beneficiary": f"{d['person']} ({unit.name})" if d.get("person") else unit.name,
         "votes_for": d["votes_for"],

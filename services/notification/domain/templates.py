@@ -90,6 +90,22 @@ OUTCOMES = {
 }
 
 
+AWARD_NAMES = {
+    "co-thi-dua-ubnd-thanh-pho": "Cờ thi đua của Ủy ban nhân dân Thành phố",
+    "bang-khen-ubnd-thanh-pho": "Bằng khen của Ủy ban nhân dân Thành phố",
+    "giay-khen-giam-doc-so": "Giấy khen của Giám đốc Sở Tư pháp",
+    "tap-the-lao-dong-xuat-sac": "Tập thể Lao động xuất sắc",
+    "tap-the-lao-dong-tien-tien": "Tập thể Lao động tiên tiến",
+    "chien-si-thi-dua-co-so": "Chiến sĩ thi đua cơ sở",
+    "lao-dong-tien-tien": "Lao động tiên tiến",
+}
+"""Vietnamese names of the usual titles and awards; an award not listed is shown by its id."""
+
+
+def award_name(award: str) -> str:
+    return AWARD_NAMES.get(award, award)
+
+
 def render(rule: str, values: dict[str, object]) -> tuple[str, str]:
     """The subject and body of a notice of `rule`; every placeholder must be given (KeyError otherwise)."""
     subject, body = TEMPLATES[rule]

@@ -90,7 +90,7 @@ class Dispatcher:
                 if not dead:
                     await asyncio.sleep(self.config.delay(delivery.attempts))
                 continue
-            if self.config.crash_after_send:
+            if self.config.crash_after_send in (notice.channel, "any"):
                 log.error("crashing after send (EMULATION_NOTIFY_CRASH_AFTER_SEND)")
                 os._exit(75)
             await asyncio.to_thread(self.app.record_sent, notice, delivery)
