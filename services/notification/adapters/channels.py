@@ -33,6 +33,10 @@ class DeliveryError(Exception):
     """One attempt failed; the message says why."""
 
 
+class ChannelOff(DeliveryError):
+    """The channel is not configured: retrying cannot help, the notice is dead-lettered at once."""
+
+
 def payload(notice: Notice) -> bytes:
     """The JSON a webhook or NATS receiver gets: the same bytes on every attempt."""
     body = {
@@ -84,7 +88,7 @@ def build_email(notice: Notice, sender: str) -> EmailMessage:
 def send_email(config: NotifierConfig, notice: Notice) -> None:
     """Blocking SMTP delivery (run it in a thread)."""
     if not config.smtp_host:
-        raise DeliveryError("e-mail channel is off (EMULATION_SMTP_HOST is not set)")
+        raise ChannelOff("e-mail channel is off (EMULATION_SMTP_HOST is not set)")
     msg = build_email(notice, config.smtp_from)
     try:
         smtp: smtplib.SMTP

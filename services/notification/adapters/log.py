@@ -99,7 +99,7 @@ class DeliveryLog(RedeliveryTolerantView):
         return self._with_records(self.query("SELECT * FROM {deliveries} WHERE unit_id = ? ORDER BY seq", (unit_id,)))
 
     def list(self, campaign_id: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-        sql, params = "SELECT * FROM {deliveries} WHERE 1 = 1", []
+        sql, params = "SELECT * FROM {deliveries} WHERE 1 = 1", list[str]()
         if campaign_id is not None:
             sql, params = sql + " AND campaign_id = ?", [*params, campaign_id]
         if status is not None:

@@ -36,10 +36,10 @@ def _delivery(name: str, extra: tuple[str, ...]) -> Any:
 WIRE = WireMap(
     "notification",
     {
-        Subscription.Registered: subscription_registered,
-        RuleSetting.Configured: rules_configured,
-        Delivery.Scheduled: _delivery("notification_scheduled", ("trigger_event_id", "due_at")),
-        Delivery.Sent: _delivery("notification_sent", ("attempt",)),
-        Delivery.Failed: _delivery("notification_failed", ("attempts", "error", "dead")),
+        Subscription.Registered: subscription_registered,  # type: ignore[attr-defined]
+        RuleSetting.Configured: rules_configured,  # type: ignore[attr-defined]
+        Delivery.Scheduled: _delivery("notification_scheduled", ("trigger_event_id", "due_at")),  # type: ignore[attr-defined]
+        Delivery.Sent: _delivery("notification_sent", ("attempt",)),  # type: ignore[attr-defined]
+        Delivery.Failed: _delivery("notification_failed", ("attempts", "error", "dead")),  # type: ignore[attr-defined]
     },
 )

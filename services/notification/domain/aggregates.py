@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -84,7 +85,7 @@ class Delivery(Aggregate):
     def done(self) -> bool:
         return self.status != "pending"
 
-    def _ref(self) -> dict[str, object]:
+    def _ref(self) -> dict[str, Any]:
         return {
             "notification_id": self.notification_id,
             "campaign_id": self.campaign_id,

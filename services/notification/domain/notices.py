@@ -195,7 +195,7 @@ def _late_registration(d: Mapping[str, Any], facts: Facts) -> Decided:
         return rules.LATE_REGISTRATION, [], {}
     campaign = facts.campaign(d["campaign_id"])
     when = datetime.fromisoformat(str(d["registered_at"])).astimezone(rules.VIETNAM).date()
-    values = {
+    values: dict[str, object] = {
         "subject_unit_name": facts.unit(d["unit_id"]).name,
         "when": templates.vn_date(when),
         "deadline": templates.vn_date(campaign.registration_deadline) if campaign else "",
@@ -260,7 +260,7 @@ def _award_decided(d: Mapping[str, Any], facts: Facts) -> Decided:
 
 
 def _achievement_rejected(d: Mapping[str, Any], facts: Facts) -> Decided:
-    values = {"achievement_id": d["achievement_id"], "reason": d["reason"]}
+    values: dict[str, object] = {"achievement_id": d["achievement_id"], "reason": d["reason"]}
     return rules.ACHIEVEMENT_REJECTED, [d["unit_id"]], values
 
 

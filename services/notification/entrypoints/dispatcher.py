@@ -81,7 +81,8 @@ class Dispatcher:
             try:
                 await self.send(notice)
             except Exception as e:
-                dead = delivery.attempts + 1 >= self.config.max_attempts
+                off = isinstance(e, channels.ChannelOff)
+                dead = off or delivery.attempts + 1 >= self.config.max_attempts
                 await asyncio.to_thread(self.app.record_failed, notice, delivery, str(e), dead)
                 log.warning(
                     "delivery failed",
