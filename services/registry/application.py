@@ -2,21 +2,178 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
 from services.registry.domain.campaign import Campaign
-from services.registry.domain.errors import CampaignExists
-from shared.events.base import Accepted
-from shared.events.registry import LaunchCampaign
+from services.registry.domain.errors import (
+    CampaignExists,
+    CampaignNotFound,
+    RegistrationExists,
+    RegistrationNotFound,
+    UnitExists,
+    UnitNotFound,
+)
+from services.registry.domain.registration import Registration
+from services.registry.domain.roster import Roster
+from services.registry.domain.unit import Unit
+from shared.events import registry as c
+from shared.events.base import Accepted, Command
 from shared.infra.application import ServiceApplication
+
+_META = {"command_id", "actor", "correlation_id"}
+
+
+def payload(cmd: Command, *exclude: str) -> dict[str, Any]:
+    return cmd.model_dump(exclude=_META | set(exclude))
 
 
 class RegistryApplication(ServiceApplication):
     name = "registry"
 
-    def launch_campaign(self, cmd: LaunchCampaign) -> Accepted:
-        def decide() -> list[Campaign]:
+    # ---- loading -----------------------------------------------------------------------------------
+
+    def _get(self, aggregate_id: Any) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def get_campaign(self, campaign_id: str) -> Campaign:
+        found: Campaign | None = self._get(Campaign.create_id(campaign_id))
+        if found is None:
+            raise CampaignNotFound(f"no campaign {campaign_id!r}", "campaign_id")
+        return found
+
+    def open_campaign(self, campaign_id: str) -> Campaign:
+        campaign = self.get_campaign(campaign_id)
+        campaign.check_open()
+        return campaign
+
+    def get_roster(self, campaign_id: str) -> Roster:
+        """The campaign's roster (an empty one, not yet saved, if it has no block yet)."""
+        found: Roster | None = self._get(Roster.create_id(campaign_id))
+        return found if found is not None else Roster(campaign_id=campaign_id)
+
+    def get_unit(self, unit_id: str, field: str = "unit_id") -> Unit:
+        found: Unit | None = self._get(Unit.create_id(unit_id))
+        if found is None:
+            raise UnitNotFound(f"no unit {unit_id!r}", field)
+        return found
+
+    # ---- campaigns ---------------------------------------------------------------------------------
+
+    def launch_campaign(self, cmd: c.LaunchCampaign) -> Accepted:
+        def decide() -> list[Aggregate]:
             if self.exists(Campaign.create_id(cmd.campaign_id)):
                 raise CampaignExists(f"campaign {cmd.campaign_id!r} already exists", "campaign_id")
-            details = cmd.model_dump(exclude={"command_id", "actor", "correlation_id"})
-            return [Campaign.launch(**details)]
+            return [Campaign.launch(**payload(cmd))]
 
         return self.execute(cmd, "launch_campaign", decide)
+
+    def amend_campaign(self, cmd: c.AmendCampaign) -> Accepted:
+        def decide() -> list[Aggregate]:
+            campaign = self.get_campaign(cmd.campaign_id)
+            campaign.amend(cmd.changes())
+            return [campaign]
+
+        return self.execute(cmd, "amend_campaign", decide)
+
+    def close_campaign(self, cmd: c.CloseCampaign) -> Accepted:
+        def decide() -> list[Aggregate]:
+            campaign = self.get_campaign(cmd.campaign_id)
+            campaign.close(cmd.reason)
+            return [campaign]
+
+        return self.execute(cmd, "close_campaign", decide)
+
+    # ---- blocks and membership ---------------------------------------------------------------------
+
+    def define_block(self, cmd: c.DefineBlock) -> Accepted:
+        def decide() -> list[Aggregate]:
+            self.open_campaign(cmd.campaign_id)
+            roster = self.get_roster(cmd.campaign_id)
+            roster.define_block(cmd.block_id, cmd.name)
+            return [roster]
+
+        return self.execute(cmd, "define_block", decide)
+
+    def designate_block_leader(self, cmd: c.DesignateBlockLeader) -> Accepted:
+        def decide() -> list[Aggregate]:
+            self.open_campaign(cmd.campaign_id)
+            roster = self.get_roster(cmd.campaign_id)
+            roster.designate_leader(cmd.block_id, cmd.leader_unit_id, cmd.deputy_unit_id)
+            return [roster]
+
+        return self.execute(cmd, "designate_block_leader", decide)
+
+    def assign_unit_to_block(self, cmd: c.AssignUnitToBlock) -> Accepted:
+        def decide() -> list[Aggregate]:
+            self.open_campaign(cmd.campaign_id)
+            roster = self.get_roster(cmd.campaign_id)
+            roster.block(cmd.block_id)
+            self.get_unit(cmd.unit_id)
+            roster.assign(cmd.unit_id, cmd.block_id, cmd.move)
+            return [roster]
+
+        return self.execute(cmd, "assign_unit_to_block", decide)
+
+    def withdraw_unit(self, cmd: c.WithdrawUnit) -> Accepted:
+        def decide() -> list[Aggregate]:
+            self.open_campaign(cmd.campaign_id)
+            self.get_unit(cmd.unit_id)
+            roster = self.get_roster(cmd.campaign_id)
+            roster.withdraw(cmd.unit_id, cmd.reason)
+            return [roster]
+
+        return self.execute(cmd, "withdraw_unit", decide)
+
+    # ---- units -------------------------------------------------------------------------------------
+
+    def register_unit(self, cmd: c.RegisterUnit) -> Accepted:
+        def decide() -> list[Aggregate]:
+            if self.exists(Unit.create_id(cmd.unit_id)):
+                raise UnitExists(f"unit {cmd.unit_id!r} already exists", "unit_id")
+            return [Unit(**payload(cmd))]
+
+        return self.execute(cmd, "register_unit", decide)
+
+    def rename_unit(self, cmd: c.RenameUnit) -> Accepted:
+        def decide() -> list[Aggregate]:
+            unit = self.get_unit(cmd.unit_id)
+            unit.rename(cmd.name)
+            return [unit]
+
+        return self.execute(cmd, "rename_unit", decide)
+
+    # ---- emulation registration --------------------------------------------------------------------
+
+    def register_emulation(self, cmd: c.RegisterEmulation) -> Accepted:
+        def decide() -> list[Aggregate]:
+            campaign = self.open_campaign(cmd.campaign_id)
+            self.get_unit(cmd.unit_id)
+            self.get_roster(cmd.campaign_id).check_member(cmd.unit_id)
+            if self.exists(Registration.create_id(cmd.campaign_id, cmd.unit_id)):
+                raise RegistrationExists(
+                    f"unit {cmd.unit_id!r} has already registered; amend the registration instead", "unit_id"
+                )
+            body = payload(cmd)
+            return [Registration.register(**body, at=self.clock.now(), deadline=campaign.registration_deadline)]
+
+        return self.execute(cmd, "register_emulation", decide)
+
+    def amend_emulation_registration(self, cmd: c.AmendEmulationRegistration) -> Accepted:
+        def decide() -> list[Aggregate]:
+            campaign = self.open_campaign(cmd.campaign_id)
+            self.get_unit(cmd.unit_id)
+            self.get_roster(cmd.campaign_id).check_member(cmd.unit_id)
+            registration: Registration | None = self._get(Registration.create_id(cmd.campaign_id, cmd.unit_id))
+            if registration is None:
+                raise RegistrationNotFound(f"unit {cmd.unit_id!r} has not registered yet", "unit_id")
+            body = payload(cmd, "campaign_id", "unit_id")
+            registration.amend(**body, at=self.clock.now(), deadline=campaign.registration_deadline)
+            return [registration]
+
+        return self.execute(cmd, "amend_emulation_registration", decide)

@@ -4,27 +4,25 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.registry.domain.errors import DateOutOfPeriod, DuplicateContent, InvalidPeriod
-
-_NS = uuid5(NAMESPACE_URL, "urn:emulation:registry")
+from services.registry.domain.errors import CampaignClosed, NoChanges
+from services.registry.domain.ids import aggregate_id
+from services.registry.domain.rules import check_contents, check_dates
 
 
 class Campaign(Aggregate):
     @staticmethod
     def create_id(campaign_id: str) -> UUID:
-        return uuid5(_NS, f"campaign:{campaign_id}")
+        return aggregate_id("campaign", campaign_id)
 
     @classmethod
     def launch(cls, **details: Any) -> Campaign:
         """Check the plan's dates and contents, then record the launch."""
         check_dates(details["period_start"], details["period_end"], details["registration_deadline"])
-        numbers = [c["no"] for c in details["contents"]]
-        if len(numbers) != len(set(numbers)):
-            raise DuplicateContent("content numbers must be unique", "contents")
+        check_contents(c["no"] for c in details["contents"])
         return cls(**details)
 
     @event("Launched")
@@ -61,9 +59,31 @@ class Campaign(Aggregate):
         self.contents = contents
         self.closed = False
 
+    def check_open(self) -> None:
+        if self.closed:
+            raise CampaignClosed(f"campaign {self.campaign_id!r} is closed", "campaign_id")
 
-def check_dates(start: date, end: date, deadline: date) -> None:
-    if start > end:
-        raise InvalidPeriod("the period must start before it ends", "period_end")
-    if not start <= deadline <= end:
-        raise DateOutOfPeriod("the registration deadline must fall within the campaign period", "registration_deadline")
+    def amend(self, changes: dict[str, Any]) -> None:
+        """Change the fields given; the resulting dates and contents must still be valid."""
+        self.check_open()
+        changes = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        if not changes:
+            raise NoChanges("the amendment changes nothing", None)
+        dates = {k: changes.get(k, getattr(self, k)) for k in ("period_start", "period_end", "registration_deadline")}
+        check_dates(dates["period_start"], dates["period_end"], dates["registration_deadline"])
+        if "contents" in changes:
+            check_contents(c["no"] for c in changes["contents"])
+        self._amended(campaign_id=self.campaign_id, changes=changes)
+
+    @event("Amended")
+    def _amended(self, campaign_id: str, changes: dict[str, Any]) -> None:
+        for key, value in changes.items():
+            setattr(self, key, value)
+
+    def close(self, reason: str | None) -> None:
+        self.check_open()
+        self._closed(campaign_id=self.campaign_id, reason=reason)
+
+    @event("Closed")
+    def _closed(self, campaign_id: str, reason: str | None) -> None:
+        self.closed = True
