@@ -30,18 +30,18 @@ class ScoreItem(Contract):
 class EvaluationPolicy(Contract):
     """Parameters of the evaluation rules of one campaign; every field has the documented default."""
 
-    vote_share: float = Field(0.5, gt=0, lt=1)
+    vote_share: float = Field(default=0.5, gt=0, lt=1)
     """A block vote's winner needs MORE than this share of the eligible voters."""
-    vote_quorum: float = Field(2 / 3, gt=0, le=1)
+    vote_quorum: float = Field(default=2 / 3, gt=0, le=1)
     """At least this share of the eligible voters must cast a ballot."""
     self_vote_allowed: bool = False
-    max_runoffs: int = Field(1, ge=0, le=5)
-    cstdcs_quota: float = Field(0.15, ge=0, le=1)
-    xuat_sac_ldtt_share: float = Field(0.70, ge=0, le=1)
-    tien_tien_ldtt_share: float = Field(0.5, ge=0, lt=1)
-    council_members: int = Field(9, ge=1, le=200)
-    council_threshold: float = Field(0.70, gt=0, le=1)
-    council_quorum: float = Field(2 / 3, gt=0, le=1)
+    max_runoffs: int = Field(default=1, ge=0, le=5)
+    cstdcs_quota: float = Field(default=0.15, ge=0, le=1)
+    xuat_sac_ldtt_share: float = Field(default=0.70, ge=0, le=1)
+    tien_tien_ldtt_share: float = Field(default=0.5, ge=0, lt=1)
+    council_members: int = Field(default=9, ge=1, le=200)
+    council_threshold: float = Field(default=0.70, gt=0, le=1)
+    council_quorum: float = Field(default=2 / 3, gt=0, le=1)
     late_penalty_item: Slug = "late-report"
 
 
@@ -128,6 +128,8 @@ class VoteRoundClosed(Contract):
     quorum_met: bool
     outcome: Literal["elected", "runoff", "failed"]
     reason: LongText | None = None
+    winner: Slug | None = None
+    """The elected unit when `outcome` is `elected` (also announced by `block_leader_elected`)."""
 
 
 class BlockLeaderElected(Contract):
@@ -183,16 +185,16 @@ class AwardFactsIn(Contract):
         "none", "khien-trach", "canh-cao", "ha-bac-luong", "giang-chuc", "cach-chuc", "buoc-thoi-viec"
     ] = "none"
     """The person's disciplinary measure this year (`khien-trach`, reprimand, and above bar every award)."""
-    disciplined_members: int = Field(0, ge=0, le=100_000)
+    disciplined_members: int = Field(default=0, ge=0, le=100_000)
     initiative: Name | None = None
     """The recognised initiative (sáng kiến) of a Chiến sĩ thi đua cơ sở candidate."""
-    members: int | None = Field(None, ge=1, le=100_000)
-    members_completing_tasks: int | None = Field(None, ge=0, le=100_000)
+    members: int | None = Field(default=None, ge=1, le=100_000)
+    members_completing_tasks: int | None = Field(default=None, ge=0, le=100_000)
 
 
 class SetEvaluationPolicy(Command):
     campaign_id: Slug
-    policy: EvaluationPolicy = Field(default_factory=EvaluationPolicy)
+    policy: EvaluationPolicy = EvaluationPolicy()
 
 
 class SetScoringTable(Command):
@@ -207,7 +209,7 @@ class ReportAchievement(Command):
     achievement_id: Slug
     unit_id: Slug
     person: Name | None = None
-    content_no: int | None = Field(None, ge=1, le=999)
+    content_no: int | None = Field(default=None, ge=1, le=999)
     criterion_id: Slug | None = None
     claimed_points: float = Field(ge=0, le=10_000)
     description: LongText
@@ -218,7 +220,7 @@ class ReportAchievement(Command):
 class VerifyAchievement(Command):
     campaign_id: Slug
     achievement_id: Slug
-    points: float | None = Field(None, ge=0, le=10_000)
+    points: float | None = Field(default=None, ge=0, le=10_000)
     """Omit to accept the claimed points; a different value needs a `reason`."""
     reason: LongText | None = None
 
@@ -233,7 +235,7 @@ class OpenVoteRound(Command):
     campaign_id: Slug
     block_id: Slug
     round_id: Slug = Field(max_length=56)
-    candidates: list[Slug] | None = Field(None, max_length=500)
+    candidates: list[Slug] | None = Field(default=None, max_length=500)
     """Default: every member unit of the block."""
 
 
@@ -257,7 +259,7 @@ class ProposeAward(Command):
     award: Slug
     unit_id: Slug
     person: Name | None = None
-    facts: AwardFactsIn = Field(default_factory=AwardFactsIn)
+    facts: AwardFactsIn = AwardFactsIn()
 
 
 class DecideAward(Command):

@@ -87,8 +87,8 @@ class Year:
             correlationid="test-setup",
         )
         js = self.system.nc.jetstream()
-        body = json.dumps(envelope.model_dump(mode="json", exclude_none=True)).encode()
-        await js.publish(event_subject(data.get("campaign_id"), name), body, headers={"Nats-Msg-Id": envelope.id})
+        raw = json.dumps(envelope.model_dump(mode="json", exclude_none=True)).encode()
+        await js.publish(event_subject(data.get("campaign_id"), name), raw, headers={"Nats-Msg-Id": envelope.id})
 
     async def setup(self) -> None:
         """Launch the demo campaign, its two blocks, 17 units and their leaders; wait until evaluation knows them."""
@@ -133,7 +133,7 @@ async def designated(year: Year, block: str) -> None:
         reply = await year.send("open_vote_round", LEADERS[block], block_id=block, round_id="bau-khoi")
         return bool(reply["ok"]) or reply["error"]["code"] != "not_allowed"
 
-    await wait_for(opened, timeout=30)
+    await wait_for(opened, timeout=30)  # type: ignore[arg-type]
 
 
 async def test_a_whole_year_of_the_demo_campaign(system: System, tmp_path: Path) -> None:
@@ -265,7 +265,7 @@ async def test_a_whole_year_of_the_demo_campaign(system: System, tmp_path: Path)
             else None
         )
 
-    final = await wait_for(settled, timeout=30)
+    final: dict[str, Any] = await wait_for(settled, timeout=30)  # type: ignore[arg-type]
     standings = system.get(f"/v1/campaigns/{C}/standings")
     table = {
         b["block_id"]: [

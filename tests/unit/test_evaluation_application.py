@@ -72,7 +72,7 @@ class Driver:
         return e.value
 
 
-TABLE = {
+TABLE: dict[str, Any] = {
     "criteria": [{"criterion_id": "nhiem-vu", "title": "Hoàn thành nhiệm vụ", "max_points": 60}],
     "bonuses": [{"item_id": "sang-kien", "title": "Sáng kiến", "points": 10}],
     "penalties": [{"item_id": "late-report", "title": "Báo cáo trễ hạn", "points": 2}],
@@ -84,6 +84,12 @@ def send() -> Driver:
     d = Driver()
     d("set_scoring_table", **TABLE)
     return d
+
+
+def found(send: Driver, proposal_id: str) -> Any:
+    proposal = send.app.find(Proposal.create_id(C, proposal_id))
+    assert proposal is not None
+    return proposal
 
 
 def report(send: Driver, aid: str, unit: str = "u1", **extra: Any) -> list[str]:
@@ -140,9 +146,9 @@ def test_only_the_council_verifies(send: Driver) -> None:
 def test_late_item_loses_the_late_penalty(send: Driver) -> None:
     report(send, "a1", due_on="2000-01-01")
     send("verify_achievement", achievement_id="a1")
-    achievement = send.app.repository.get(send.app.load_achievement(C, "a1").id)
+    achievement: Any = send.app.repository.get(send.app.load_achievement(C, "a1").id)
     assert achievement.late is True
-    events = list(send.app.events.get(achievement.id))
+    events: list[Any] = list(send.app.events.get(achievement.id))
     assert events[-1].penalty == 2.0 and events[-1].points == 10.0
 
 
@@ -237,7 +243,7 @@ def decide(send: Driver, pid: str, yes: int = 8, no: int = 1, present: int = 9) 
 
 def test_cstdcs_needs_ldtt_initiative_and_quota(send: Driver) -> None:
     propose(send, "early", "chien-si-thi-dua-co-so", person="Nguyễn Văn A", initiative="SK-1")
-    early = send.app.find(Proposal.create_id(C, "early"))
+    early = found(send, "early")
     assert not early.eligible
     assert {r["rule"]: r["reason"] for r in early.rule_results if not r["passed"]} == {
         "holds-lao-dong-tien-tien": "does not hold Lao động tiên tiến this year",
@@ -249,9 +255,9 @@ def test_cstdcs_needs_ldtt_initiative_and_quota(send: Driver) -> None:
         propose(send, f"ldtt-{i}", "lao-dong-tien-tien", person=f"Người {i}")
         assert decide(send, f"ldtt-{i}") == ["award_decided.v1"]
     propose(send, "ok", "chien-si-thi-dua-co-so", person="Người 0", initiative="SK-1")
-    assert send.app.find(Proposal.create_id(C, "ok")).eligible
+    assert found(send, "ok").eligible
     propose(send, "second", "chien-si-thi-dua-co-so", person="Người 1", initiative="SK-2")
-    second = send.app.find(Proposal.create_id(C, "second"))
+    second = found(send, "second")
     assert [r["rule"] for r in second.rule_results if not r["passed"]] == ["cstdcs-quota"]
 
 
@@ -259,7 +265,7 @@ def test_council_decision_threshold_quorum_and_counts(send: Driver) -> None:
     for pid in ("p1", "p2", "p3", "p4"):
         propose(send, pid, "lao-dong-tien-tien", person="A " + pid)
     decide(send, "p1", yes=6, no=1, present=7)
-    proposal = send.app.find(Proposal.create_id(C, "p1"))
+    proposal = found(send, "p1")
     assert proposal.decision is False
     err = send.refused("decide_award", proposal_id="p2", votes_for=5, votes_against=0, members_present=5)
     assert (
@@ -300,7 +306,7 @@ def test_city_flag_needs_the_elected_block_leader(send: Driver) -> None:
     vote(send, "r1", {"u1": "u2", "u3": "u2", "u4": "u2"})
     send("close_vote_round", block_id="b1", round_id="r1")
     propose(send, "flag", "co-thi-dua-ubnd-thanh-pho", unit="u2")
-    early, later = (send.app.find(Proposal.create_id(C, p)) for p in ("flag-early", "flag"))
+    early, later = (found(send, p) for p in ("flag-early", "flag"))
     assert not early.eligible and later.eligible
     assert early.rule_results[1]["reason"] == "u2 is not its block's elected leader (no leader has been elected)"
 
@@ -310,5 +316,5 @@ def test_collective_member_count_comes_from_registration(send: Driver) -> None:
         propose(send, f"l{i}", "lao-dong-tien-tien", person=f"P{i}")
         decide(send, f"l{i}")
     propose(send, "tt", "tap-the-lao-dong-tien-tien")
-    tt = send.app.find(Proposal.create_id(C, "tt"))
+    tt = found(send, "tt")
     assert tt.eligible and tt.rule_results[-1]["reason"] == "6 of 10 members Lao động tiên tiến, more than 50%"

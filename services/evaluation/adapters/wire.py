@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined"
 """Evaluation domain events → wire contracts (shared/events/evaluation.py). The one place they are mapped.
 
 Internal events (an election started, a unit's award ledger) are not mapped and never leave the
@@ -43,7 +44,7 @@ _REPORTED = ("achievement_id", "unit_id", "person", "content_no", "criterion_id"
 _TABLE = ("criteria", "bonuses", "penalties")
 _ROUND = ("block_id", "round_id")
 _OPENED = (*_ROUND, "candidates", "eligible_voters", "runoff_of", "share", "quorum", "self_vote_allowed")
-_CLOSED = (*_ROUND, "tally", "ballots", "voters", "eligible", "quorum_met", "outcome", "reason")
+_CLOSED = (*_ROUND, "tally", "ballots", "voters", "eligible", "quorum_met", "outcome", "reason", "winner")
 _PROPOSED = ("proposal_id", "award", "unit_id", "person", "rule_results", "eligible")
 _DECIDED = (
     "proposal_id",

@@ -174,6 +174,7 @@ class BlockElection(Aggregate):
             quorum_met=quorum.passed,
             outcome=outcome,
             reason=reason,
+            winner=winner,
         )
         if winner is not None:
             self._elected(
@@ -213,6 +214,7 @@ class BlockElection(Aggregate):
         quorum_met: bool,
         outcome: str,
         reason: str,
+        winner: str | None,
     ) -> None:
         self.rounds[round_id]["status"] = outcome
         self.open_round = None
