@@ -14,7 +14,7 @@ from pathlib import Path
 import nats
 
 from services.audit.catalog import all_views
-from shared.events.envelope import STREAM
+from shared.events.envelope import STREAM, CloudEvent
 from shared.infra.consumer import parse
 from shared.infra.settings import Settings
 from shared.infra.stream import read_stream
@@ -37,7 +37,7 @@ async def replay(
         js = nc.jetstream()
         total = (await js.stream_info(STREAM)).state.last_seq
         total = min(total, until_seq) if until_seq else total
-        pending: list[tuple[int, object]] = []
+        pending: list[tuple[int, CloudEvent]] = []
         done = 0
         async for msg in read_stream(js, until_seq=until_seq, batch=batch):
             try:
@@ -61,8 +61,8 @@ async def replay(
     return {v.name: v.checksum() for v in views}
 
 
-def apply_all(views: list[View], batch: list[tuple[int, object]]) -> int:
+def apply_all(views: list[View], batch: list[tuple[int, CloudEvent]]) -> int:
     for view in views:
         names = view.handlers()
-        view.apply([(seq, e) for seq, e in batch if e.event_name in names])  # type: ignore[attr-defined]
+        view.apply([(seq, e) for seq, e in batch if e.event_name in names])
     return batch[-1][0]

@@ -106,7 +106,8 @@ def store_env(settings: Settings, service: str, purpose: str = "events") -> dict
             "POSTGRES_USER": dsn.username or "postgres",
             "POSTGRES_PASSWORD": dsn.password or "",
             "POSTGRES_SCHEMA": schema,
-            "POSTGRES_POOL_SIZE": "10",
+            "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
+            "POSTGRES_MAX_OVERFLOW": "3",
         }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {

@@ -58,7 +58,7 @@ async def _postgres_lock(settings: Settings, name: str, stop: asyncio.Event) -> 
     import psycopg
 
     key = zlib.crc32(f"{settings.postgres_schema_prefix}{name}".encode())
-    conn = await asyncio.to_thread(psycopg.connect, settings.postgres_dsn, autocommit=True)
+    conn: Any = await asyncio.to_thread(lambda: psycopg.connect(settings.postgres_dsn, autocommit=True))
     while not stop.is_set():
         row = await asyncio.to_thread(lambda: conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone())
         if row and row[0]:

@@ -23,6 +23,8 @@ class Settings:
     """EMULATION_STORE: `sqlite` (default), `postgres` or `memory` (unit tests and docs only)."""
     postgres_dsn: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     """EMULATION_POSTGRES_DSN: used when EMULATION_STORE=postgres; each service gets its own schema."""
+    postgres_pool_size: int = 2
+    """EMULATION_POSTGRES_POOL_SIZE: connections each store keeps open (up to 3 more under load)."""
     postgres_schema_prefix: str = ""
     """EMULATION_POSTGRES_SCHEMA_PREFIX: prepended to each service's schema name (tests isolate runs with it)."""
     stream_replicas: int = 1
@@ -45,6 +47,7 @@ class Settings:
         casts = {
             "data_dir": Path,
             "nats_port": int,
+            "postgres_pool_size": int,
             "api_port": int,
             "stream_replicas": int,
             "relay_batch": int,

@@ -7,6 +7,7 @@ import json
 import sqlite3
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from emulation.demo import load_scenario
 from services.audit.catalog import all_views
 from services.audit.replay import replay
 from services.audit.verify import verify_history
+from services.audit.views import AuditView
 from tests.support.system import System, wait_for
 
 pytestmark = pytest.mark.integration
@@ -74,7 +76,9 @@ async def test_replay_rebuilds_views_equal_to_the_live_ones(system: System, tmp_
     assert seen[-1][0] == seen[-1][1] == 8
     partial = await replay(system.settings, tmp_path / "partial", until_seq=3)
     assert partial["audit"] != live["audit"]
-    [view] = [v for v in all_views(system.settings.__class__(data_dir=tmp_path / "partial")) if v.name == "audit"]
+    [view] = [
+        v for v in all_views(system.settings.__class__(data_dir=tmp_path / "partial")) if isinstance(v, AuditView)
+    ]
     assert [e["seq"] for e in view.page({})] == [1, 2, 3]
 
 
@@ -90,7 +94,7 @@ def tamper(db: Path, sql_steps: list[tuple[str, tuple[object, ...]]]) -> None:
             conn.execute(sql, params)
 
 
-def campaign_rows(db: Path) -> list[tuple[object, ...]]:
+def campaign_rows(db: Path) -> list[tuple[Any, ...]]:
     with sqlite3.connect(db) as conn:
         return list(
             conn.execute("SELECT rowid, * FROM stored_events WHERE topic LIKE '%Campaign.Launched' ORDER BY rowid")

@@ -66,7 +66,7 @@ async def test_relay_and_consumer_killed_mid_run_lose_and_double_nothing(system:
 
     chain = [decode(m) for m in msgs]
     assert chain[0]["predecessorhash"] == "0" * 64
-    for before, after in zip(chain, chain[1:]):
+    for before, after in zip(chain, chain[1:], strict=False):
         assert after["predecessorhash"] == before["hash"], "the relay resumed its hash chain where it stopped"
 
     checkpoints = [decode(m)["data"] for m in await system.stream_messages("emulation.events._.chain_checkpoint")]

@@ -22,9 +22,22 @@ class NatsCluster:
     def start(self, i: int) -> None:
         routes = ",".join(f"nats-route://127.0.0.1:{p}" for p in self.route_ports)
         args = [
-            natsd.binary(), "-a", "127.0.0.1", "-p", str(self.client_ports[i]), "-js",
-            "-sd", str(self.root / f"n{i}"), "--server_name", f"n{i}", "--cluster_name", "emulation",
-            "--cluster", f"nats://127.0.0.1:{self.route_ports[i]}", "--routes", routes,
+            natsd.binary(),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(self.client_ports[i]),
+            "-js",
+            "-sd",
+            str(self.root / f"n{i}"),
+            "--server_name",
+            f"n{i}",
+            "--cluster_name",
+            "emulation",
+            "--cluster",
+            f"nats://127.0.0.1:{self.route_ports[i]}",
+            "--routes",
+            routes,
         ]
         log = open(self.root / f"n{i}.log", "ab")
         self.procs[i] = subprocess.Popen(args, stdout=log, stderr=log)

@@ -10,10 +10,10 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import nats
@@ -22,11 +22,10 @@ from emulation import natsd
 from emulation.client import send
 from shared.infra.settings import Settings
 
-T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def wait_for(check: Callable[[], Awaitable[T] | T], timeout: float = 20.0, interval: float = 0.05) -> T:
+async def wait_for(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05) -> Any:
     """Poll `check` until it returns a truthy value; fail with the last value after `timeout`."""
     deadline = time.monotonic() + timeout
     last: Any = None
@@ -35,7 +34,7 @@ async def wait_for(check: Callable[[], Awaitable[T] | T], timeout: float = 20.0,
         if asyncio.iscoroutine(last):
             last = await last
         if last:
-            return last  # type: ignore[no-any-return]
+            return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -55,7 +56,11 @@ def test_validation_errors_name_their_field_and_code() -> None:
     del body["theme"]
     with pytest.raises(ValidationError) as e:
         LaunchCampaign.model_validate(body)
-    assert from_validation_error(e.value)["error"] | {"message": ""} == {"code": "missing_field", "field": "theme", "message": ""}
+    assert from_validation_error(e.value)["error"] | {"message": ""} == {
+        "code": "missing_field",
+        "field": "theme",
+        "message": "",
+    }
     with pytest.raises(ValidationError) as e:
         LaunchCampaign.model_validate(launch(contents=[{"no": 0, "title": "x"}]))
     assert from_validation_error(e.value)["error"]["field"] == "contents.0.no"
@@ -63,7 +68,12 @@ def test_validation_errors_name_their_field_and_code() -> None:
 
 @pytest.mark.parametrize(
     ("body", "code"),
-    [(b"{", "invalid_json"), (b"\xc3\x28", "invalid_json"), (b'"text"', "invalid_json"), (b"x" * 262_145, "payload_too_large")],
+    [
+        (b"{", "invalid_json"),
+        (b"\xc3\x28", "invalid_json"),
+        (b'"text"', "invalid_json"),
+        (b"x" * 262_145, "payload_too_large"),
+    ],
 )
 def test_bodies_that_are_not_json_objects_are_refused(body: bytes, code: str) -> None:
     problem = check_body(body)
@@ -81,8 +91,14 @@ def test_event_subjects() -> None:
 
 def test_envelope_names_its_event_and_version() -> None:
     e = CloudEvent(
-        id="1", source="/services/registry", type="campaign_launched.v1", time="2022-01-01T00:00:00Z",
-        data={}, actor="a", causationid="c", correlationid="c",
+        id="1",
+        source="/services/registry",
+        type="campaign_launched.v1",
+        time=datetime(2022, 1, 1, tzinfo=UTC),
+        data={},
+        actor="a",
+        causationid="c",
+        correlationid="c",
     )
     assert (e.event_name, e.version, e.specversion) == ("campaign_launched", 1, "1.0")
 
@@ -91,6 +107,12 @@ def test_every_event_and_command_exports_a_json_schema() -> None:
     schemas = json_schemas()
     assert {f"events/{t}" for t in EVENT_TYPES} <= set(schemas)
     assert {f"commands/{c}" for c in COMMAND_TYPES} <= set(schemas)
-    for required in ("campaign_launched.v1", "unit_registered.v1", "achievement_reported.v1", "block_vote_cast.v1", "award_proposed.v1"):
+    for required in (
+        "campaign_launched.v1",
+        "unit_registered.v1",
+        "achievement_reported.v1",
+        "block_vote_cast.v1",
+        "award_proposed.v1",
+    ):
         assert f"events/{required}" in schemas
     assert schemas["envelope"]["properties"]["specversion"]

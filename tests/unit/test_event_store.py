@@ -56,7 +56,7 @@ def test_relay_envelope_carries_provenance_but_aggregates_do_not(tmp_path: Path)
     assert (envelope.actor, envelope.causationid) == ("van-phong-so", str(cmd.command_id))
     assert envelope.predecessorhash == "0" * 64 and envelope.hash == head
     assert link("0" * 64, json.loads(body)) == head
-    campaign = app.repository.get(Campaign.create_id("2022"))
+    campaign: Campaign = app.repository.get(Campaign.create_id("2022"))
     assert campaign.title == cmd.title
     assert not hasattr(campaign, "_provenance")
 
