@@ -15,6 +15,11 @@ from emulation.client import send
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenario" / "campaign-2022.json"
 ACTOR = "van-phong-so"
+LEADERS = {
+    "khoi-phong-chuyen-mon": ("van-phong-so", "thanh-tra-so"),
+    "khoi-don-vi-truc-thuoc": ("trung-tam-tro-giup-phap-ly", "phong-cong-chung-so-1"),
+}
+"""Demo block leader and deputy (khối trưởng, khối phó) per block; they rotate from year to year."""
 
 
 def load_scenario(path: Path = SCENARIO) -> dict[str, Any]:
@@ -26,11 +31,41 @@ def command_id(*key: str) -> str:
     return str(uuid5(NAMESPACE_URL, "urn:emulation:demo:" + ":".join(key)))
 
 
+def body(*key: str, **fields: Any) -> dict[str, Any]:
+    """A command body with a command id derived from `key` (same scenario, same ids)."""
+    return {"command_id": command_id(*key), "actor": ACTOR, **fields}
+
+
 def commands(scenario: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(command name, body) in the order a department would send them."""
+    """(command name, body) in the order a department would send them: campaign, blocks, units, leaders."""
     campaign = scenario["campaign"]
     cid = campaign["campaign_id"]
-    yield "launch_campaign", {"command_id": command_id(cid, "launch"), "actor": ACTOR, **campaign}
+    yield "launch_campaign", body(cid, "launch", **campaign)
+    blocks = scenario["blocks"]
+    for b in blocks:
+        yield "define_block", body(cid, "block", b["block_id"], campaign_id=cid, block_id=b["block_id"], name=b["name"])
+    for b in blocks:
+        for unit in b["units"]:
+            yield "register_unit", body("unit", unit["unit_id"], **unit)
+    for b in blocks:
+        for unit in b["units"]:
+            uid = unit["unit_id"]
+            yield "assign_unit_to_block", body(cid, "assign", uid, campaign_id=cid, block_id=b["block_id"], unit_id=uid)
+    for b in blocks:
+        if b["block_id"] in LEADERS:
+            leader, deputy = LEADERS[b["block_id"]]
+            yield (
+                "designate_block_leader",
+                body(
+                    cid,
+                    "leader",
+                    b["block_id"],
+                    campaign_id=cid,
+                    block_id=b["block_id"],
+                    leader_unit_id=leader,
+                    deputy_unit_id=deputy,
+                ),
+            )
 
 
 async def load(nc: Any, scenario: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.registry.adapters.views import BlocksView, RegistrationsView, UnitsView
 from services.registry.adapters.wire import WIRE
 from services.registry.application import RegistryApplication
 from services.registry.entrypoints.commands import command_router
@@ -12,9 +13,9 @@ from shared.infra.views import View
 
 
 def build_views(settings: Settings) -> list[View]:
-    """The registry service's read models (empty until its views exist)."""
-    view_factory(settings, "registry")
-    return []
+    """The registry service's read models: blocks with members, units with history, registrations."""
+    factory = view_factory(settings, "registry")
+    return [BlocksView(factory), UnitsView(factory), RegistrationsView(factory)]
 
 
 def build(settings: Settings) -> Service:

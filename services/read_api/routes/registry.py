@@ -1,5 +1,93 @@
 """Routes over the registry service's views: blocks, units, registrations."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from services.registry.adapters.views import BlocksView, RegistrationsView, UnitsView
 
 router = APIRouter()
+
+
+def _view(request: Request, name: str) -> Any:
+    return request.app.state.views[name]
+
+
+def not_found(code: str, message: str, field: str) -> HTTPException:
+    return HTTPException(404, {"code": code, "message": message, "field": field})
+
+
+def known_campaign(request: Request, campaign_id: str) -> dict[str, Any]:
+    blocks: BlocksView = _view(request, "registry-blocks")
+    found = blocks.campaign(campaign_id)
+    if found is None:
+        raise not_found("unknown_campaign", f"no campaign {campaign_id!r}", "campaign_id")
+    return found
+
+
+@router.get("/v1/campaigns/{campaign_id}/blocks", tags=["registry"])
+def list_blocks(campaign_id: str, request: Request) -> dict[str, Any]:
+    """The campaign's blocks in definition order, each with its leader, deputy and members."""
+    campaign = known_campaign(request, campaign_id)
+    blocks: BlocksView = _view(request, "registry-blocks")
+    return {"campaign_id": campaign_id, "status": campaign["status"], "blocks": blocks.blocks(campaign_id)}
+
+
+@router.get("/v1/campaigns/{campaign_id}/blocks/{block_id}", tags=["registry"])
+def get_block(campaign_id: str, block_id: str, request: Request) -> dict[str, Any]:
+    known_campaign(request, campaign_id)
+    blocks: BlocksView = _view(request, "registry-blocks")
+    found = blocks.blocks(campaign_id, block_id)
+    if not found:
+        raise not_found("unknown_block", f"no block {block_id!r} in campaign {campaign_id!r}", "block_id")
+    return found[0] | {"campaign_id": campaign_id}
+
+
+@router.get("/v1/units", tags=["registry"])
+def search_units(
+    request: Request,
+    q: str | None = Query(None, max_length=300, description="words of the name, with or without diacritics"),
+    kind: str | None = Query(None, description="department or affiliated"),
+) -> list[dict[str, Any]]:
+    """Units whose name contains every word of `q` (`cong chung` finds "Phòng Công chứng số 1")."""
+    units: UnitsView = _view(request, "registry-units")
+    return units.search(q, kind)
+
+
+@router.get("/v1/units/{unit_id}", tags=["registry"])
+def get_unit(unit_id: str, request: Request) -> dict[str, Any]:
+    """One unit, its block in each campaign and its history (registration, renames, moves, withdrawals)."""
+    units: UnitsView = _view(request, "registry-units")
+    found = units.get(unit_id)
+    if found is None:
+        raise not_found("unknown_unit", f"no unit {unit_id!r}", "unit_id")
+    return found
+
+
+@router.get("/v1/campaigns/{campaign_id}/registrations", tags=["registry"])
+def list_registrations(
+    campaign_id: str, request: Request, late: bool | None = None, block: str | None = None
+) -> dict[str, Any]:
+    """Emulation registrations with their late flags (`late`: the registration itself came after the deadline)."""
+    campaign = known_campaign(request, campaign_id)
+    registrations: RegistrationsView = _view(request, "registry-registrations")
+    return {
+        "campaign_id": campaign_id,
+        "registration_deadline": campaign["registration_deadline"],
+        "registrations": registrations.registrations(campaign_id, late, block),
+    }
+
+
+@router.get("/v1/campaigns/{campaign_id}/registration-summary", tags=["registry"])
+def registration_summary(campaign_id: str, request: Request) -> dict[str, Any]:
+    """Per block, the share of member units registered on time (the plan aims at 100%)."""
+    campaign = known_campaign(request, campaign_id)
+    registrations: RegistrationsView = _view(request, "registry-registrations")
+    return {
+        "campaign_id": campaign_id,
+        "registration_deadline": campaign["registration_deadline"],
+        "target_share": 1.0,
+        "blocks": registrations.summary(campaign_id),
+    }
