@@ -171,3 +171,20 @@ def test_an_event_delivered_twice_changes_nothing(views: dict[str, View]) -> Non
     [flag] = awards.proposals(C)
     assert flag["status"] == "approved" and flag["decision"]["votes_for"] == 8
     assert views["votes"].leaders(C) == {"b1": "u2"}  # type: ignore[attr-defined]
+
+
+def test_campaign_amended_and_closed_and_unit_withdrawn(views: dict[str, View]) -> None:
+    facts = registry_facts()
+    later = [
+        registry_event("campaign_amended", {"campaign_id": C, "changes": {"title": "Phong trào thi đua năm 2022"}}, 3),
+        registry_event("unit_withdrawn", {"campaign_id": C, "unit_id": "u4", "block_id": "b1"}, 4),
+        registry_event("campaign_closed", {"campaign_id": C, "reason": "Tổng kết năm"}, 5),
+    ]
+    feed(views, list(enumerate(facts + later, start=1)))
+    campaign = views["campaigns"].get(C)  # type: ignore[attr-defined]
+    assert (campaign["title"], campaign["status"], campaign["closed_reason"]) == (
+        "Phong trào thi đua năm 2022",
+        "closed",
+        "Tổng kết năm",
+    )
+    assert views["evaluation-reference"].members(C, "b1") == ["u1", "u2", "u3"]  # type: ignore[attr-defined]

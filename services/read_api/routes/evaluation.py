@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from services.evaluation.adapters.views import AwardsView, CampaignsView, ReferenceView, StandingsView, VotesView
+from shared.events.evaluation import EvaluationPolicy
 
 router = APIRouter()
 
@@ -90,11 +91,11 @@ def get_votes(campaign_id: str, request: Request, block: str | None = None) -> d
 
 @router.get("/v1/campaigns/{campaign_id}/awards", tags=["evaluation"])
 def get_awards(campaign_id: str, request: Request, unit: str | None = None, award: str | None = None) -> dict[str, Any]:
-    """Award proposals with every rule's result, and the council's decisions."""
+    """The policy in force (defaults until set), award proposals with every rule's result, the council's decisions."""
     known_campaign(request, campaign_id)
     awards: AwardsView = view(request, "awards")
     return {
         "campaign_id": campaign_id,
-        "policy": awards.policy(campaign_id),
+        "policy": awards.policy(campaign_id) or EvaluationPolicy().model_dump(),
         "proposals": awards.proposals(campaign_id, unit, award),
     }
