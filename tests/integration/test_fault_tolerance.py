@@ -77,15 +77,18 @@ async def run_scenario(system: System, cluster: NatsCluster) -> None:
             failures[reply["error"]["code"]] += 1
 
     started = time.monotonic()
+    killed = 0
     for n, start in enumerate(range(0, TOTAL, 100)):
         await asyncio.gather(*(one(b) for b in bodies[start : start + 100]))
         print(f"batch {n}: acked {len(acked)} failures {dict(failures)} t={time.monotonic() - started:.1f}", flush=True)
-        if n == 15:
-            cluster.kill(1)
+        if n == 15:  # kill the node leading the EMULATION stream: the hardest one to lose
+            info = await system.nc.jetstream().stream_info("EMULATION")
+            killed = int(info.cluster.leader.lstrip("n"))
+            cluster.kill(killed)
         if n == 20:
             system.kill(eval_a)
         if n == 30:
-            cluster.start(1)
+            cluster.start(killed)
         if n == 35:
             eval_a = system.start("evaluation", key="evaluation-a")
     first_pass = len(acked)
