@@ -481,3 +481,36 @@ async def test_vietnamese_email_decodes_to_exactly_the_expected_text(
     )
     assert str(msg["From"]) == "Văn phòng Sở Tư pháp <thi-dua@localhost>"
     assert raw.isascii()  # encoded for any SMTP server; the decoding above restores every diacritic
+
+
+async def test_rules_are_switched_and_reminder_offsets_set_per_campaign(
+    system: System, smtp: tuple[Mailbox, int], notify_env: None, clock: Clock
+) -> None:
+    box = smtp[0]
+    system.start("notification")  # first: the registry would swallow a command sent before this one subscribes
+    body = {"campaign_id": "2022", "disabled_rules": ["achievement-rejected"], "reminder_offsets_days": [3]}
+    cmd = {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", **body}
+    reply = await system.send("configure_notification_rules", cmd)
+    assert reply["ok"] and reply["events"][0]["type"] == "notification_rules_configured.v1"
+    assert await system.send("configure_notification_rules", cmd) == reply  # same command id, same reply
+    bad = await system.send(
+        "configure_notification_rules", {**cmd, "command_id": str(uuid.uuid4()), "disabled_rules": ["no-such-rule"]}
+    )
+    assert bad["ok"] is False and bad["error"]["code"] == "unknown_rule"
+    system.start("registry")
+
+    await unit(system, "phong-a", "Phòng A", "a@stp.example")
+    await launch(system)
+    await wait_for(lambda: state(system, "SELECT offset_days FROM reminders") == [(3,)])
+    await publish_event(
+        system,
+        "achievement_rejected",
+        {"campaign_id": "2022", "achievement_id": "sk-1", "unit_id": "phong-a", "reason": "Thiếu minh chứng."},
+        source="evaluation",
+    )
+    three_days = datetime(2022, 1, 17, 1, 0, tzinfo=UTC)
+    clock.set(three_days)
+    await wait_for(lambda: box.raw)
+    await scanned(system, three_days)
+    assert recipients(box) == [("a@stp.example", "Nhắc hạn đăng ký thi đua: còn 3 ngày")]
+    assert state(system, "SELECT rule FROM notices WHERE rule = 'achievement-rejected'") == []

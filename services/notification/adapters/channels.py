@@ -81,7 +81,7 @@ def build_email(notice: Notice, sender: str) -> EmailMessage:
     msg["Date"] = formatdate(notice.due_at.timestamp(), localtime=False)
     msg["Message-ID"] = f"<{notice.notification_id}@emulation>"
     msg["X-Notification-Id"] = notice.notification_id
-    msg.set_content(notice.body, charset="utf-8", cte="quoted-printable")  # 7-bit safe on any SMTP server
+    msg.set_content(notice.body, charset="utf-8", cte="base64")  # 7-bit safe; decodes to the exact text
     return msg
 
 
