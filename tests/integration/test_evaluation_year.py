@@ -26,6 +26,7 @@ from services.evaluation.factory import build_views
 from shared.events.catalog import COMMAND_TYPES, EVENT_TYPES
 from shared.events.envelope import CloudEvent, event_subject
 from shared.infra.consumer import parse
+from shared.infra.settings import Settings
 from tests.support.system import System, wait_for
 
 pytestmark = pytest.mark.integration
@@ -139,6 +140,13 @@ async def designated(year: Year, block: str) -> None:
     await wait_for(opened, timeout=30)  # type: ignore[arg-type]
 
 
+def elsewhere(system: System, tmp_path: Path, name: str) -> Settings:
+    """The system's settings, with views in a fresh place (SQLite file or PostgreSQL schema)."""
+    prefix = f"{system.settings.postgres_schema_prefix}{name}_"
+    return replace(system.settings, data_dir=tmp_path / name, postgres_schema_prefix=prefix)
+
+
+@pytest.mark.both_stores
 async def test_a_whole_year_of_the_demo_campaign(system: System, tmp_path: Path) -> None:
     year = Year(system)
     await year.setup()
@@ -352,7 +360,7 @@ async def test_a_whole_year_of_the_demo_campaign(system: System, tmp_path: Path)
     # ---- every stream message delivered twice to fresh views changes nothing ---------------------
     msgs = await system.stream_messages()
     batch = [(m.metadata.sequence.stream, parse(m)) for m in msgs]
-    fresh = build_views(replace(system.settings, data_dir=tmp_path / "replay"))
+    fresh = build_views(elsewhere(system, tmp_path, "replay"))
     live = {v.name: v for v in build_views(system.settings)}
     for view in fresh:
         for one in batch:
@@ -363,7 +371,7 @@ async def test_a_whole_year_of_the_demo_campaign(system: System, tmp_path: Path)
         assert view.checksum() == before == live[view.name].checksum(), view.name
 
     # ---- and redelivered by JetStream itself (nak) to a durable consumer: nothing changes ---------
-    views = build_views(replace(system.settings, data_dir=tmp_path / "nak"))
+    views = build_views(elsewhere(system, tmp_path, "nak"))
     subjects = sorted({event_subject("*", name) for v in views for name in v.handlers()})
     sub = await system.nc.jetstream().pull_subscribe(
         "", durable="evaluation-redelivery-test", stream="EMULATION",
