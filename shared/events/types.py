@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -29,3 +30,16 @@ def _clean_text(value: str) -> str:
 Name = Annotated[str, Field(max_length=300), AfterValidator(_clean_text)]
 LongText = Annotated[str, Field(max_length=5000), AfterValidator(_clean_text)]
 """Human text (NFC-normalised, trimmed, non-empty, no control characters): names up to 300, long text up to 5000."""
+
+
+EARLIEST, LATEST = date(1945, 1, 1), date(2200, 12, 31)
+
+
+def _plausible_day(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_plausible_day)]
+"""A calendar date the system can mean (1945–2200): far-past and far-future dates are refused."""
