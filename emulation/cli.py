@@ -223,3 +223,39 @@ def replay(
         )
     for name, checksum in checksums.items():
         typer.echo(f"{name:24} {checksum}")
+
+
+deadletter_cli = typer.Typer(help="Dead letters: events a consumer could not take.", no_args_is_help=True)
+cli.add_typer(deadletter_cli, name="deadletter")
+
+
+async def _with_js(action):  # type: ignore[no-untyped-def]
+    import nats
+
+    nc = await nats.connect(Settings.from_env().nats_url.split(","))
+    try:
+        return await action(nc.jetstream())
+    finally:
+        await nc.close()
+
+
+@deadletter_cli.command("list")
+def deadletter_list(
+    service: Annotated[str | None, typer.Option(help="Only this service's dead letters.")] = None,
+) -> None:
+    """List dead letters with their reason, original subject and stream sequence."""
+    from shared.infra.deadletters import list_deadletters
+
+    letters = asyncio.run(_with_js(lambda js: list_deadletters(js, service)))
+    for letter in letters:
+        typer.echo(json.dumps(letter.summary(), ensure_ascii=False))
+    typer.echo(f"{len(letters)} dead letter(s)", err=True)
+
+
+@deadletter_cli.command("retry")
+def deadletter_retry(seq: Annotated[int, typer.Argument(help="The dead letter's sequence (from `list`).")]) -> None:
+    """Publish a dead letter's original bytes again on its original subject (after fixing its cause)."""
+    from shared.infra.deadletters import retry_deadletter
+
+    new_seq = asyncio.run(_with_js(lambda js: retry_deadletter(js, seq)))
+    typer.echo(f"dead letter {seq} published again as stream sequence {new_seq}")

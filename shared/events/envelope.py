@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict
 STREAM = "EMULATION"
 EVENTS_PREFIX = "emulation.events"
 COMMANDS_PREFIX = "emulation.cmd"
+DEADLETTER_STREAM = "EMULATION_DEADLETTER"
+DEADLETTER_PREFIX = "emulation.deadletter"
+"""`emulation.deadletter.<service>`: messages a consumer could not take, with the reason and original bytes."""
 NO_CAMPAIGN = "_"
 """Subject token for events that belong to no campaign (a unit exists across campaigns)."""
 

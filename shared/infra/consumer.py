@@ -9,7 +9,6 @@ already holds. A message that cannot be read (broken JSON, wrong schema, unknown
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -20,11 +19,10 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from shared.events.catalog import EVENT_TYPES
-from shared.events.envelope import STREAM, CloudEvent, event_subject
+from shared.events.envelope import DEADLETTER_PREFIX, STREAM, CloudEvent, event_subject
 from shared.infra.views import View
 
 log = logging.getLogger("emulation.consumer")
-DEADLETTER_PREFIX = "emulation.deadletter"
 
 
 def parse(msg: Msg) -> CloudEvent:
@@ -70,12 +68,24 @@ class Consumer:
 
     async def handle(self, msgs: list[Msg]) -> None:
         batch: list[tuple[int, CloudEvent]] = []
+        by_seq = {msg.metadata.sequence.stream: msg for msg in msgs}
         for msg in msgs:
             try:
                 batch.append((msg.metadata.sequence.stream, parse(msg)))
-            except (ValidationError, ValueError, json.JSONDecodeError) as e:
+            except (ValidationError, ValueError) as e:
                 await self.deadletter(msg, f"unreadable event: {e}")
-        await asyncio.to_thread(self.view.apply, batch)
+        try:
+            await asyncio.to_thread(self.view.apply, batch)
+        except Exception:  # find the event the view cannot take; the others go through
+            for seq, event in batch:
+                try:
+                    await asyncio.to_thread(self.view.apply, [(seq, event)])
+                except Exception as e:
+                    await self.deadletter(by_seq[seq], f"view {self.view.name} failed: {e!r}")
+                    await asyncio.to_thread(self.view.skip, seq)
+        last = msgs[-1].metadata.sequence.stream if msgs else 0
+        if last and (not batch or batch[-1][0] != last):  # the batch ended on a dead letter
+            await asyncio.to_thread(self.view.skip, last)
         for msg in msgs:
             await msg.ack()
         self.processed += len(msgs)
@@ -92,4 +102,8 @@ class Consumer:
                 log.warning("fetch failed", extra={"consumer": self.durable, "error": repr(e)})
                 await asyncio.sleep(0.5)
                 continue
-            await self.handle(msgs)
+            try:
+                await self.handle(msgs)
+            except Exception as e:  # e.g. the store is unreachable: unacknowledged messages come again
+                log.warning("batch failed, will be redelivered", extra={"consumer": self.durable, "error": repr(e)})
+                await asyncio.sleep(1.0)

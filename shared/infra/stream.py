@@ -10,7 +10,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from shared.events.envelope import EVENTS_PREFIX, STREAM
+from shared.events.envelope import DEADLETTER_PREFIX, DEADLETTER_STREAM, EVENTS_PREFIX, STREAM
 
 DUPLICATE_WINDOW_SECONDS = 600.0
 """JetStream drops a re-published `Nats-Msg-Id` seen within this window (relay retries land here)."""
@@ -30,25 +30,41 @@ def stream_config(replicas: int = 1) -> StreamConfig:
     )
 
 
+def deadletter_config(replicas: int = 1) -> StreamConfig:
+    return StreamConfig(
+        name=DEADLETTER_STREAM,
+        subjects=[f"{DEADLETTER_PREFIX}.>"],
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        deny_delete=True,
+        deny_purge=True,
+    )
+
+
 async def ensure_stream(js: JetStreamContext, replicas: int = 1) -> None:
-    """Create the stream if it is missing; an existing one is left as it is (only an administrator changes it)."""
-    try:
-        await js.stream_info(STREAM)
-    except NotFoundError:
-        await js.add_stream(stream_config(replicas))
+    """Create the streams if missing; existing ones are left as they are (only an administrator changes them)."""
+    for config in (stream_config(replicas), deadletter_config(replicas)):
+        try:
+            await js.stream_info(config.name)  # type: ignore[arg-type]
+        except NotFoundError:
+            await js.add_stream(config)
 
 
 async def read_stream(
-    js: JetStreamContext, until_seq: int | None = None, subject: str = f"{EVENTS_PREFIX}.>", batch: int = 2000
+    js: JetStreamContext,
+    until_seq: int | None = None,
+    subject: str = f"{EVENTS_PREFIX}.>",
+    batch: int = 2000,
+    stream: str = STREAM,
 ) -> AsyncIterator[Msg]:
     """Every message of the stream from the start (up to `until_seq`), in order, without acknowledgements."""
-    info = await js.stream_info(STREAM)
+    info = await js.stream_info(stream)
     last = info.state.last_seq if until_seq is None else min(until_seq, info.state.last_seq)
     if info.state.messages == 0 or last == 0:
         return
     sub = await js.pull_subscribe(
         subject,
-        stream=STREAM,
+        stream=stream,
         config=ConsumerConfig(
             deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=30.0, max_waiting=1
         ),

@@ -76,6 +76,12 @@ class View:
                 self.recorder._insert_tracking(c, Tracking(self.tracking_name, last))  # type: ignore[attr-defined]
         return applied
 
+    def skip(self, seq: int) -> None:
+        """Move the stored position to `seq` (messages this view does not read, or dead-lettered ones)."""
+        with self.datastore.transaction(commit=True) as c:
+            if (self.recorder._max_tracking_id(self.tracking_name, c) or 0) < seq:  # type: ignore[attr-defined]
+                self.recorder._insert_tracking(c, Tracking(self.tracking_name, seq))  # type: ignore[attr-defined]
+
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:
             self.execute(c, statement, params)
