@@ -129,20 +129,31 @@ class StandingsView(View):
         rows = self.query("SELECT body FROM {scoring_tables} WHERE campaign_id = ?", (campaign_id,))
         return json.loads(rows[0]["body"]) if rows else None
 
-    def standings(self, campaign_id: str, block: str | None = None) -> dict[str, list[dict[str, Any]]]:
-        """Block id → its units in rank order (every member unit, with or without achievements)."""
+    def standings(
+        self, campaign_id: str, block: str | None = None, as_of: str | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Block id → its units in rank order (every member unit, with or without achievements).
+
+        `as_of` (an ISO 8601 UTC time) answers what the standings were then, without any replay: each
+        achievement row keeps when it was reported and when it was decided, so only achievements
+        reported by then count, and a decision counts only if taken by then. The cost is the same
+        as the current standings (one grouped query over the campaign's achievements). Block
+        membership is the current one.
+        """
+        moment = as_of or "9999"
+        status = "(CASE WHEN a.decided_at IS NOT NULL AND a.decided_at <= ? THEN a.status ELSE 'reported' END)"
         sql = (
             "SELECT m.block_id, m.unit_id, "
-            "COALESCE(SUM(CASE WHEN a.status = 'verified' THEN a.points - a.penalty ELSE 0 END), 0) AS verified_score, "
+            f"COALESCE(SUM(CASE WHEN {status} = 'verified' THEN a.points - a.penalty ELSE 0 END), 0) AS verified_score, "
             "COALESCE(SUM(a.claimed_points), 0) AS claimed_score, "
             "COALESCE(SUM(a.late), 0) AS late_count, "
             "COUNT(a.achievement_id) AS reported_count, "
-            "COALESCE(SUM(CASE WHEN a.status = 'verified' THEN 1 ELSE 0 END), 0) AS verified_count, "
-            "COALESCE(SUM(CASE WHEN a.status = 'rejected' THEN 1 ELSE 0 END), 0) AS rejected_count "
+            f"COALESCE(SUM(CASE WHEN {status} = 'verified' THEN 1 ELSE 0 END), 0) AS verified_count, "
+            f"COALESCE(SUM(CASE WHEN {status} = 'rejected' THEN 1 ELSE 0 END), 0) AS rejected_count "
             "FROM {eval_members} m LEFT JOIN {achievements} a "
-            "ON a.campaign_id = m.campaign_id AND a.unit_id = m.unit_id WHERE m.campaign_id = ?"
+            "ON a.campaign_id = m.campaign_id AND a.unit_id = m.unit_id AND a.reported_at <= ? WHERE m.campaign_id = ?"
         )
-        params: list[Any] = [campaign_id]
+        params: list[Any] = [moment, moment, moment, moment, campaign_id]
         if block:
             sql += " AND m.block_id = ?"
             params.append(block)

@@ -3,6 +3,7 @@ standings, block votes and awards."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -60,17 +61,29 @@ def list_achievements(
 
 
 @router.get("/v1/campaigns/{campaign_id}/standings", tags=["evaluation"])
-def get_standings(campaign_id: str, request: Request, block: str | None = None) -> dict[str, Any]:
-    """Each block's units in rank order. Tie-break: verified score, fewer late items, more verified items, unit id."""
+def get_standings(
+    campaign_id: str,
+    request: Request,
+    block: str | None = None,
+    as_of: datetime | None = Query(None, description="ISO 8601 time: the standings as they were then"),
+) -> dict[str, Any]:
+    """Each block's units in rank order. Tie-break: verified score, fewer late items, more verified items, unit id.
+
+    With `as_of`, only achievements reported and decisions taken by then count (no replay needed).
+    """
     known_campaign(request, campaign_id)
     standings: StandingsView = view(request, "standings")
     reference: ReferenceView = view(request, "evaluation-reference")
     if block is not None and reference.block(campaign_id, block) is None:
         raise HTTPException(404, {"code": "unknown_block", "message": f"no block {block!r}", "field": "block"})
-    ranked = standings.standings(campaign_id, block)
+    moment = None
+    if as_of is not None:
+        moment = (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+    ranked = standings.standings(campaign_id, block, moment)
     blocks = [b for b in reference.blocks(campaign_id) if block is None or b["block_id"] == block]
     return {
         "campaign_id": campaign_id,
+        "as_of": moment,
         "blocks": [
             {"block_id": b["block_id"], "name": b["name"], "units": ranked.get(b["block_id"], [])} for b in blocks
         ],
