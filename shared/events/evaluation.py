@@ -117,7 +117,9 @@ class Ballot(Contract):
     candidate_unit_id: Slug
 
 
-class VoteRoundClosed(Contract):
+class VoteRoundClosedV1(Contract):
+    """Version 1, as first published: the winner had to be worked out from the tally."""
+
     campaign_id: Slug
     block_id: Slug
     round_id: Slug
@@ -128,8 +130,13 @@ class VoteRoundClosed(Contract):
     quorum_met: bool
     outcome: Literal["elected", "runoff", "failed"]
     reason: LongText | None = None
-    winner: Slug | None = None
-    """The elected unit when `outcome` is `elected` (also announced by `block_leader_elected`)."""
+
+
+class VoteRoundClosed(VoteRoundClosedV1):
+    """Version 2 names the winner. Stored v1 events are upcast (`shared/events/upcasting.py`)."""
+
+    winner: Slug | None
+    """The elected unit when `outcome` is `elected` (also announced by `block_leader_elected`), else null."""
 
 
 class BlockLeaderElected(Contract):
@@ -279,7 +286,8 @@ EVENTS = [
     EventType("achievement_rejected", 1, AchievementRejected, SERVICE),
     EventType("vote_round_opened", 1, VoteRoundOpened, SERVICE),
     EventType("block_vote_cast", 1, BlockVoteCast, SERVICE),
-    EventType("vote_round_closed", 1, VoteRoundClosed, SERVICE),
+    EventType("vote_round_closed", 1, VoteRoundClosedV1, SERVICE),
+    EventType("vote_round_closed", 2, VoteRoundClosed, SERVICE),
     EventType("block_leader_elected", 1, BlockLeaderElected, SERVICE),
     EventType("vote_round_failed", 1, VoteRoundFailed, SERVICE),
     EventType("award_proposed", 1, AwardProposed, SERVICE),

@@ -20,19 +20,25 @@ from pydantic import ValidationError
 
 from shared.events.catalog import EVENT_TYPES
 from shared.events.envelope import DEADLETTER_PREFIX, STREAM, CloudEvent, event_subject
+from shared.events.upcasting import upcast
 from shared.infra.views import View
 
 log = logging.getLogger("emulation.consumer")
 
 
 def parse(msg: Msg) -> CloudEvent:
-    """Decode and check one stream message against the envelope and its event contract."""
+    """Decode one stream message, check it against its contract, and upcast it to the newest version."""
     envelope = CloudEvent.model_validate_json(msg.data)
     contract = EVENT_TYPES.get(envelope.type)
     if contract is None:
         raise ValueError(f"unknown event type {envelope.type!r}")
     contract.model.model_validate(envelope.data)
-    return envelope
+    version, data = upcast(contract.name, contract.version, envelope.data)
+    if version == contract.version:
+        return envelope
+    newest = EVENT_TYPES[f"{contract.name}.v{version}"]
+    newest.model.model_validate(data)
+    return envelope.model_copy(update={"type": newest.type, "data": data})
 
 
 class Consumer:
