@@ -1,8 +1,9 @@
 """The notification service end to end, against a real SMTP server (aiosmtpd) and a real HTTP receiver.
 
-Registry and evaluation events other than `campaign_launched` are published onto the stream by
-`publish_event` below (well-formed CloudEvents with `Nats-Msg-Id`), because their commands do not
-exist yet; `campaign_launched` comes from the real `launch_campaign` command.
+Registry facts come from real registry commands (launch_campaign, register_unit, define_block,
+assign_unit_to_block, register_emulation). Evaluation events (achievement_rejected, award_decided)
+are published onto the stream by `publish_event` below, as well-formed CloudEvents with
+`Nats-Msg-Id`, so that these tests do not depend on the evaluation service's workflow.
 """
 
 from __future__ import annotations
@@ -147,9 +148,9 @@ async def publish_event(system: System, name: str, data: dict[str, Any], source:
 
 
 async def unit(system: System, unit_id: str, name: str, mail: str | None = None) -> None:
-    await publish_event(
-        system, "unit_registered", {"unit_id": unit_id, "name": name, "kind": "department", "email": mail}
-    )
+    body = {"unit_id": unit_id, "name": name, "kind": "department", "email": mail}
+    reply = await system.send("register_unit", {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", **body})
+    assert reply["ok"], reply
 
 
 async def launch(system: System) -> None:
@@ -204,26 +205,33 @@ SEVEN_DAYS = datetime(2022, 1, 13, 1, 0, tzinfo=UTC)  # 08:00 in Ho Chi Minh Cit
 ONE_DAY = datetime(2022, 1, 19, 1, 0, tzinfo=UTC)
 
 
+async def command(system: System, command_name: str, **body: Any) -> dict[str, Any]:
+    reply = await system.send(command_name, {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", **body})
+    assert reply["ok"], reply
+    return reply
+
+
 async def prepare_reminders(system: System) -> None:
-    await unit(system, "phong-a", "Phòng A", "a@stp.example")
-    await unit(system, "phong-b", "Phòng B", "b@stp.example")
-    await unit(system, "phong-c", "Phòng C", "c@stp.example")
+    """Real registry commands: four units in one block of the 2022 campaign, two registered (Văn phòng Sở, Phòng C)."""
+    units = [
+        ("van-phong-so", "Văn phòng Sở", "vp@stp.example"),
+        ("phong-a", "Phòng A", "a@stp.example"),
+        ("phong-b", "Phòng B", "b@stp.example"),
+        ("phong-c", "Phòng C", "c@stp.example"),
+    ]
+    for unit_id, name, mail in units:
+        await command(system, "register_unit", unit_id=unit_id, name=name, kind="department", email=mail)
     await launch(system)
-    await publish_event(
-        system,
-        "emulation_registered",
-        {
-            "campaign_id": "2022",
-            "unit_id": "phong-c",
-            "collective_target": "tap-the-lao-dong-xuat-sac",
-            "staff": [],
-            "registered_at": "2022-01-05T03:00:00+00:00",
-            "late": False,
-        },
-    )
+    await command(system, "define_block", campaign_id="2022", block_id="khoi-1", name="Khối các Phòng Chuyên môn Sở")
+    for unit_id, _, _ in units:
+        await command(system, "assign_unit_to_block", campaign_id="2022", block_id="khoi-1", unit_id=unit_id)
+    for unit_id in ("van-phong-so", "phong-c"):
+        pledge = {"campaign_id": "2022", "unit_id": unit_id, "collective_target": "tap-the-lao-dong-xuat-sac"}
+        await command(system, "register_emulation", **pledge, staff=[])
     await wait_for(lambda: len(state(system, "SELECT 1 FROM reminders WHERE status = 'pending'")) == 2)
-    await wait_for(lambda: state(system, "SELECT 1 FROM registrations WHERE unit_id = 'phong-c'"))
-    await wait_for(lambda: len(state(system, "SELECT 1 FROM units")) == 3)
+    await wait_for(lambda: len(state(system, "SELECT 1 FROM registrations")) == 2)
+    await wait_for(lambda: len(state(system, "SELECT 1 FROM units")) == 4)
+    await wait_for(lambda: len(state(system, "SELECT 1 FROM members")) == 4)
 
 
 async def test_reminders_go_out_at_the_right_moments_to_units_not_yet_registered(
@@ -273,6 +281,17 @@ async def test_reminders_go_out_at_the_right_moments_to_units_not_yet_registered
     assert system.get("/v1/units/phong-c/notifications") == []
     email_ids = {f"<{n['notification_id']}@emulation>" for n in log if n["channel"] == "email"}
     assert email_ids <= set(ids)
+
+    late = datetime(2022, 1, 25, 2, 0, tzinfo=UTC)  # after the deadline: recorded, flagged late
+    clock.set(late)
+    pledge = {"campaign_id": "2022", "unit_id": "phong-a", "collective_target": "tap-the-lao-dong-tien-tien"}
+    await command(system, "register_emulation", **pledge, staff=[])
+    await wait_for(lambda: len(box.raw) >= 5)
+    await scanned(system, late)
+    office = box.messages()[4]
+    assert (str(office["To"]), str(office["Subject"])) == ("vp@stp.example", "Đăng ký thi đua trễ hạn: Phòng A")
+    assert "sau hạn chót ngày 20/01/2022" in office.get_content()  # type: ignore[attr-defined]
+    assert len(box.raw) == 5
 
 
 async def test_reminder_due_during_downtime_is_sent_once_on_restart(
