@@ -389,10 +389,10 @@ async def test_killed_between_sending_and_recording_resends_with_the_same_id(
     receiver = Receiver()
     receivers.append(receiver)
     system.start("notification", "commands", "relay")
+    await subscribe(system, "hr", receiver.url, [])  # also: the store exists before a second process opens it
     monkeypatch.setenv("EMULATION_NOTIFY_CRASH_AFTER_SEND", "webhook")
     dispatcher = system.start("notification", "views")
     monkeypatch.delenv("EMULATION_NOTIFY_CRASH_AFTER_SEND")
-    await subscribe(system, "hr", receiver.url, [])
     await wait_for(lambda: state(system, "SELECT 1 FROM subscriptions"))
     await publish_event(
         system,
