@@ -230,9 +230,9 @@ cli.add_typer(deadletter_cli, name="deadletter")
 
 
 async def _with_js(action):  # type: ignore[no-untyped-def]
-    import nats
+    from shared.infra.connect import connect
 
-    nc = await nats.connect(Settings.from_env().nats_url.split(","))
+    nc = await connect(Settings.from_env())
     try:
         return await action(nc.jetstream())
     finally:

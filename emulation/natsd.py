@@ -39,13 +39,20 @@ def wait_for_port(port: int, timeout: float = 10.0, host: str = "127.0.0.1") -> 
 
 
 def start(
-    port: int, store_dir: Path, extra: list[str] | None = None, log_file: Path | None = None
+    port: int,
+    store_dir: Path,
+    extra: list[str] | None = None,
+    log_file: Path | None = None,
+    config: Path | None = None,
 ) -> subprocess.Popen[bytes]:
-    """nats-server with JetStream on, loopback only, storage in `store_dir`."""
+    """nats-server with JetStream on, loopback only, storage in `store_dir` (or as `config` says)."""
     store_dir.mkdir(parents=True, exist_ok=True)
     if port_in_use(port):
         raise OSError(f"port {port} is already in use: is another nats-server running? choose another port")
-    args = [binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)] + (extra or [])
+    if config is not None:
+        args = [binary(), "-c", str(config)] + (extra or [])
+    else:
+        args = [binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)] + (extra or [])
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL
     proc = subprocess.Popen(args, stdout=out, stderr=out)
     try:

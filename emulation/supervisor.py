@@ -9,11 +9,14 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from typing import Any
 
 import nats
 
-from emulation import demo, natsd
+from emulation import demo, natsd, security
+from shared.infra.connect import connect
 from shared.infra.settings import Settings
+from shared.infra.stream import ensure_stream
 
 SERVICES = ("registry", "evaluation", "notification", "audit")
 
@@ -23,18 +26,28 @@ class Embedded:
         self.settings = settings
         self.nats: subprocess.Popen[bytes] | None = None
         self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.security: dict[str, Any] = {}
 
     def start(self) -> None:
         s = self.settings
         s.data_dir.mkdir(parents=True, exist_ok=True)
         if natsd.port_in_use(s.api_port, s.api_host):
             raise OSError(f"port {s.api_port} is already in use: choose another with --api-port")
-        self.nats = natsd.start(s.nats_port, s.data_dir / "nats", log_file=s.data_dir / "nats-server.log")
-        env = os.environ | s.to_env()
+        conf, self.security = security.prepare(s.data_dir, s.nats_port)
+        self.nats = natsd.start(s.nats_port, s.data_dir / "nats", log_file=s.data_dir / "nats-server.log", config=conf)
+        asyncio.run(create_streams(self.identity("admin")))
+        grants = {"EMULATION_ACTOR_GRANTS_FILE": str(s.data_dir / "actor-grants.json")}
         for name in SERVICES:
+            env = os.environ | self.identity(name).to_env() | grants
             self.children[name] = subprocess.Popen([sys.executable, "-m", "emulation", "run", name], env=env)
+        env = os.environ | self.identity("api").to_env()
         self.children["api"] = subprocess.Popen([sys.executable, "-m", "emulation", "api"], env=env)
         natsd.wait_for_port(s.api_port, timeout=30, host=s.api_host)
+
+    def identity(self, user: str) -> Settings:
+        """These settings, connecting as `user` (a service, `admin`, or a city system such as `portal`)."""
+        passwords = self.security["users"] | {x["name"]: x["password"] for x in self.security["systems"]}
+        return replace(self.settings, nats_user=user, nats_password=passwords[user])
 
     def stop(self) -> None:
         for proc in self.children.values():
@@ -60,8 +73,21 @@ class Embedded:
         return None
 
 
+async def create_streams(admin: Settings) -> None:
+    """Only the administrator may create the streams; services find them ready."""
+    from services.notification.adapters.channels import ensure_notifications_stream
+
+    nc = await connect(admin)
+    try:
+        js = nc.jetstream()
+        await ensure_stream(js, admin.stream_replicas)
+        await ensure_notifications_stream(js)
+    finally:
+        await nc.close()
+
+
 async def load_demo(settings: Settings, timeout: float = 30.0) -> int:
-    nc = await nats.connect(settings.nats_url)
+    nc = await connect(settings)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -82,11 +108,12 @@ def up(settings: Settings, with_demo: bool) -> None:
     try:
         system.start()
         if with_demo:
-            count = asyncio.run(load_demo(settings))
+            count = asyncio.run(load_demo(system.identity("portal")))
             print(f"Demo loaded: the 2022 campaign of plan 5039/KH-STP-VP ({count} commands).", flush=True)
         print(f"Read API:  http://{settings.api_host}:{settings.api_port}  (docs at /docs)", flush=True)
         print(f"NATS URL:  {settings.nats_url}  (city systems send commands to emulation.cmd.<command>)", flush=True)
         print(f"Data dir:  {settings.data_dir.resolve()}", flush=True)
+        print(f"NATS identities (owner-only): {(settings.data_dir / 'security.json').resolve()}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while (name := system.crashed()) is None:
             time.sleep(0.5)

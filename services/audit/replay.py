@@ -11,10 +11,9 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-import nats
-
 from services.audit.catalog import all_views
 from shared.events.envelope import STREAM, CloudEvent
+from shared.infra.connect import connect
 from shared.infra.consumer import parse
 from shared.infra.settings import Settings
 from shared.infra.stream import read_stream
@@ -32,7 +31,7 @@ async def replay(
     """Rebuild all views under `target` (SQLite) from the stream; returns each view's checksum."""
     fresh = replace(settings, data_dir=target, store="sqlite")
     views = all_views(fresh)
-    nc = await nats.connect(settings.nats_url.split(","))
+    nc = await connect(settings)
     try:
         js = nc.jetstream()
         total = (await js.stream_info(STREAM)).state.last_seq

@@ -98,12 +98,11 @@ def verify(apps: Iterable[ServiceApplication], stream: list[dict[str, Any]]) -> 
 
 async def verify_history(settings: Settings) -> dict[str, Any]:
     """Read the whole stream and every service's store; `status` is `intact` or `diverged`."""
-    import nats
-
     from services.audit.catalog import service_apps
+    from shared.infra.connect import connect
     from shared.infra.stream import read_stream
 
-    nc = await nats.connect(settings.nats_url.split(","))
+    nc = await connect(settings)
     try:
         stream: list[dict[str, Any]] = []
         async for msg in read_stream(nc.jetstream()):

@@ -27,5 +27,5 @@ def build(settings: Settings) -> Service:
     app = NotificationApplication(WIRE, env=store_env(settings, "notification"), clock=clock)
     views = build_views(settings)
     state = next(v for v in views if isinstance(v, NotifierState))
-    dispatcher = Dispatcher(app, state, NotifierConfig.from_env(), settings.nats_url, clock)
+    dispatcher = Dispatcher(app, state, NotifierConfig.from_env(), settings, clock)
     return Service("notification", app, command_router(app), views=views, tasks=[dispatcher.run])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from fnmatch import fnmatch
 from typing import Any
 
 from faststream import BaseMiddleware
@@ -64,9 +65,33 @@ def from_validation_error(e: ValidationError) -> dict[str, Any]:
     return rejected(errors.INVALID_FIELD, message, field)
 
 
+def check_actor(headers: dict[str, Any], body: bytes, grants: dict[str, list[str]]) -> dict[str, Any] | None:
+    """Refuse a command whose `actor` the sending city system may not act as.
+
+    A command from another account arrives through a service import that stamps the sender's
+    account in `Nats-Request-Info`; `grants` says which actors each account may act as. Commands
+    from inside the EMULATION account (services, administrators) carry no stamp.
+    """
+    info = headers.get("Nats-Request-Info")
+    if not info:
+        return None
+    sender = json.loads(info).get("acc", "")
+    actor = json.loads(body).get("actor")
+    if not isinstance(actor, str) or not any(fnmatch(actor, p) for p in grants.get(sender, [])):
+        return rejected(errors.ACTOR_MISMATCH, f"{sender} may not act as {actor!r}", "actor")
+    return None
+
+
+def command_replies(grants: dict[str, list[str]]) -> type[BaseMiddleware]:
+    """The middleware, bound to this deployment's actor grants."""
+    return type("CommandRepliesWithGrants", (CommandReplies,), {"grants": grants})
+
+
 class CommandReplies(BaseMiddleware):
+    grants: dict[str, list[str]] = {}
+
     async def consume_scope(self, call_next: Any, msg: Any) -> Any:
-        problem = check_body(msg.body)
+        problem = check_body(msg.body) or check_actor(msg.headers or {}, msg.body, self.grants)
         if problem is not None:
             return problem
         try:

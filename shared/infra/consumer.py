@@ -9,6 +9,7 @@ already holds. A message that cannot be read (broken JSON, wrong schema, unknown
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
 from shared.events.catalog import EVENT_TYPES
@@ -50,11 +52,12 @@ class Consumer:
         self.durable = f"{service}-{view.name}"
         self.processed = 0
 
-    def config(self) -> ConsumerConfig:
+    def config(self, start: int = 1) -> ConsumerConfig:
         return ConsumerConfig(
             durable_name=self.durable,
             filter_subjects=sorted(event_subject("*", name) for name in self.view.handlers()),
-            deliver_policy=DeliverPolicy.ALL,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=start,
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=30,
             max_ack_pending=20_000,
@@ -96,20 +99,40 @@ class Consumer:
             await msg.ack()
         self.processed += len(msgs)
 
-    async def run(self, stop: asyncio.Event) -> None:
-        sub = await self.js.pull_subscribe("", durable=self.durable, stream=STREAM, config=self.config())
-        log.info("consumer starting", extra={"consumer": self.durable, "position": self.view.position()})
+    async def subscribe(self) -> Any:
+        """(Re)create the durable consumer at the view's stored position.
+
+        The view's position, stored with its rows, is the truth; the consumer's own acknowledgement
+        state is not. Starting from it means a batch left unacknowledged by a crash is delivered
+        again first, in order, instead of after newer messages (which would move the position past it).
+        """
+        position = await asyncio.to_thread(self.view.position)
+        with contextlib.suppress(NotFoundError):
+            await self.js.delete_consumer(STREAM, self.durable)
+        log.info("consumer starting", extra={"consumer": self.durable, "position": position})
+        return await self.js.pull_subscribe("", durable=self.durable, stream=STREAM, config=self.config(position + 1))
+
+    async def consume(self, sub: Any, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 msgs: list[Any] = await sub.fetch(self.batch, timeout=0.5)
             except (TimeoutError, NatsTimeout):
                 continue
-            except Exception as e:  # connection trouble: the server keeps our place
-                log.warning("fetch failed", extra={"consumer": self.durable, "error": repr(e)})
-                await asyncio.sleep(0.5)
+            await self.handle(msgs)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                sub = await self.subscribe()
+            except Exception as e:  # the server is out of reach: try again
+                log.warning("cannot subscribe", extra={"consumer": self.durable, "error": repr(e)})
+                await asyncio.sleep(1.0)
                 continue
             try:
-                await self.handle(msgs)
-            except Exception as e:  # e.g. the store is unreachable: unacknowledged messages come again
-                log.warning("batch failed, will be redelivered", extra={"consumer": self.durable, "error": repr(e)})
-                await asyncio.sleep(1.0)
+                await self.consume(sub, stop)
+            except Exception as e:  # fetch or store trouble: start again from the stored position
+                log.warning("consumer restarting", extra={"consumer": self.durable, "error": repr(e)})
+                await asyncio.sleep(0.5)
+            finally:
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()

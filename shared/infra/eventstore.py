@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
+from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -110,9 +111,11 @@ def store_env(settings: Settings, service: str, purpose: str = "events") -> dict
             "POSTGRES_MAX_OVERFLOW": "3",
         }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = settings.data_dir / f"{service}-{purpose}.db"
+    prepare_sqlite(db)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(settings.data_dir / f"{service}-{purpose}.db"),
+        "SQLITE_DBNAME": str(db),
         "SQLITE_LOCK_TIMEOUT": "30",
     }
 
@@ -128,3 +131,15 @@ def ensure_schema(dsn: str, schema: str) -> None:
 
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+
+
+def prepare_sqlite(db: Path) -> None:
+    """Switch a new SQLite store to WAL under a file lock, so processes opening it together don't collide."""
+    import fcntl
+    import sqlite3
+
+    with open(db.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with sqlite3.connect(db, timeout=30) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.close()

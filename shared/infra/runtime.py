@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -15,15 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nats
 from faststream.nats import NatsBroker, NatsRouter
+from faststream.security import SASLPlaintext
 from nats.aio.msg import Msg
 
 from shared.events import errors
 from shared.events.catalog import COMMAND_TYPES
 from shared.events.envelope import COMMANDS_PREFIX
 from shared.infra.application import ServiceApplication
-from shared.infra.commands import CommandReplies, rejected
+from shared.infra.commands import command_replies, rejected
+from shared.infra.connect import connect, nats_options
 from shared.infra.consumer import Consumer
 from shared.infra.leader import run_as_leader
 from shared.infra.relay import Relay
@@ -49,12 +51,23 @@ class Service:
     """Extra background tasks (the notification dispatcher), run under the `views` role until `stop`."""
 
 
+def load_grants(settings: Settings) -> dict[str, list[str]]:
+    if not settings.actor_grants_file:
+        return {}
+    grants: dict[str, list[str]] = json.loads(Path(settings.actor_grants_file).read_text())
+    return grants
+
+
 def command_broker(settings: Settings, *routers: NatsRouter) -> NatsBroker:
+    credentials = (
+        SASLPlaintext(username=settings.nats_user, password=settings.nats_password) if settings.nats_user else None
+    )
     broker = NatsBroker(
-        settings.nats_url.split(","),
-        middlewares=[CommandReplies],
-        max_reconnect_attempts=-1,
+        nats_options(settings)["servers"],
+        middlewares=[command_replies(load_grants(settings))],
         logger=logging.getLogger("emulation.faststream"),
+        max_reconnect_attempts=-1,
+        security=credentials,
     )
     for router in routers:
         broker.include_router(router)
@@ -68,7 +81,6 @@ async def answer_unknown(nc: Any) -> Any:
         name = msg.subject[len(COMMANDS_PREFIX) + 1 :]
         if name in COMMAND_TYPES or not msg.reply:
             return
-        import json
 
         body = rejected(errors.UNKNOWN_COMMAND, f"no service handles command {name!r}", None)
         await msg.respond(json.dumps(body).encode())
@@ -92,7 +104,7 @@ async def heartbeat(nc: Any, path: Path, stop: asyncio.Event) -> None:
 async def run_service(
     service: Service, settings: Settings, stop: asyncio.Event, roles: tuple[str, ...] = ROLES
 ) -> None:
-    nc = await nats.connect(settings.nats_url.split(","), max_reconnect_attempts=-1, name=service.name)
+    nc = await connect(settings, service.name)
     js = nc.jetstream()
     await ensure_stream(js, settings.stream_replicas)
     broker = None

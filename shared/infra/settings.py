@@ -13,6 +13,12 @@ class Settings:
     """EMULATION_DATA_DIR: SQLite stores, NATS storage and generated files."""
     nats_url: str = "nats://127.0.0.1:14222"
     """EMULATION_NATS_URL: where services connect (comma-separated for a cluster)."""
+    nats_user: str = ""
+    """EMULATION_NATS_USER: this process's NATS identity (the embedded default gives each service its own)."""
+    nats_password: str = ""
+    """EMULATION_NATS_PASSWORD"""
+    actor_grants_file: str = ""
+    """EMULATION_ACTOR_GRANTS_FILE: which actors each city system's account may act as (JSON)."""
     nats_port: int = 14222
     """EMULATION_NATS_PORT: the port `emulation up` gives its embedded nats-server."""
     api_host: str = "127.0.0.1"

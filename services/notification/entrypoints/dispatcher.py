@@ -28,24 +28,31 @@ from services.notification.config import NotifierConfig
 from services.notification.domain.aggregates import Delivery
 from services.notification.domain.notices import Notice
 from shared.infra.clock import Clock
+from shared.infra.connect import connect
+from shared.infra.settings import Settings
 
 log = logging.getLogger("emulation.notification.dispatcher")
 
 
 class Dispatcher:
     def __init__(
-        self, app: NotificationApplication, state: NotifierState, config: NotifierConfig, nats_url: str, clock: Clock
+        self,
+        app: NotificationApplication,
+        state: NotifierState,
+        config: NotifierConfig,
+        settings: Settings,
+        clock: Clock,
     ) -> None:
         self.app = app
         self.state = state
         self.config = config
-        self.nats_url = nats_url
+        self.settings = settings
         self.clock = clock
         self.js: nats.js.JetStreamContext | None = None
         self.http: httpx.AsyncClient | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
-        nc = await nats.connect(self.nats_url.split(","), max_reconnect_attempts=-1, name="notification-dispatcher")
+        nc = await connect(self.settings, "notification-dispatcher")
         self.js = nc.jetstream()
         await channels.ensure_notifications_stream(self.js)
         self.http = httpx.AsyncClient(timeout=self.config.webhook_timeout)

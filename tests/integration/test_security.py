@@ -1,0 +1,190 @@
+"""NATS identities and permissions with authentication on: each boundary refused over a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import os
+import stat
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+
+from emulation import natsd, security
+from emulation.demo import load_scenario
+from emulation.supervisor import create_streams
+from shared.infra.connect import connect
+from tests.support.system import System, wait_for
+
+pytestmark = pytest.mark.integration
+SYSTEMS = [
+    {"name": "hr", "actors": ["system:hr"], "commands": ["launch_campaign"], "events": ["campaign_launched"]},
+    {"name": "portal", "actors": ["*"], "commands": ["*"], "events": ["*"]},
+]
+
+
+class Secured:
+    def __init__(self, root: Path) -> None:
+        self.port = natsd.free_port()
+        self.data = root / "data"
+        self.conf, self.config = security.prepare(self.data, self.port, SYSTEMS)
+        self.proc = natsd.start(self.port, self.data / "nats", log_file=root / "nats.log", config=self.conf)
+        self.system = System(self.data, f"nats://127.0.0.1:{self.port}")
+
+    def password(self, user: str) -> str:
+        return str((self.config["users"] | {s["name"]: s["password"] for s in self.config["systems"]})[user])
+
+    def as_user(self, user: str) -> Any:
+        return replace(self.system.settings, nats_user=user, nats_password=self.password(user))
+
+    async def connect(self, user: str, errors: list[Exception] | None = None) -> Any:
+        async def on_error(e: Exception) -> None:
+            if errors is not None:
+                errors.append(e)
+
+        return await connect(self.as_user(user), error_cb=on_error)
+
+    def start(self, service: str) -> None:
+        settings = self.as_user(service)
+        self.system.settings = replace(settings, actor_grants_file=str(self.data / "actor-grants.json"))
+        self.system.start(service)
+
+
+@pytest.fixture
+async def secured(tmp_path: Path) -> AsyncIterator[Secured]:
+    s = Secured(tmp_path)
+    await create_streams(s.as_user("admin"))
+    s.start("registry")
+    s.system.nc = await s.connect("portal")
+    yield s
+    s.system.stop_all()
+    await s.system.nc.close()
+    s.proc.terminate()
+    s.proc.wait(10)
+
+
+def launch(actor: str, campaign_id: str = "2022") -> bytes:
+    body = {
+        **copy.deepcopy(load_scenario()["campaign"]),
+        "campaign_id": campaign_id,
+        "command_id": str(uuid.uuid4()),
+        "actor": actor,
+    }
+    return json.dumps(body).encode()
+
+
+async def request(nc: Any, subject: str, body: bytes) -> dict[str, Any]:
+    return dict(json.loads((await nc.request(subject, body, timeout=5)).data))
+
+
+async def test_generated_files_are_owner_only_and_the_server_listens_on_loopback(secured: Secured) -> None:
+    for name in ("security.json", "actor-grants.json", "nats/server.conf"):
+        assert stat.S_IMODE(os.stat(secured.data / name).st_mode) == 0o600
+    assert json.loads(secured.conf.read_text())["listen"] == f"127.0.0.1:{secured.port}"
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await asyncio.wait_for(_anonymous(secured.port), timeout=10)
+
+
+async def _anonymous(port: int) -> None:
+    async def quiet(e: Exception) -> None:
+        pass
+
+    nc = await nats.connect(f"nats://127.0.0.1:{port}", allow_reconnect=False, connect_timeout=2, error_cb=quiet)
+    await nc.close()
+
+
+async def test_a_city_system_acts_only_in_its_own_name(secured: Secured) -> None:
+    hr = await secured.connect("hr")
+    await wait_for(lambda: _answers(hr))
+    assert (await request(hr, "emulation.cmd.launch_campaign", launch("system:hr")))["ok"] is True
+    refused = await request(hr, "emulation.cmd.launch_campaign", launch("van-phong-so", "2023"))
+    assert refused == {
+        "ok": False,
+        "error": {"code": "actor_mismatch", "message": "CITY_HR may not act as 'van-phong-so'", "field": "actor"},
+    }
+    assert secured.system.stored_topics("registry").get("Campaign.Launched") == 1
+    await hr.close()
+
+
+async def _answers(nc: Any) -> bool:
+    try:
+        await nc.request("emulation.cmd.launch_campaign", b"{}", timeout=1)
+        return True
+    except Exception:
+        return False
+
+
+async def test_a_city_system_may_send_only_the_commands_granted_to_it(secured: Secured) -> None:
+    hr = await secured.connect("hr")
+    await wait_for(lambda: _answers(hr))
+    unit = {"command_id": str(uuid.uuid4()), "actor": "system:hr", "unit_id": "x", "name": "X", "kind": "department"}
+    with pytest.raises(nats.errors.NoRespondersError):
+        await hr.request("emulation.cmd.register_unit", json.dumps(unit).encode(), timeout=2)
+    assert "Unit.Registered" not in secured.system.stored_topics("registry")
+    await hr.close()
+
+
+async def test_a_city_system_reads_only_the_events_granted_to_it(secured: Secured) -> None:
+    hr = await secured.connect("hr")
+    got: list[str] = []
+    await hr.subscribe("emulation.events.>", cb=collector(got))
+    await wait_for(lambda: _answers(hr))
+    portal = secured.system.nc
+    unit = {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", "unit_id": "x", "name": "X", "kind": "department"}
+    assert (await request(portal, "emulation.cmd.register_unit", json.dumps(unit).encode()))["ok"]
+    assert (await request(portal, "emulation.cmd.launch_campaign", launch("van-phong-so")))["ok"]
+    await wait_for(lambda: got)
+    await asyncio.sleep(0.5)
+    assert got == ["emulation.events.2022.campaign_launched"]  # unit_registered was not granted
+    await hr.close()
+
+
+def collector(into: list[str]) -> Any:
+    async def collect(msg: Any) -> None:
+        into.append(msg.subject)
+
+    return collect
+
+
+async def test_a_service_may_publish_only_its_own_events(secured: Secured) -> None:
+    errors: list[Exception] = []
+    registry = await secured.connect("registry", errors)
+    admin = await secured.connect("admin")
+    seen: list[str] = []
+    await admin.subscribe("emulation.events.>", cb=collector(seen))
+    await registry.publish("emulation.events.2022.achievement_reported", b"{}")
+    await registry.publish("emulation.events.2022.campaign_amended", b"{}")
+    await registry.flush()
+    await wait_for(lambda: seen)
+    await asyncio.sleep(0.3)
+    assert seen == ["emulation.events.2022.campaign_amended"]
+    assert any("permissions violation" in str(e).lower() and "achievement_reported" in str(e) for e in errors), errors
+    await registry.close()
+    await admin.close()
+
+
+@pytest.mark.parametrize("service", ["registry", "evaluation", "notification", "audit", "api"])
+async def test_no_service_may_delete_purge_or_reconfigure_the_stream_only_the_administrator(
+    secured: Secured, service: str
+) -> None:
+    nc = await secured.connect(service)
+    js = nc.jetstream()
+    info = await js.stream_info("EMULATION")  # reading is allowed
+    for attempt in (
+        js.delete_stream("EMULATION"),
+        js.purge_stream("EMULATION"),
+        js.update_stream(replace(info.config, description="x")),
+    ):
+        with pytest.raises((nats.errors.TimeoutError, nats.js.errors.APIError, nats.errors.NoRespondersError)):
+            await attempt
+    await nc.close()
+    admin = (await secured.connect("admin")).jetstream()
+    updated = await admin.update_stream(replace(info.config, description="changed by the administrator"))
+    assert updated.config.description == "changed by the administrator"
+    assert (await admin.stream_info("EMULATION")).config.deny_delete is True
