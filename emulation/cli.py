@@ -259,3 +259,20 @@ def deadletter_retry(seq: Annotated[int, typer.Argument(help="The dead letter's 
 
     new_seq = asyncio.run(_with_js(lambda js: retry_deadletter(js, seq)))
     typer.echo(f"dead letter {seq} published again as stream sequence {new_seq}")
+
+
+token_cli = typer.Typer(help="Read API bearer tokens.", no_args_is_help=True)
+cli.add_typer(token_cli, name="token")
+
+
+@token_cli.command("create")
+def token_create(role: Annotated[str, typer.Argument(help="council, auditor, unit:<unit_id> or public")]) -> None:
+    """Create a bearer token for ROLE in the tokens file (EMULATION_API_TOKENS_FILE, default DATA_DIR/api-tokens.json)."""
+    from services.read_api.access import create_token
+
+    settings = Settings.from_env()
+    path = Path(settings.api_tokens_file) if settings.api_tokens_file else settings.data_dir / "api-tokens.json"
+    try:
+        typer.echo(create_token(path, role))
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from e

@@ -14,6 +14,7 @@ from typing import Any
 import nats
 
 from emulation import demo, natsd, security
+from services.read_api.access import create_token
 from shared.infra.connect import connect
 from shared.infra.settings import Settings
 from shared.infra.stream import ensure_stream
@@ -40,7 +41,11 @@ class Embedded:
         for name in SERVICES:
             env = os.environ | self.identity(name).to_env() | grants
             self.children[name] = subprocess.Popen([sys.executable, "-m", "emulation", "run", name], env=env)
-        env = os.environ | self.identity("api").to_env()
+        tokens = s.data_dir / "api-tokens.json"
+        if not tokens.exists():
+            for role in ("council", "auditor"):
+                create_token(tokens, role)
+        env = os.environ | replace(self.identity("api"), api_tokens_file=str(tokens)).to_env()
         self.children["api"] = subprocess.Popen([sys.executable, "-m", "emulation", "api"], env=env)
         natsd.wait_for_port(s.api_port, timeout=30, host=s.api_host)
 
@@ -114,6 +119,7 @@ def up(settings: Settings, with_demo: bool) -> None:
         print(f"NATS URL:  {settings.nats_url}  (city systems send commands to emulation.cmd.<command>)", flush=True)
         print(f"Data dir:  {settings.data_dir.resolve()}", flush=True)
         print(f"NATS identities (owner-only): {(settings.data_dir / 'security.json').resolve()}", flush=True)
+        print(f"Read API tokens (owner-only): {(settings.data_dir / 'api-tokens.json').resolve()}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while (name := system.crashed()) is None:
             time.sleep(0.5)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from services.audit.catalog import all_views
+from services.read_api.access import load_tokens, principal
 from services.read_api.routes import audit, evaluation, notification, registry
 from shared.infra.settings import Settings
 
@@ -21,6 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         s = settings or Settings.from_env()
         app.state.settings = s
+        app.state.tokens = load_tokens(s.api_tokens_file)
         app.state.views = {v.name: v for v in all_views(s)}
         yield
 
@@ -30,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="What the emulation council, units, auditors and the public read: campaigns, "
         "blocks, registrations, standings, votes, awards and the audit trail.",
         lifespan=lifespan,
+        dependencies=[Depends(principal)],  # every request's token is checked, even on public routes
     )
 
     @app.get("/healthz", tags=["ops"])

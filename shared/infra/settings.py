@@ -24,6 +24,8 @@ class Settings:
     api_host: str = "127.0.0.1"
     """EMULATION_API_HOST"""
     api_port: int = 8000
+    api_tokens_file: str = ""
+    """EMULATION_API_TOKENS_FILE: bearer tokens → roles for the read API; unset, the API is open (dev, tests)."""
     """EMULATION_API_PORT"""
     store: str = "sqlite"
     """EMULATION_STORE: `sqlite` (default), `postgres` or `memory` (unit tests and docs only)."""

@@ -8,11 +8,12 @@ import json
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from services.audit.verify import verify_history
 from services.audit.views import AuditView
+from services.read_api.access import AUDITOR, Principal, principal, require
 
 router = APIRouter(tags=["audit"])
 CSV_COLUMNS = [
@@ -60,6 +61,7 @@ def filters(
 @router.get("/v1/audit")
 def list_audit(
     request: Request,
+    p: Principal = Depends(principal),
     campaign: str | None = None,
     unit: str | None = None,
     block: str | None = None,
@@ -70,7 +72,8 @@ def list_audit(
     after: int = Query(0, ge=0, description="cursor: the `next` of the previous page (a stream sequence)"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> dict[str, Any]:
-    """Who did what, when, through which command and from which system, in stream order."""
+    """Who did what, when, through which command and from which system, in stream order (auditors)."""
+    require(p, AUDITOR, what="the audit trail")
     entries = audit(request).page(filters(campaign, unit, block, type, actor, since, until), after, limit)
     return {"entries": entries, "next": entries[-1]["seq"] if len(entries) == limit else None}
 
@@ -78,6 +81,7 @@ def list_audit(
 @router.get("/v1/audit/export")
 def export_audit(
     request: Request,
+    p: Principal = Depends(principal),
     format: Literal["ndjson", "csv"] = "ndjson",
     campaign: str | None = None,
     unit: str | None = None,
@@ -88,6 +92,7 @@ def export_audit(
     until: str | None = None,
 ) -> StreamingResponse:
     """The matching audit entries, streamed page by page (never built in memory)."""
+    require(p, AUDITOR, what="the audit trail")
     rows = audit(request).stream(filters(campaign, unit, block, type, actor, since, until))
     media = "application/x-ndjson" if format == "ndjson" else "text/csv; charset=utf-8"
     return StreamingResponse(render(rows, format), media_type=media)
@@ -110,6 +115,7 @@ def render(rows: Iterator[dict[str, Any]], fmt: str) -> Iterator[str]:
 
 
 @router.get("/v1/audit/verify")
-async def verify(request: Request) -> dict[str, Any]:
+async def verify(request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
     """Re-read the stream and every service's store: `intact`, or the first divergent event of each service."""
+    require(p, AUDITOR, what="verification")
     return await verify_history(request.app.state.settings)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from services.evaluation.adapters.views import AwardsView, CampaignsView, ReferenceView, StandingsView, VotesView
+from services.read_api.access import AUDITOR, COUNCIL, UNIT, Principal, forbidden, own_unit, principal, require
 from shared.events.evaluation import EvaluationPolicy
 
 router = APIRouter()
@@ -47,6 +48,7 @@ def get_campaign(campaign_id: str, request: Request) -> dict[str, Any]:
 def list_achievements(
     campaign_id: str,
     request: Request,
+    p: Principal = Depends(principal),
     unit: str | None = None,
     status: str | None = Query(None, description="reported, verified or rejected"),
 ) -> dict[str, Any]:
@@ -56,7 +58,7 @@ def list_achievements(
     return {
         "campaign_id": campaign_id,
         "scoring_table": standings.scoring_table(campaign_id),
-        "achievements": standings.achievements(campaign_id, unit, status),
+        "achievements": standings.achievements(campaign_id, own_unit(p, unit, "achievements"), status),
     }
 
 
@@ -64,6 +66,7 @@ def list_achievements(
 def get_standings(
     campaign_id: str,
     request: Request,
+    p: Principal = Depends(principal),
     block: str | None = None,
     as_of: datetime | None = Query(None, description="ISO 8601 time: the standings as they were then"),
 ) -> dict[str, Any]:
@@ -71,7 +74,9 @@ def get_standings(
 
     With `as_of`, only achievements reported and decisions taken by then count (no replay needed).
     """
-    known_campaign(request, campaign_id)
+    campaign = known_campaign(request, campaign_id)
+    if not p.is_(COUNCIL, AUDITOR, UNIT) and campaign.get("status") != "closed":
+        raise forbidden("standings are public once the campaign is closed; until then council, auditors and units only")
     standings: StandingsView = view(request, "standings")
     reference: ReferenceView = view(request, "evaluation-reference")
     if block is not None and reference.block(campaign_id, block) is None:
@@ -91,8 +96,11 @@ def get_standings(
 
 
 @router.get("/v1/campaigns/{campaign_id}/votes", tags=["evaluation"])
-def get_votes(campaign_id: str, request: Request, block: str | None = None) -> dict[str, Any]:
+def get_votes(
+    campaign_id: str, request: Request, block: str | None = None, p: Principal = Depends(principal)
+) -> dict[str, Any]:
     """Block vote rounds; a round's tally appears only once it is closed. `leaders`: block → elected unit."""
+    require(p, COUNCIL, AUDITOR, UNIT, what="block votes")
     known_campaign(request, campaign_id)
     votes: VotesView = view(request, "votes")
     return {
@@ -103,12 +111,22 @@ def get_votes(campaign_id: str, request: Request, block: str | None = None) -> d
 
 
 @router.get("/v1/campaigns/{campaign_id}/awards", tags=["evaluation"])
-def get_awards(campaign_id: str, request: Request, unit: str | None = None, award: str | None = None) -> dict[str, Any]:
+def get_awards(
+    campaign_id: str,
+    request: Request,
+    unit: str | None = None,
+    award: str | None = None,
+    p: Principal = Depends(principal),
+) -> dict[str, Any]:
     """The policy in force (defaults until set), award proposals with every rule's result, the council's decisions."""
     known_campaign(request, campaign_id)
     awards: AwardsView = view(request, "awards")
     return {
         "campaign_id": campaign_id,
         "policy": awards.policy(campaign_id) or EvaluationPolicy().model_dump(),
-        "proposals": awards.proposals(campaign_id, unit, award),
+        "proposals": [
+            x
+            for x in awards.proposals(campaign_id, unit, award)
+            if x["decision"] is not None or p.may_see_unit(x["unit_id"])
+        ],
     }

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
+from services.read_api.access import AUDITOR, COUNCIL, UNIT, Principal, own_unit, principal, require
 from services.registry.adapters.views import BlocksView, RegistrationsView, UnitsView
 
 router = APIRouter()
@@ -28,7 +29,8 @@ def known_campaign(request: Request, campaign_id: str) -> dict[str, Any]:
 
 
 @router.get("/v1/campaigns/{campaign_id}/blocks", tags=["registry"])
-def list_blocks(campaign_id: str, request: Request) -> dict[str, Any]:
+def list_blocks(campaign_id: str, request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
+    require(p, COUNCIL, AUDITOR, UNIT, what="blocks")
     """The campaign's blocks in definition order, each with its leader, deputy and members."""
     campaign = known_campaign(request, campaign_id)
     blocks: BlocksView = _view(request, "registry-blocks")
@@ -36,7 +38,8 @@ def list_blocks(campaign_id: str, request: Request) -> dict[str, Any]:
 
 
 @router.get("/v1/campaigns/{campaign_id}/blocks/{block_id}", tags=["registry"])
-def get_block(campaign_id: str, block_id: str, request: Request) -> dict[str, Any]:
+def get_block(campaign_id: str, block_id: str, request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
+    require(p, COUNCIL, AUDITOR, UNIT, what="blocks")
     known_campaign(request, campaign_id)
     blocks: BlocksView = _view(request, "registry-blocks")
     found = blocks.blocks(campaign_id, block_id)
@@ -50,14 +53,17 @@ def search_units(
     request: Request,
     q: str | None = Query(None, max_length=300, description="words of the name, with or without diacritics"),
     kind: str | None = Query(None, description="department or affiliated"),
+    p: Principal = Depends(principal),
 ) -> list[dict[str, Any]]:
     """Units whose name contains every word of `q` (`cong chung` finds "Phòng Công chứng số 1")."""
+    require(p, COUNCIL, AUDITOR, UNIT, what="units")
     units: UnitsView = _view(request, "registry-units")
     return units.search(q, kind)
 
 
 @router.get("/v1/units/{unit_id}", tags=["registry"])
-def get_unit(unit_id: str, request: Request) -> dict[str, Any]:
+def get_unit(unit_id: str, request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
+    require(p, COUNCIL, AUDITOR, UNIT, what="units")
     """One unit, its block in each campaign and its history (registration, renames, moves, withdrawals)."""
     units: UnitsView = _view(request, "registry-units")
     found = units.get(unit_id)
@@ -68,20 +74,29 @@ def get_unit(unit_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/v1/campaigns/{campaign_id}/registrations", tags=["registry"])
 def list_registrations(
-    campaign_id: str, request: Request, late: bool | None = None, block: str | None = None
+    campaign_id: str,
+    request: Request,
+    late: bool | None = None,
+    block: str | None = None,
+    unit: str | None = None,
+    p: Principal = Depends(principal),
 ) -> dict[str, Any]:
     """Emulation registrations with their late flags (`late`: the registration itself came after the deadline)."""
+    mine = own_unit(p, unit, "registrations")
     campaign = known_campaign(request, campaign_id)
     registrations: RegistrationsView = _view(request, "registry-registrations")
     return {
         "campaign_id": campaign_id,
         "registration_deadline": campaign["registration_deadline"],
-        "registrations": registrations.registrations(campaign_id, late, block),
+        "registrations": [
+            r for r in registrations.registrations(campaign_id, late, block) if mine in (None, r["unit_id"])
+        ],
     }
 
 
 @router.get("/v1/campaigns/{campaign_id}/registration-summary", tags=["registry"])
-def registration_summary(campaign_id: str, request: Request) -> dict[str, Any]:
+def registration_summary(campaign_id: str, request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
+    require(p, COUNCIL, AUDITOR, what="the registration summary")
     """Per block, the share of member units registered on time (the plan aims at 100%)."""
     campaign = known_campaign(request, campaign_id)
     registrations: RegistrationsView = _view(request, "registry-registrations")
