@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import uuid
+from typing import Any
 
 import pytest
 
@@ -77,11 +78,11 @@ async def test_poison_events_go_to_the_dead_letter_subject_and_the_consumer_carr
     assert sum(1 for x in again if x.consumer == "evaluation-campaigns") == 4  # still poison: dead-lettered again, once
 
 
-async def _three(js: object) -> list[object] | None:
+async def _three(js: object) -> list[Any] | None:
     letters = await list_deadletters(js)  # type: ignore[arg-type]
     return letters if len(letters) >= 3 else None
 
 
-async def _at_least(js: object, n: int) -> list[object] | None:
+async def _at_least(js: object, n: int) -> list[Any] | None:
     letters = await list_deadletters(js)  # type: ignore[arg-type]
     return letters if len(letters) >= n else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ async def test_each_role_sees_what_it_may(system: System, tmp_path: Path) -> Non
     system.start_api()
     await demo.load(system.nc)
 
-    def get(path: str, who: str | None = None, **params: str) -> tuple[int, object]:
+    def get(path: str, who: str | None = None, **params: str) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {role[who]}"} if who else {}
         with system.http() as http:
             r = http.get(path, params=params, headers=headers)
