@@ -38,6 +38,7 @@ def from_utc(text: str) -> datetime:
 
 class NotifierState(RedeliveryTolerantView):
     name = "notification-state"
+    operational = ("reminders", "notices", "dispatcher")  # the dispatcher's working state
     ddl = (
         APPLIED_DDL,
         "CREATE TABLE IF NOT EXISTS {campaigns} (campaign_id TEXT PRIMARY KEY, title TEXT NOT NULL, "
