@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import Field
 
 from shared.events.base import Command, CommandType, Contract, EventType
-from shared.events.types import LongText, Name, Slug
+from shared.events.types import Day, LongText, Name, Slug
 
 SERVICE = "evaluation"
 
@@ -67,7 +66,7 @@ class AchievementReported(Contract):
     claimed_points: float
     description: LongText
     evidence_ref: Name | None = None
-    due_on: date | None = None
+    due_on: Day | None = None
     late: bool = False
     """Reported after `due_on` (by the service clock); a late item loses the policy's late penalty."""
 
@@ -221,7 +220,7 @@ class ReportAchievement(Command):
     claimed_points: float = Field(ge=0, le=10_000)
     description: LongText
     evidence_ref: Name | None = None
-    due_on: date | None = None
+    due_on: Day | None = None
 
 
 class VerifyAchievement(Command):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
 from shared.events.base import Command, CommandType, Contract, EventType
-from shared.events.types import LongText, Name, Slug
+from shared.events.types import Day, LongText, Name, Slug
 
 SERVICE = "registry"
 CampaignKind = Literal["yearly", "periodic", "thematic"]
@@ -30,13 +30,13 @@ class CampaignDetails(Contract):
     year: int = Field(ge=1945, le=2200)
     title: Name
     document_number: Name
-    issued_on: date
+    issued_on: Day
     issued_by: Name
     signed_by: Name
     theme: LongText
-    period_start: date
-    period_end: date
-    registration_deadline: date
+    period_start: Day
+    period_end: Day
+    registration_deadline: Day
     secretariat_unit_id: Slug
     contents: list[Content] = Field(max_length=200)
 
@@ -141,13 +141,13 @@ class AmendCampaign(Command):
     year: int | None = Field(default=None, ge=1945, le=2200)
     title: Name | None = None
     document_number: Name | None = None
-    issued_on: date | None = None
+    issued_on: Day | None = None
     issued_by: Name | None = None
     signed_by: Name | None = None
     theme: LongText | None = None
-    period_start: date | None = None
-    period_end: date | None = None
-    registration_deadline: date | None = None
+    period_start: Day | None = None
+    period_end: Day | None = None
+    registration_deadline: Day | None = None
     secretariat_unit_id: Slug | None = None
     contents: list[Content] | None = Field(default=None, max_length=200)
 
