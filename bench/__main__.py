@@ -1,0 +1,192 @@
+"""`python -m bench [--quick] [--out bench/results/latest.json]`: the issue 9 benchmarks in one command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import nats
+
+from bench import baselines, commands, report
+from bench.procs import Cluster
+from bench.relay import relay_figure
+from bench.scale import SERVICES, scale_figures
+
+FULL = {
+    "saves": 5000,
+    "commands": 5000,
+    "latency_s": 20.0,
+    "relay": 10000,
+    "events": 1_000_000,
+    "units": 3000,
+    "http_s": 15.0,
+    "clients": 4,
+}
+QUICK = {
+    "saves": 300,
+    "commands": 200,
+    "latency_s": 1.0,
+    "relay": 500,
+    "events": 3000,
+    "units": 300,
+    "http_s": 1.0,
+    "clients": 2,
+}
+RATE = 200.0
+
+
+async def command_phase(data: Path, size: dict[str, Any]) -> dict[str, Any]:
+    body = commands.campaign_bodies("b", 1)[0][1].decode()
+    with Cluster(data / "commands") as cluster:
+        nc = await nats.connect(cluster.url)
+        chain = await baselines.raw_chain_latency(
+            nc.jetstream(), cluster.settings.data_dir, RATE, size["latency_s"], body
+        )
+        for name in SERVICES:
+            cluster.service(name)
+        watcher = commands.ViewWatcher(cluster.settings.data_dir / "evaluation-views.db")
+        watcher.start()
+        await commands.warm_up(nc, watcher)
+        tp = await commands.throughput(nc, watcher, size["commands"])
+        lat = await commands.latency(nc, watcher, RATE, size["latency_s"])
+        watcher.stop.set()
+        await nc.close()
+    return {"throughput": tp, "latency": lat, "chain": chain}
+
+
+def figures(r: dict[str, Any]) -> list[dict[str, Any]]:
+    tp, lat, chain, save = (
+        r["commands"]["throughput"],
+        r["commands"]["latency"],
+        r["commands"]["chain"],
+        r["raw_save_per_s"],
+    )
+    rel, rep, api, mem = r["relay"], r["scale"]["replay"], r["scale"]["read_api"], r["scale"]["memory"]
+    out = [
+        report.figure(
+            "1 commands end to end",
+            tp["per_s"],
+            "cmd/s",
+            save,
+            "eventsourcing SQLite save",
+            "≥1,000 and ≥0.5× raw",
+            tp["per_s"] >= 1000 and tp["per_s"] >= save / 2,
+        ),
+        report.figure("2 latency p50 @200/s", lat["p50"], "ms", chain["p50"], "save+publish+insert chained", "–", True),
+        report.figure(
+            "2 latency p99 @200/s",
+            lat["p99"],
+            "ms",
+            chain["p99"],
+            "save+publish+insert chained",
+            "≤50 ms",
+            lat["p99"] <= 50,
+        ),
+        report.figure(
+            "3 relay store→JetStream",
+            rel["per_s"],
+            "ev/s",
+            rel["baseline_per_s"],
+            "nats-py publish_async",
+            "≥0.5× raw",
+            rel["per_s"] >= rel["baseline_per_s"] / 2,
+        ),
+        report.figure(
+            f"4 replay {rep['events']:,} events",
+            rep["per_s"],
+            "ev/s",
+            rep["baseline_per_s"],
+            "bare pull consumer read",
+            "≥20,000 ev/s",
+            rep["per_s"] >= 20000,
+        ),
+        report.figure(
+            "5 read API standings",
+            api["per_s"],
+            "req/s",
+            api["baseline_per_s"],
+            "GET /healthz same load",
+            "≥1,500 req/s",
+            api["per_s"] >= 1500,
+        ),
+        report.figure(
+            "5 read API standings p99",
+            api["p99"],
+            "ms",
+            api["baseline_p99"],
+            "GET /healthz same load",
+            "≤20 ms",
+            api["p99"] <= 20,
+        ),
+    ]
+    for name in (*SERVICES, "api"):
+        out.append(
+            report.figure(
+                f"6 peak RSS {name}",
+                mem[name],
+                "MB",
+                mem["baseline_mb"],
+                "bare Python + imports",
+                "≤200 MB",
+                mem[name] <= 200,
+            )
+        )
+    return out
+
+
+async def run(size: dict[str, Any], data: Path) -> dict[str, Any]:
+    r: dict[str, Any] = {"machine": report.machine(), "size": size}
+    t0 = time.perf_counter()
+    body = commands.campaign_bodies("b", 1)[0][1].decode()
+    phases: dict[str, float] = {}
+    t = time.perf_counter()
+    r["raw_save_per_s"] = baselines.raw_save_rate(data / "raw-save.db", size["saves"], body)
+    phases["raw_save"], t = time.perf_counter() - t, time.perf_counter()
+    r["commands"] = await command_phase(data, size)
+    phases["commands"], t = time.perf_counter() - t, time.perf_counter()
+    r["relay"] = await relay_figure(data / "relay", size["relay"], batch=500)
+    phases["relay"], t = time.perf_counter() - t, time.perf_counter()
+    r["scale"] = await scale_figures(data, size["events"], size["units"], size["http_s"], size["clients"])
+    phases["scale"] = time.perf_counter() - t
+    r["phase_seconds"] = phases
+    r["figures"] = figures(r)
+    r["seconds"] = time.perf_counter() - t0
+    r["machine"]["loadavg_at_end"] = [round(x, 2) for x in __import__("os").getloadavg()]
+    return r
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--quick", action="store_true", help="the smoke variant: small sizes, seconds not minutes")
+    p.add_argument("--out", type=Path, default=Path("bench/results/latest.json"))
+    p.add_argument("--events", type=int, help="events of history for figures 4-6 (default 1,000,000; quick 3,000)")
+    p.add_argument("--keep", action="store_true", help="keep the temporary data dir (printed)")
+    args = p.parse_args(argv)
+    size = dict(QUICK if args.quick else FULL)
+    if args.events:
+        size["events"] = args.events
+    data = Path(tempfile.mkdtemp(prefix="emulation-bench-"))
+    try:
+        result = asyncio.run(run(size, data))
+    finally:
+        if args.keep:
+            print(f"data kept in {data}")
+        else:
+            shutil.rmtree(data, ignore_errors=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    report.table(
+        result["figures"], f"emulation benchmarks ({'quick' if args.quick else 'full'}, {result['seconds']:.0f} s)"
+    )
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

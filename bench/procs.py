@@ -1,0 +1,83 @@
+"""The embedded default for a benchmark phase: a real nats-server on a free port and services as processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from emulation import natsd
+from shared.infra.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM (peak resident set) of a live process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for {pid}")
+
+
+class Cluster:
+    """One phase's nats-server, data dir and service processes (started like tests/support/system.py)."""
+
+    def __init__(self, data_dir: Path, **overrides: Any) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = natsd.free_port()
+        self.settings = replace(
+            Settings(),
+            data_dir=data_dir,
+            nats_url=f"nats://127.0.0.1:{self.port}",
+            nats_port=self.port,
+            api_port=natsd.free_port(),
+            log_level="WARNING",
+            **overrides,
+        )
+        self.nats = natsd.start(self.port, data_dir / "nats", log_file=data_dir / "nats.log")
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    @property
+    def url(self) -> str:
+        return self.settings.nats_url
+
+    def env(self) -> dict[str, str]:
+        return os.environ | self.settings.to_env() | {"PYTHONPATH": str(ROOT)}
+
+    def start(self, key: str, *args: str) -> subprocess.Popen[bytes]:
+        log = open(self.settings.data_dir / f"{key}.log", "ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "emulation", *args], env=self.env(), stdout=log, stderr=log, cwd=ROOT
+        )
+        self.procs[key] = proc
+        return proc
+
+    def service(self, name: str, *roles: str) -> subprocess.Popen[bytes]:
+        return self.start(name, "run", name, *[a for r in roles for a in ("--role", r)])
+
+    def api(self) -> subprocess.Popen[bytes]:
+        proc = self.start("api", "api")
+        natsd.wait_for_port(self.settings.api_port, timeout=60)
+        return proc
+
+    def close(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.nats.terminate()
+        self.nats.wait(10)
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,155 @@
+"""Figures 4–6 over one generated history: replay, the read API under load and each service's peak memory."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import nats
+
+from bench import history
+from bench.baselines import raw_read_rate
+from bench.httpload import load
+from bench.procs import ROOT, Cluster, peak_rss_mb
+from services.audit.replay import replay
+from shared.events.envelope import STREAM
+from shared.infra.settings import Settings
+from shared.infra.stream import ensure_stream, read_stream
+
+SERVICES = ("registry", "evaluation", "notification")
+STANDINGS = f"/v1/campaigns/{history.CAMPAIGN}/standings"
+
+
+async def replay_figure(cluster: Cluster, target: Path) -> dict[str, Any]:
+    marks: list[tuple[int, float]] = []
+    start = time.perf_counter()
+    await replay(cluster.settings, target, progress=lambda done, total: marks.append((done, time.perf_counter())))
+    total = time.perf_counter() - start
+    applied = marks[-1][1] - start
+    return {"per_s": marks[-1][0] / applied, "seconds": applied, "with_checksums_s": total}
+
+
+async def read_stream_rate(js: Any) -> float:
+    count, start = 0, time.perf_counter()
+    async for _ in read_stream(js):
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+async def caught_up(js: Any, timeout: float, settle: float = 3.0) -> float:
+    """Wait until every durable consumer has nothing pending or unacknowledged; returns seconds waited."""
+    start = time.perf_counter()
+    quiet_since: float | None = None
+    while time.perf_counter() - start < timeout:
+        infos = await js.consumers_info(STREAM)
+        durables = [i for i in infos if i.config.durable_name]
+        busy = [i for i in durables if i.num_pending or i.num_ack_pending]
+        if durables and not busy:
+            quiet_since = quiet_since or time.perf_counter()
+            if time.perf_counter() - quiet_since >= settle:
+                return quiet_since - start
+        else:
+            quiet_since = None
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"consumers still busy after {timeout}s")
+
+
+def direct_query_ms(settings: Settings, repeat: int = 5) -> float:
+    """The standings query alone, in-process on an evaluation view store (what bounds the API)."""
+    from services.evaluation.adapters.standings import StandingsView
+    from services.evaluation.factory import build_views
+
+    view = next(v for v in build_views(settings) if isinstance(v, StandingsView))
+    start = time.perf_counter()
+    view.standings(history.CAMPAIGN)
+    first = time.perf_counter() - start
+    if first > 1.0:
+        return first * 1000
+    start = time.perf_counter()
+    for _ in range(repeat):
+        view.standings(history.CAMPAIGN)
+    return (time.perf_counter() - start) / repeat * 1000
+
+
+def indexed_query_ms(settings: Settings, scratch: Path) -> float:
+    """What-if, on a copy of the view store: the same query with an index on achievements(campaign_id, unit_id)."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    name = "evaluation-views.db"
+    with sqlite3.connect(settings.data_dir / name) as src, sqlite3.connect(scratch / name) as dst:
+        src.backup(dst)
+        dst.execute("CREATE INDEX IF NOT EXISTS bench_whatif ON achievements (campaign_id, unit_id)")
+    return direct_query_ms(replace(settings, data_dir=scratch))
+
+
+def timed_get(port: int, path: str) -> tuple[float, Any]:
+    start = time.perf_counter()
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1800).read()
+    return (time.perf_counter() - start) * 1000, json.loads(body)
+
+
+def api_figure(port: int, seconds: float, clients: int) -> dict[str, Any]:
+    """The load, unless one request alone takes over 2 s: then that request is the figure (load skipped)."""
+    first_ms, got = timed_get(port, STANDINGS)
+    ranked = sum(len(b["units"]) for b in got["blocks"])
+    health = load(port, "/healthz", seconds, clients)
+    base = {"baseline_per_s": health["per_s"], "baseline_p99": health["p99"], "units_ranked": ranked}
+    if first_ms > 2000:
+        one = {"per_s": 1000 / first_ms, "p50": first_ms, "p99": first_ms, "n": 1, "clients": 1}
+        return one | base | {"load": f"skipped: one request took {first_ms / 1000:.1f} s"}
+    return load(port, STANDINGS, seconds, clients) | base | {"load": f"{clients} client processes, {seconds} s"}
+
+
+def bare_process_mb() -> float:
+    """VmHWM of a bare Python process importing what a service imports (the memory floor)."""
+    code = (
+        "import nats, eventsourcing.sqlite, faststream.nats, fastapi, pydantic, services.evaluation.factory, "
+        "services.registry.factory, services.notification.factory; from bench.procs import peak_rss_mb; "
+        "import os; print(peak_rss_mb(os.getpid()))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+def note(what: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
+
+
+async def scale_figures(data_dir: Path, n: int, units: int, http_seconds: float, clients: int) -> dict[str, Any]:
+    with Cluster(data_dir / "scale") as cluster:
+        nc = await nats.connect(cluster.url)
+        js = nc.jetstream()
+        await ensure_stream(js)
+        generated = await history.generate(js, n, units)
+        note(f"generated {generated}")
+        raw_count, raw_read = await raw_read_rate(js, STREAM)
+        note(f"raw read {raw_read:.0f}/s")
+        read_stream_per_s = await read_stream_rate(js)
+        replayed = await replay_figure(cluster, data_dir / "replay")
+        note(f"replayed {replayed}")
+        for name in SERVICES:
+            cluster.service(name)
+        catch_up_s = await caught_up(js, timeout=600 + n / 500)
+        note(f"services caught up in {catch_up_s:.0f} s")
+        cluster.api()
+        api = api_figure(cluster.settings.api_port, http_seconds, clients)
+        note(f"api {api}")
+        assert api["units_ranked"] == units, f"standings rank {api['units_ranked']} units, expected {units}"
+        slow = api["p99"] > 30_000  # the same query again in-process would only repeat the minutes
+        api["query_ms"] = api["p99"] if slow else direct_query_ms(cluster.settings)
+        api["indexed_query_ms"] = indexed_query_ms(cluster.settings, data_dir / "whatif")
+        memory = {name: peak_rss_mb(cluster.procs[name].pid) for name in (*SERVICES, "api")}
+        await nc.close()
+    return {
+        "history": generated | {"units": units, "catch_up_s": catch_up_s},
+        "replay": replayed | {"events": raw_count, "baseline_per_s": raw_read, "read_stream_per_s": read_stream_per_s},
+        "read_api": api,
+        "memory": memory | {"baseline_mb": bare_process_mb()},
+    }

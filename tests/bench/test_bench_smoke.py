@@ -1,0 +1,48 @@
+"""The benchmark suite's smoke variant (`python -m bench --quick`): every figure and baseline is there and positive.
+
+It checks the benchmark code still works against the embedded default; it asserts no targets (the full
+run, `python -m bench`, is separate and its table lives in BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.smoke, pytest.mark.timeout(600)]
+
+FIGURES = {
+    "1 commands end to end",
+    "2 latency p50 @200/s",
+    "2 latency p99 @200/s",
+    "3 relay store→JetStream",
+    "5 read API standings",
+    "5 read API standings p99",
+    "6 peak RSS registry",
+    "6 peak RSS evaluation",
+    "6 peak RSS notification",
+    "6 peak RSS api",
+}
+
+
+def test_quick_suite_reports_every_figure_with_its_baseline(tmp_path: Path) -> None:
+    out = tmp_path / "quick.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(out)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(out.read_text())
+    figures = {f["name"]: f for f in result["figures"]}
+    replay = [name for name in figures if name.startswith("4 replay")]
+    assert len(replay) == 1
+    assert FIGURES | set(replay) == set(figures)
+    for name, f in figures.items():
+        assert f["value"] > 0 and f["baseline"] > 0, name
+        assert f["baseline_name"] and f["target"] and isinstance(f["met"], bool), name
+    assert result["machine"]["nproc"] >= 1 and result["machine"]["libraries"]["eventsourcing"]
+    assert "emulation benchmarks" in run.stdout
