@@ -60,7 +60,7 @@ class Year:
     async def ok(self, command: str, actor: str = COUNCIL, **body: Any) -> list[str]:
         reply = await self.send(command, actor, **body)
         assert reply["ok"], (command, body, reply)
-        return [e["type"].removesuffix(".v1") for e in reply["events"]]
+        return [e["type"].rsplit(".v", 1)[0] for e in reply["events"]]
 
     async def refused(self, command: str, actor: str = COUNCIL, **body: Any) -> dict[str, Any]:
         reply = await self.send(command, actor, **body)

@@ -37,6 +37,13 @@ class StandingsView(View):
         "reported_at TEXT NOT NULL, decided_at TEXT, seq BIGINT NOT NULL, PRIMARY KEY (campaign_id, achievement_id))",
         "CREATE TABLE IF NOT EXISTS {scoring_tables} (campaign_id TEXT PRIMARY KEY, body TEXT NOT NULL, "
         "set_at TEXT NOT NULL, seq BIGINT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS achievements_by_unit ON {achievements} (campaign_id, unit_id)",
+        # running totals per unit, kept as events arrive, so the current standings are one small join
+        "CREATE TABLE IF NOT EXISTS {unit_scores} (campaign_id TEXT NOT NULL, unit_id TEXT NOT NULL, "
+        "verified_score REAL NOT NULL DEFAULT 0, claimed_score REAL NOT NULL DEFAULT 0, "
+        "late_count INTEGER NOT NULL DEFAULT 0, reported_count INTEGER NOT NULL DEFAULT 0, "
+        "verified_count INTEGER NOT NULL DEFAULT 0, rejected_count INTEGER NOT NULL DEFAULT 0, "
+        "PRIMARY KEY (campaign_id, unit_id))",
     )
 
     def handlers(self) -> dict[str, Handler]:
@@ -55,8 +62,34 @@ class StandingsView(View):
             (e.data["campaign_id"], dumps(e.data), e.time.isoformat(), seq),
         )
 
+    def add_to_totals(self, c: Any, campaign_id: str, unit_id: str, **deltas: float) -> None:
+        columns = ", ".join(deltas)
+        marks = ", ".join("?" for _ in deltas)
+        updates = ", ".join(f"{k} = {{unit_scores}}.{k} + excluded.{k}" for k in deltas)
+        self.execute(
+            c,
+            f"INSERT INTO {{unit_scores}} (campaign_id, unit_id, {columns}) VALUES (?, ?, {marks}) "
+            f"ON CONFLICT (campaign_id, unit_id) DO UPDATE SET {updates}",
+            (campaign_id, unit_id, *deltas.values()),
+        )
+
+    def status_of(self, c: Any, campaign_id: str, achievement_id: str) -> tuple[str, str] | None:
+        """(status, unit) of an achievement, or None if unknown."""
+        self.execute(
+            c,
+            "SELECT status, unit_id FROM {achievements} WHERE campaign_id = ? AND achievement_id = ?",
+            (campaign_id, achievement_id),
+        )
+        row = c.fetchone()
+        return None if row is None else (row["status"], row["unit_id"])
+
     def on_reported(self, c: Any, e: CloudEvent, seq: int) -> None:
         d = e.data
+        if self.status_of(c, d["campaign_id"], d["achievement_id"]) is None:
+            late = int(bool(d.get("late")))
+            self.add_to_totals(
+                c, d["campaign_id"], d["unit_id"], claimed_score=d["claimed_points"], late_count=late, reported_count=1
+            )
         self.execute(
             c,
             "INSERT INTO {achievements} (campaign_id, achievement_id, unit_id, person, content_no, criterion_id, "
@@ -82,6 +115,9 @@ class StandingsView(View):
 
     def on_verified(self, c: Any, e: CloudEvent, seq: int) -> None:
         d = e.data
+        if (found := self.status_of(c, d["campaign_id"], d["achievement_id"])) and found[0] == "reported":
+            score = d["points"] - d.get("penalty", 0)
+            self.add_to_totals(c, d["campaign_id"], found[1], verified_score=score, verified_count=1)
         self.execute(
             c,
             "UPDATE {achievements} SET status = 'verified', points = ?, penalty = ?, adjusted = ?, reason = ?, "
@@ -100,6 +136,8 @@ class StandingsView(View):
 
     def on_rejected(self, c: Any, e: CloudEvent, seq: int) -> None:
         d = e.data
+        if (found := self.status_of(c, d["campaign_id"], d["achievement_id"])) and found[0] == "reported":
+            self.add_to_totals(c, d["campaign_id"], found[1], rejected_count=1)
         self.execute(
             c,
             "UPDATE {achievements} SET status = 'rejected', reason = ?, decided_at = ?, seq = ? "
@@ -140,7 +178,20 @@ class StandingsView(View):
         as the current standings (one grouped query over the campaign's achievements). Block
         membership is the current one.
         """
-        moment = as_of or "9999"
+        if as_of is None:
+            sql = (
+                "SELECT m.block_id, m.unit_id, COALESCE(t.verified_score, 0) AS verified_score, "
+                "COALESCE(t.claimed_score, 0) AS claimed_score, COALESCE(t.late_count, 0) AS late_count, "
+                "COALESCE(t.reported_count, 0) AS reported_count, COALESCE(t.verified_count, 0) AS verified_count, "
+                "COALESCE(t.rejected_count, 0) AS rejected_count FROM {eval_members} m LEFT JOIN {unit_scores} t "
+                "ON t.campaign_id = m.campaign_id AND t.unit_id = m.unit_id WHERE m.campaign_id = ?"
+            )
+            params: list[Any] = [campaign_id]
+            if block:
+                sql += " AND m.block_id = ?"
+                params.append(block)
+            return rank(self.query(sql, params))
+        moment = as_of
         status = "(CASE WHEN a.decided_at IS NOT NULL AND a.decided_at <= ? THEN a.status ELSE 'reported' END)"
         sql = (
             "SELECT m.block_id, m.unit_id, "
@@ -153,20 +204,24 @@ class StandingsView(View):
             "FROM {eval_members} m LEFT JOIN {achievements} a "
             "ON a.campaign_id = m.campaign_id AND a.unit_id = m.unit_id AND a.reported_at <= ? WHERE m.campaign_id = ?"
         )
-        params: list[Any] = [moment, moment, moment, moment, campaign_id]
+        params = [moment, moment, moment, moment, campaign_id]
         if block:
             sql += " AND m.block_id = ?"
             params.append(block)
-        rows = self.query(sql + " GROUP BY m.block_id, m.unit_id", params)
-        out: dict[str, list[dict[str, Any]]] = {}
-        for r in rows:
-            r["verified_score"] = round(float(r["verified_score"]), 2)
-            r["claimed_score"] = round(float(r["claimed_score"]), 2)
-            for k in ("late_count", "reported_count", "verified_count", "rejected_count"):
-                r[k] = int(r[k])
-            out.setdefault(r.pop("block_id"), []).append(r)
-        for units in out.values():
-            units.sort(key=tie_break_key)
-            for rank, unit in enumerate(units, start=1):
-                unit["rank"] = rank
-        return dict(sorted(out.items()))
+        return rank(self.query(sql + " GROUP BY m.block_id, m.unit_id", params))
+
+
+def rank(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Block id → its units ordered by the tie-break, ranked 1..n."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        r["verified_score"] = round(float(r["verified_score"]), 2)
+        r["claimed_score"] = round(float(r["claimed_score"]), 2)
+        for k in ("late_count", "reported_count", "verified_count", "rejected_count"):
+            r[k] = int(r[k])
+        out.setdefault(r.pop("block_id"), []).append(r)
+    for units in out.values():
+        units.sort(key=tie_break_key)
+        for position, unit in enumerate(units, start=1):
+            unit["rank"] = position
+    return dict(sorted(out.items()))

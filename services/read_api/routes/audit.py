@@ -69,7 +69,7 @@ def list_audit(
     actor: str | None = None,
     since: str | None = Query(None, description="ISO 8601 time, inclusive"),
     until: str | None = Query(None, description="ISO 8601 time, inclusive"),
-    after: int = Query(0, ge=0, description="cursor: the `next` of the previous page (a stream sequence)"),
+    after: int = Query(0, ge=0, le=2**62, description="cursor: the `next` of the previous page (a stream sequence)"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> dict[str, Any]:
     """Who did what, when, through which command and from which system, in stream order (auditors)."""
