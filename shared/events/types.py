@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from typing import Annotated
@@ -18,11 +19,15 @@ Actor = Annotated[str, StringConstraints(pattern=ACTOR_PATTERN)]
 """Who acts: a unit id, a council member or a city system (for example `system:hr`)."""
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Unicode category Cc except tab and newline."""
+
+
 def _clean_text(value: str) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     if not value:
         raise ValueError("must not be empty")
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
+    if CONTROL.search(value):
         raise ValueError("must not contain control characters")
     return value
 

@@ -107,3 +107,14 @@ class CommandReplies(BaseMiddleware):
                 "command failed", extra={"subject": getattr(msg, "raw_message", None) and msg.raw_message.subject}
             )
             return rejected(errors.INTERNAL, "the command could not be processed; nothing was recorded")
+
+
+COMMAND_WORKERS = 8
+"""Commands a service instance handles at once (writes still serialise in the store; the rest overlaps)."""
+
+
+def command_subscriber(router: Any, name: str, service: str) -> Any:
+    """The one way a service subscribes to `emulation.cmd.<name>`: its queue group, documented in AsyncAPI."""
+    from shared.events.envelope import command_subject
+
+    return router.subscriber(command_subject(name), queue=service, title=name, max_workers=COMMAND_WORKERS)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
+from eventsourcing.utils import get_topic
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -64,6 +65,8 @@ class Relay:
         mapper = app.mapper
         assert isinstance(mapper, ProvenanceMapper)
         self.mapper = mapper
+        self.published_topics = {get_topic(cls) for cls in app.wire.mappings}
+        """Topics of the events that go on the wire; the rest (command receipts) are passed over undecoded."""
 
     async def last_published(self) -> Chain:
         """The chain as it stands on the stream: read back the last event this service published."""
@@ -100,6 +103,8 @@ class Relay:
         position, head, length = chain.position, chain.head, chain.length
         for n in notifications:
             position = n.id
+            if n.topic not in self.published_topics:
+                continue
             domain_event, meta = self.mapper.decode_notification(n)
             eid = event_id(n.originator_id, n.originator_version)
             wired = self.app.wire.envelope(domain_event, eid, meta)

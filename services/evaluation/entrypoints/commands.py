@@ -8,7 +8,6 @@ from faststream.nats import NatsRouter
 
 from services.evaluation.application import EvaluationApplication
 from shared.events.base import Accepted
-from shared.events.envelope import command_subject
 from shared.events.evaluation import (
     CastBlockVote,
     CloseVoteRound,
@@ -21,13 +20,14 @@ from shared.events.evaluation import (
     SetScoringTable,
     VerifyAchievement,
 )
+from shared.infra.commands import command_subscriber
 
 
 def command_router(app: EvaluationApplication) -> NatsRouter:
     router = NatsRouter()
 
     def sub(name: str):  # type: ignore[no-untyped-def]
-        return router.subscriber(command_subject(name), queue="evaluation", title=name)
+        return command_subscriber(router, name, "evaluation")
 
     @sub("set_evaluation_policy")
     async def set_evaluation_policy(cmd: SetEvaluationPolicy) -> Accepted:

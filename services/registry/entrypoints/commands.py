@@ -8,7 +8,6 @@ from faststream.nats import NatsRouter
 
 from services.registry.application import RegistryApplication
 from shared.events.base import Accepted
-from shared.events.envelope import command_subject
 from shared.events.registry import (
     AmendCampaign,
     AmendEmulationRegistration,
@@ -22,13 +21,14 @@ from shared.events.registry import (
     RenameUnit,
     WithdrawUnit,
 )
+from shared.infra.commands import command_subscriber
 
 
 def command_router(app: RegistryApplication) -> NatsRouter:
     router = NatsRouter()
 
     def sub(name: str):  # type: ignore[no-untyped-def]
-        return router.subscriber(command_subject(name), queue="registry", title=name)
+        return command_subscriber(router, name, "registry")
 
     @sub("launch_campaign")
     async def launch_campaign(cmd: LaunchCampaign) -> Accepted:
