@@ -6,6 +6,7 @@ identical to the live one; `--until` stops at a stream sequence or a time (audit
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -37,6 +38,7 @@ async def replay(
         total = (await js.stream_info(STREAM)).state.last_seq
         total = min(total, until_seq) if until_seq else total
         pending: list[tuple[int, CloudEvent]] = []
+        writing: asyncio.Task[int] | None = None  # the previous batch, written while the next is read
         done = 0
         async for msg in read_stream(js, until_seq=until_seq, batch=batch):
             try:
@@ -47,10 +49,14 @@ async def replay(
                 break
             pending.append((msg.metadata.sequence.stream, event))
             if len(pending) >= batch:
-                done = apply_all(views, pending)
+                if writing is not None:
+                    done = await writing
+                    if progress:
+                        progress(done, total)
+                writing = asyncio.create_task(asyncio.to_thread(apply_all, views, pending))
                 pending = []
-                if progress:
-                    progress(done, total)
+        if writing is not None:
+            done = await writing
         if pending:
             done = apply_all(views, pending)
         if progress:
@@ -63,5 +69,7 @@ async def replay(
 def apply_all(views: list[View], batch: list[tuple[int, CloudEvent]]) -> int:
     for view in views:
         names = view.handlers()
-        view.apply([(seq, e) for seq, e in batch if e.event_name in names])
+        mine = [(seq, e) for seq, e in batch if e.event_name in names]
+        if mine:
+            view.apply(mine)
     return batch[-1][0]
