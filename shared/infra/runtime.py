@@ -91,6 +91,18 @@ async def answer_unknown(nc: Any) -> Any:
 HEARTBEAT_SECONDS = 5.0
 
 
+async def wait_for_streams(js: Any, settings: Settings, stop: asyncio.Event) -> None:
+    """Wait until JetStream answers and the streams exist (a cluster elects its leaders after starting)."""
+    while not stop.is_set():
+        try:
+            await ensure_stream(js, settings.stream_replicas)
+            return
+        except Exception as e:  # not ready yet, or the administrator has not created the streams
+            log.warning("streams not ready, retrying", extra={"error": repr(e)})
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+
+
 async def heartbeat(nc: Any, path: Path, stop: asyncio.Event) -> None:
     """Touch `path` while connected to NATS; `emulation health <service>` checks its age."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +118,7 @@ async def run_service(
 ) -> None:
     nc = await connect(settings, service.name)
     js = nc.jetstream()
-    await ensure_stream(js, settings.stream_replicas)
+    await wait_for_streams(js, settings, stop)
     broker = None
     tasks: list[asyncio.Task[None]] = []
     if "commands" in roles:
