@@ -134,6 +134,7 @@ async def test_a_city_system_reads_only_the_events_granted_to_it(secured: Secure
     hr = await secured.connect("hr")
     got: list[str] = []
     await hr.subscribe("emulation.events.>", cb=collector(got))
+    await hr.flush()
     await wait_for(lambda: _answers(hr))
     portal = secured.system.nc
     unit = {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", "unit_id": "x", "name": "X", "kind": "department"}
@@ -158,6 +159,7 @@ async def test_a_service_may_publish_only_its_own_events(secured: Secured) -> No
     admin = await secured.connect("admin")
     seen: list[str] = []
     await admin.subscribe("emulation.events.>", cb=collector(seen))
+    await admin.flush()  # the subscription is on the server before anything is published
     await registry.publish("emulation.events.2022.achievement_reported", b"{}")
     await registry.publish("emulation.events.2022.campaign_amended", b"{}")
     await registry.flush()

@@ -104,7 +104,7 @@ async def test_bad_command_gets_structured_error_at_once_and_records_nothing(
     system.start("registry")
     await system.send("launch_campaign", launch("warmup"))
     before = system.stored_topics("registry")
-    msg = await system.nc.request("emulation.cmd.launch_campaign", body, timeout=2)
+    msg = await system.nc.request("emulation.cmd.launch_campaign", body, timeout=5)
     reply = json.loads(msg.data)
     assert reply["ok"] is False
     assert reply["error"]["code"] == code
