@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.notification.adapters.redelivery import APPLIED_DDL, RedeliveryTolerantView
 from shared.events.envelope import CloudEvent
-from shared.infra.views import Handler, dumps
+from shared.infra.views import Handler, View, dumps
 
 
-class DeliveryLog(RedeliveryTolerantView):
+class DeliveryLog(View):
     name = "notification-log"
     ddl = (
-        APPLIED_DDL,
         "CREATE TABLE IF NOT EXISTS {deliveries} (notification_id TEXT PRIMARY KEY, campaign_id TEXT, "
         "unit_id TEXT NOT NULL, rule TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL, "
         "trigger_event_id TEXT, due_at TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT, "

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.notification.adapters.redelivery import APPLIED_DDL, RedeliveryTolerantView
 from services.notification.domain import rules
 from services.notification.domain.notices import (
     CampaignFacts,
@@ -24,7 +23,7 @@ from services.notification.domain.notices import (
     reminder_notices,
 )
 from shared.events.envelope import CloudEvent
-from shared.infra.views import Handler, dumps
+from shared.infra.views import Handler, View, dumps
 
 
 def utc(moment: datetime) -> str:
@@ -36,11 +35,10 @@ def from_utc(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-class NotifierState(RedeliveryTolerantView):
+class NotifierState(View):
     name = "notification-state"
     operational = ("reminders", "notices", "dispatcher")  # the dispatcher's working state
     ddl = (
-        APPLIED_DDL,
         "CREATE TABLE IF NOT EXISTS {campaigns} (campaign_id TEXT PRIMARY KEY, title TEXT NOT NULL, "
         "deadline TEXT NOT NULL, secretariat TEXT NOT NULL, launched_event_id TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS {rule_settings} (campaign_id TEXT PRIMARY KEY, disabled TEXT NOT NULL, "
