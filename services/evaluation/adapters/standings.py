@@ -73,23 +73,13 @@ class StandingsView(View):
             (campaign_id, unit_id, *deltas.values()),
         )
 
-    def status_of(self, c: Any, campaign_id: str, achievement_id: str) -> tuple[str, str] | None:
-        """(status, unit) of an achievement, or None if unknown."""
-        self.execute(
-            c,
-            "SELECT status, unit_id FROM {achievements} WHERE campaign_id = ? AND achievement_id = ?",
-            (campaign_id, achievement_id),
-        )
-        row = c.fetchone()
-        return None if row is None else (row["status"], row["unit_id"])
-
     def on_reported(self, c: Any, e: CloudEvent, seq: int) -> None:
         d = e.data
-        if self.status_of(c, d["campaign_id"], d["achievement_id"]) is None:
-            late = int(bool(d.get("late")))
-            self.add_to_totals(
-                c, d["campaign_id"], d["unit_id"], claimed_score=d["claimed_points"], late_count=late, reported_count=1
-            )
+        # each event is applied once (stream position) and each achievement is reported and decided once (domain)
+        late = int(bool(d.get("late")))
+        self.add_to_totals(
+            c, d["campaign_id"], d["unit_id"], claimed_score=d["claimed_points"], late_count=late, reported_count=1
+        )
         self.execute(
             c,
             "INSERT INTO {achievements} (campaign_id, achievement_id, unit_id, person, content_no, criterion_id, "
@@ -115,9 +105,8 @@ class StandingsView(View):
 
     def on_verified(self, c: Any, e: CloudEvent, seq: int) -> None:
         d = e.data
-        if (found := self.status_of(c, d["campaign_id"], d["achievement_id"])) and found[0] == "reported":
-            score = d["points"] - d.get("penalty", 0)
-            self.add_to_totals(c, d["campaign_id"], found[1], verified_score=score, verified_count=1)
+        score = d["points"] - d.get("penalty", 0)
+        self.add_to_totals(c, d["campaign_id"], d["unit_id"], verified_score=score, verified_count=1)
         self.execute(
             c,
             "UPDATE {achievements} SET status = 'verified', points = ?, penalty = ?, adjusted = ?, reason = ?, "
@@ -136,8 +125,7 @@ class StandingsView(View):
 
     def on_rejected(self, c: Any, e: CloudEvent, seq: int) -> None:
         d = e.data
-        if (found := self.status_of(c, d["campaign_id"], d["achievement_id"])) and found[0] == "reported":
-            self.add_to_totals(c, d["campaign_id"], found[1], rejected_count=1)
+        self.add_to_totals(c, d["campaign_id"], d["unit_id"], rejected_count=1)
         self.execute(
             c,
             "UPDATE {achievements} SET status = 'rejected', reason = ?, decided_at = ?, seq = ? "
