@@ -3,10 +3,11 @@ standings, block votes and awards."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from services.evaluation.adapters.views import AwardsView, CampaignsView, ReferenceView, StandingsView, VotesView
 from services.read_api.access import AUDITOR, COUNCIL, UNIT, Principal, forbidden, own_unit, principal, require
@@ -69,7 +70,7 @@ def get_standings(
     p: Principal = Depends(principal),
     block: str | None = None,
     as_of: datetime | None = Query(None, description="ISO 8601 time: the standings as they were then"),
-) -> dict[str, Any]:
+) -> Response:
     """Each block's units in rank order. Tie-break: verified score, fewer late items, more verified items, unit id.
 
     With `as_of`, only achievements reported and decisions taken by then count (no replay needed).
@@ -84,15 +85,25 @@ def get_standings(
     moment = None
     if as_of is not None:
         moment = (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
-    ranked = standings.standings(campaign_id, block, moment)
-    blocks = [b for b in reference.blocks(campaign_id) if block is None or b["block_id"] == block]
-    return {
-        "campaign_id": campaign_id,
-        "as_of": moment,
-        "blocks": [
-            {"block_id": b["block_id"], "name": b["name"], "units": ranked.get(b["block_id"], [])} for b in blocks
-        ],
-    }
+    # standings change only when their views move on: answer from the last rendering until then
+    key = (campaign_id, block, moment)
+    positions = (standings.position(), reference.position())
+    cache: dict[Any, tuple[Any, bytes]] = request.app.state.__dict__.setdefault("standings_cache", {})
+    hit = cache.get(key)
+    if hit is None or hit[0] != positions:
+        ranked = standings.standings(campaign_id, block, moment)
+        blocks = [b for b in reference.blocks(campaign_id) if block is None or b["block_id"] == block]
+        body = {
+            "campaign_id": campaign_id,
+            "as_of": moment,
+            "blocks": [
+                {"block_id": b["block_id"], "name": b["name"], "units": ranked.get(b["block_id"], [])} for b in blocks
+            ],
+        }
+        if len(cache) > 256:
+            cache.clear()
+        hit = cache[key] = (positions, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+    return Response(hit[1], media_type="application/json")
 
 
 @router.get("/v1/campaigns/{campaign_id}/votes", tags=["evaluation"])
