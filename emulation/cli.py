@@ -74,6 +74,7 @@ def run(
     role: Annotated[list[str] | None, typer.Option("--role", help="commands, relay, views (default: all)")] = None,
 ) -> None:
     """Run one service (configured by EMULATION_* variables) until SIGTERM or Ctrl-C."""
+    from shared.infra.leader import building
     from shared.infra.runtime import ROLES, run_service
 
     settings = Settings.from_env()
@@ -84,7 +85,9 @@ def run(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await run_service(_build(service, settings), settings, stop, tuple(role or ROLES))
+        with building(settings, service):
+            built = _build(service, settings)
+        await run_service(built, settings, stop, tuple(role or ROLES))
 
     asyncio.run(main())
 

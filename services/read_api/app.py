@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI
 from services.audit.catalog import all_views
 from services.read_api.access import load_tokens, principal
 from services.read_api.routes import audit, evaluation, notification, registry
+from shared.infra.leader import building
 from shared.infra.settings import Settings
 
 
@@ -23,7 +24,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         s = settings or Settings.from_env()
         app.state.settings = s
         app.state.tokens = load_tokens(s.api_tokens_file)
-        app.state.views = {v.name: v for v in all_views(s)}
+        with building(s, "read-api"):
+            app.state.views = {v.name: v for v in all_views(s)}
         yield
 
     app = FastAPI(

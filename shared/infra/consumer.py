@@ -51,6 +51,8 @@ class Consumer:
         self.batch = batch
         self.durable = f"{service}-{view.name}"
         self.processed = 0
+        self.reconnected = asyncio.Event()
+        """Set by the connection after a reconnect: the pull subscription is then made anew."""
 
     def config(self, start: int = 1) -> ConsumerConfig:
         return ConsumerConfig(
@@ -113,12 +115,13 @@ class Consumer:
         return await self.js.pull_subscribe("", durable=self.durable, stream=STREAM, config=self.config(position + 1))
 
     async def consume(self, sub: Any, stop: asyncio.Event) -> None:
-        while not stop.is_set():
+        while not stop.is_set() and not self.reconnected.is_set():
             try:
                 msgs: list[Any] = await sub.fetch(self.batch, timeout=0.5)
             except (TimeoutError, NatsTimeout):
                 continue
             await self.handle(msgs)
+        self.reconnected.clear()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -13,7 +13,7 @@ import contextlib
 import fcntl
 import logging
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 from shared.infra.settings import Settings
@@ -75,3 +75,20 @@ async def run_as_leader(
         if leading:
             log.info("leading", extra={"lock": name})
             await run(stop)
+
+
+@contextlib.contextmanager
+def building(settings: Settings, name: str) -> Iterator[None]:
+    """Hold a lock while a service creates its tables, so instances starting together don't collide."""
+    if settings.store != "postgres":
+        yield
+        return
+    import psycopg
+
+    key = zlib.crc32(f"{settings.postgres_schema_prefix}build".encode())  # one for all: they share schemas
+    with psycopg.connect(settings.postgres_dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))

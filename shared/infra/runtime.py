@@ -116,7 +116,13 @@ async def heartbeat(nc: Any, path: Path, stop: asyncio.Event) -> None:
 async def run_service(
     service: Service, settings: Settings, stop: asyncio.Event, roles: tuple[str, ...] = ROLES
 ) -> None:
-    nc = await connect(settings, service.name)
+    consumers: list[Consumer] = []
+
+    async def on_reconnect() -> None:
+        for consumer in consumers:
+            consumer.reconnected.set()
+
+    nc = await connect(settings, service.name, reconnected_cb=on_reconnect)
     js = nc.jetstream()
     await wait_for_streams(js, settings, stop)
     broker = None
@@ -139,6 +145,7 @@ async def run_service(
     if "views" in roles:
         for view in service.views:
             consumer = Consumer(service.name, view, js, batch=settings.consumer_batch)
+            consumers.append(consumer)
             tasks.append(
                 asyncio.create_task(
                     run_as_leader(settings, consumer.durable, consumer.run, stop), name=consumer.durable
