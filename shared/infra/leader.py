@@ -79,9 +79,15 @@ async def run_as_leader(
 
 @contextlib.contextmanager
 def building(settings: Settings, name: str) -> Iterator[None]:
-    """Hold a lock while a service creates its tables, so instances starting together don't collide."""
-    if settings.store != "postgres":
+    """Hold a lock while a service creates its tables, so processes starting together don't collide."""
+    if settings.store == "memory":
         yield
+        return
+    if settings.store != "postgres":
+        (settings.data_dir / "locks").mkdir(parents=True, exist_ok=True)
+        with open(settings.data_dir / "locks" / "build.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
         return
     import psycopg
 
