@@ -72,7 +72,7 @@ async def load(nc: Any, scenario: dict[str, Any] | None = None) -> list[dict[str
     """Send every demo command; raise if one is refused."""
     replies = []
     for name, body in commands(scenario or load_scenario()):
-        reply = await send(nc, name, body)
+        reply = await send(nc, name, body, retry_for=30)
         if not reply.get("ok"):
             raise RuntimeError(f"demo command {name} refused: {reply}")
         replies.append(reply)
