@@ -146,8 +146,8 @@ def test_late_registration_is_recorded_and_flagged_by_the_clock(registry: Regist
     app = registry.app
     from services.registry.domain.registration import Registration
 
-    on_time = app.repository.get(Registration.create_id(C, "phong-cong-chung-so-1"))
-    flagged = app.repository.get(Registration.create_id(C, "phong-cong-chung-so-2"))
+    on_time: Registration = app.repository.get(Registration.create_id(C, "phong-cong-chung-so-1"))
+    flagged: Registration = app.repository.get(Registration.create_id(C, "phong-cong-chung-so-2"))
     assert (on_time.late, on_time.amendments, on_time.staff) == (False, 1, [])
     assert flagged.late is True
     assert flagged.registered_at == datetime(2022, 1, 25, tzinfo=UTC)
