@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import aclosing
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+
+from nats.aio.msg import Msg
 
 from services.audit.catalog import all_views
 from shared.events.envelope import STREAM, CloudEvent
 from shared.infra.connect import connect
 from shared.infra.consumer import parse
 from shared.infra.settings import Settings
-from shared.infra.stream import read_stream
+from shared.infra.stream import position, read_batches
 from shared.infra.views import View
 
 
@@ -37,28 +40,21 @@ async def replay(
         js = nc.jetstream()
         total = (await js.stream_info(STREAM)).state.last_seq
         total = min(total, until_seq) if until_seq else total
-        pending: list[tuple[int, CloudEvent]] = []
         writing: asyncio.Task[int] | None = None  # the previous batch, written while the next is read
         done = 0
-        async for msg in read_stream(js, until_seq=until_seq, batch=batch):
-            try:
-                event = parse(msg)
-            except ValueError:  # includes pydantic ValidationError: unreadable messages are dead letters
-                continue
-            if until_time is not None and event.time > until_time:
-                break
-            pending.append((msg.metadata.sequence.stream, event))
-            if len(pending) >= batch:
-                if writing is not None:
-                    done = await writing
-                    if progress:
-                        progress(done, total)
-                writing = asyncio.create_task(asyncio.to_thread(apply_all, views, pending))
-                pending = []
+        async with aclosing(read_batches(js, until_seq=until_seq, batch=batch)) as batches:
+            async for msgs in batches:
+                events, ended = decode(msgs, until_time)
+                if events:
+                    if writing is not None:
+                        done = await writing
+                        if progress:
+                            progress(done, total)
+                    writing = asyncio.create_task(asyncio.to_thread(apply_all, views, events))
+                if ended:
+                    break
         if writing is not None:
             done = await writing
-        if pending:
-            done = apply_all(views, pending)
         if progress:
             progress(done, total)
     finally:
@@ -66,10 +62,29 @@ async def replay(
     return {v.name: v.checksum() for v in views}
 
 
+def decode(msgs: list[Msg], until_time: datetime | None) -> tuple[list[tuple[int, CloudEvent]], bool]:
+    """The readable events of a batch with their stream sequences, and whether `until_time` was passed.
+
+    Unreadable messages are skipped, as the live consumers dead-letter them.
+    """
+    events = []
+    for msg in msgs:
+        try:
+            event = parse(msg)
+        except ValueError:  # includes pydantic ValidationError
+            continue
+        if until_time is not None and event.time > until_time:
+            return events, True
+        events.append((position(msg)[0], event))
+    return events, False
+
+
 def apply_all(views: list[View], batch: list[tuple[int, CloudEvent]]) -> int:
+    """Each view takes the events it handles (one transaction each); returns the last sequence applied."""
+    names = [event.event_name for _, event in batch]
     for view in views:
-        names = view.handlers()
-        mine = [(seq, e) for seq, e in batch if e.event_name in names]
+        handled = view.handlers()
+        mine = [item for item, name in zip(batch, names, strict=True) if name in handled]
         if mine:
             view.apply(mine)
     return batch[-1][0]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 from collections.abc import AsyncIterator
 
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -50,6 +52,91 @@ async def ensure_stream(js: JetStreamContext, replicas: int = 1) -> None:
             await js.add_stream(config)
 
 
+def position(msg: Msg) -> tuple[int, int]:
+    """(stream sequence, messages still pending) of a consumed message, from its reply subject.
+
+    What `msg.metadata` gives, without building the metadata object (a timestamp and two dataclasses per
+    message): replay and consumers need only these two numbers, for every message.
+    """
+    tokens = msg.reply.split(".")
+    if len(tokens) == 9:  # $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>
+        return int(tokens[5]), int(tokens[8])
+    return int(tokens[Msg.Ack.StreamSeq]), int(tokens[Msg.Ack.NumPending])
+
+
+async def read_batches(
+    js: JetStreamContext,
+    until_seq: int | None = None,
+    subject: str = f"{EVENTS_PREFIX}.>",
+    batch: int = 2000,
+    stream: str = STREAM,
+    timeout: float = 30.0,
+) -> AsyncIterator[list[Msg]]:
+    """Every message of the stream from the start (up to `until_seq`), in order, in batches, without acknowledgements.
+
+    A plain subscription takes the messages of pull requests sent to an ephemeral consumer, two requests
+    in flight so the server sends the next batch while the caller works on this one. nats-py's `fetch`
+    costs a task, a timer and a UUID per message: a third of the bare read rate.
+    """
+    info = await js.stream_info(stream)
+    last = info.state.last_seq if until_seq is None else min(until_seq, info.state.last_seq)
+    if info.state.messages == 0 or last == 0:
+        return
+    consumer = await js.add_consumer(
+        stream,
+        ConsumerConfig(
+            filter_subject=subject,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.NONE,
+            inactive_threshold=30.0,
+        ),
+    )
+    if consumer.num_pending == 0:
+        await js.delete_consumer(stream, consumer.name)
+        return
+    nc = js._nc  # noqa: SLF001 (the connection the context was made from)
+    request_subject = f"{js._prefix}.CONSUMER.MSG.NEXT.{stream}.{consumer.name}"  # noqa: SLF001
+    request = json.dumps({"batch": batch, "expires": int(timeout * 1e9)}).encode()
+    ready: asyncio.Queue[list[Msg] | None] = asyncio.Queue()
+    current: list[Msg] = []
+    in_request = 0  # messages received for the oldest request in flight; it ends at `batch` or with a status
+    finished = False
+
+    async def take(msg: Msg) -> None:
+        nonlocal current, in_request, finished
+        if finished:
+            return
+        if not msg.reply:  # a status (request expired): the end, unless the request got some messages
+            finished = in_request == 0
+        else:
+            seq, pending = position(msg)
+            if seq <= last:
+                current.append(msg)
+            in_request += 1
+            finished = seq >= last or pending == 0
+            if in_request < batch and not finished:
+                return
+        ready.put_nowait(current)
+        current, in_request = [], 0
+        if finished:
+            ready.put_nowait(None)
+
+    inbox = nc.new_inbox()
+    sub = await nc.subscribe(inbox, cb=take)
+    try:
+        for _ in range(2):
+            await nc.publish(request_subject, request, reply=inbox)
+        while (msgs := await asyncio.wait_for(ready.get(), timeout + 5)) is not None:
+            if not finished:  # one request answered, the next one asked for: two in flight at most
+                await nc.publish(request_subject, request, reply=inbox)
+            if msgs:
+                yield msgs
+    finally:
+        await sub.unsubscribe()
+        with contextlib.suppress(Exception):
+            await js.delete_consumer(stream, consumer.name)
+
+
 async def read_stream(
     js: JetStreamContext,
     until_seq: int | None = None,
@@ -58,28 +145,6 @@ async def read_stream(
     stream: str = STREAM,
 ) -> AsyncIterator[Msg]:
     """Every message of the stream from the start (up to `until_seq`), in order, without acknowledgements."""
-    info = await js.stream_info(stream)
-    last = info.state.last_seq if until_seq is None else min(until_seq, info.state.last_seq)
-    if info.state.messages == 0 or last == 0:
-        return
-    sub = await js.pull_subscribe(
-        subject,
-        stream=stream,
-        config=ConsumerConfig(
-            deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=30.0, max_waiting=1
-        ),
-    )
-    try:
-        while True:
-            try:
-                msgs = await sub.fetch(batch, timeout=2.0)
-            except (TimeoutError, NatsTimeout):
-                return
-            for msg in msgs:
-                if msg.metadata.sequence.stream > last:
-                    return
-                yield msg
-                if msg.metadata.sequence.stream == last or msg.metadata.num_pending == 0:
-                    return
-    finally:
-        await sub.unsubscribe()
+    async for msgs in read_batches(js, until_seq, subject, batch, stream):
+        for msg in msgs:
+            yield msg
