@@ -21,6 +21,54 @@ from shared.events.envelope import STREAM, CloudEvent
 Handler = Callable[[Any, CloudEvent, int], None]
 """(cursor, event, stream sequence) → writes rows."""
 
+_TABLE = re.compile(r"\{(\w+)\}")
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+class Writes:
+    """The cursor handlers write through inside `View.apply`: a batch's writes as few `executemany` as order allows.
+
+    A write joins the last run of writes on its table when it has the same statement; the runs written
+    since touch other tables, and statements on different tables commute (view tables have no triggers
+    or foreign keys, and such a write names one table). The database then prepares each statement once
+    per run, not once per event (eventsourcing's SQLite connections cache a single statement). Anything
+    else (a read, a statement naming several tables) sends the pending runs first, so handlers read their
+    own writes.
+    """
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.runs: list[tuple[str, list[Sequence[Any]]]] = []
+        self.last_run: dict[str, int] = {}
+        """Table → index in `runs` of its last run."""
+
+    def write(self, table: str, sql: str, params: Sequence[Any]) -> None:
+        i = self.last_run.get(table)
+        if i is not None and self.runs[i][0] == sql:
+            self.runs[i][1].append(params)
+        else:
+            self.last_run[table] = len(self.runs)
+            self.runs.append((sql, [params]))
+
+    def flush(self) -> None:
+        for sql, rows in self.runs:
+            if len(rows) == 1:
+                self.cursor.execute(sql, rows[0])
+            else:
+                self.cursor.executemany(sql, rows)
+        self.runs.clear()
+        self.last_run.clear()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.flush()
+        self.cursor.execute(sql, params)
+
+    def fetchone(self) -> Any:
+        return self.cursor.fetchone()
+
+    def fetchall(self) -> Any:
+        return self.cursor.fetchall()
+
 
 class View:
     """Base of every read model. Subclasses set `name`, `ddl` and `handlers` (event name → method)."""
@@ -31,6 +79,7 @@ class View:
     """Tables a process also writes as it works (not only from the stream); replay checksums leave them out."""
 
     def __init__(self, factory: InfrastructureFactory[Any]) -> None:
+        self._statements: dict[str, tuple[str, str | None]] = {}
         self.recorder: TrackingRecorder = factory.tracking_recorder()
         self.datastore: Any = self.recorder.datastore  # type: ignore[attr-defined]
         self.postgres = type(self.recorder).__module__.startswith("eventsourcing.postgres")
@@ -49,12 +98,31 @@ class View:
 
     def _sql(self, statement: str) -> str:
         """`{table}` → the table in this store's schema; `?` → `%s` on PostgreSQL."""
+        return self._prepared(statement)[0]
+
+    def _prepared(self, statement: str) -> tuple[str, str | None]:
+        """The statement as this store runs it, and the table it writes if it is a write naming one table.
+
+        Translated once per statement text: handlers run the same few statements for every event.
+        """
+        try:
+            return self._statements[statement]
+        except KeyError:
+            pass
         prefix = f"{self.schema}." if self.schema else ""
-        statement = re.sub(r"\{(\w+)\}", lambda m: prefix + m.group(1), statement)
-        return statement.replace("?", "%s") if self.postgres else statement
+        sql = _TABLE.sub(lambda m: prefix + m.group(1), statement)
+        sql = sql.replace("?", "%s") if self.postgres else sql
+        tables = set(_TABLE.findall(statement))
+        one_table_write = _WRITE.match(statement) and len(tables) == 1 and "RETURNING" not in statement.upper()
+        prepared = self._statements[statement] = (sql, tables.pop() if one_table_write else None)
+        return prepared
 
     def execute(self, c: Any, statement: str, params: Sequence[Any] = ()) -> None:
-        c.execute(self._sql(statement), params)
+        sql, table = self._prepared(statement)
+        if table is not None and isinstance(c, Writes):
+            c.write(table, sql, params)
+        else:
+            c.execute(sql, params)
 
     def position(self) -> int:
         return self.recorder.max_tracking_id(self.tracking_name) or 0
@@ -66,14 +134,16 @@ class View:
         with self.datastore.transaction(commit=True) as c:
             position = self.recorder._max_tracking_id(self.tracking_name, c) or 0  # type: ignore[attr-defined]
             last = position
+            writes = Writes(c)
             for seq, event in batch:
                 if seq <= position:
                     continue
                 handler = handlers.get(event.event_name)
                 if handler is not None:
-                    handler(c, event, seq)
+                    handler(writes, event, seq)
                     applied += 1
                 last = seq
+            writes.flush()
             if last > position:
                 self.recorder._insert_tracking(c, Tracking(self.tracking_name, last))  # type: ignore[attr-defined]
         return applied

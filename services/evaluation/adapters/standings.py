@@ -23,6 +23,19 @@ COLUMNS = (
 )
 
 
+TOTALS = {
+    "verified_score": 0.0,
+    "claimed_score": 0.0,
+    "late_count": 0,
+    "reported_count": 0,
+    "verified_count": 0,
+    "rejected_count": 0,
+}
+"""The running totals per unit (`unit_scores`) and what adds nothing to each."""
+TOTALS_COLUMNS = ", ".join(TOTALS)
+TOTALS_UPDATE = ", ".join(f"{k} = {{unit_scores}}.{k} + excluded.{k}" for k in TOTALS)
+
+
 def tie_break_key(row: dict[str, Any]) -> tuple[float, int, int, str]:
     return (-row["verified_score"], row["late_count"], -row["verified_count"], row["unit_id"])
 
@@ -63,14 +76,12 @@ class StandingsView(View):
         )
 
     def add_to_totals(self, c: Any, campaign_id: str, unit_id: str, **deltas: float) -> None:
-        columns = ", ".join(deltas)
-        marks = ", ".join("?" for _ in deltas)
-        updates = ", ".join(f"{k} = {{unit_scores}}.{k} + excluded.{k}" for k in deltas)
+        """One statement for every kind of change (zero for the other totals), so a batch's updates are one run."""
         self.execute(
             c,
-            f"INSERT INTO {{unit_scores}} (campaign_id, unit_id, {columns}) VALUES (?, ?, {marks}) "
-            f"ON CONFLICT (campaign_id, unit_id) DO UPDATE SET {updates}",
-            (campaign_id, unit_id, *deltas.values()),
+            f"INSERT INTO {{unit_scores}} (campaign_id, unit_id, {TOTALS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            f"ON CONFLICT (campaign_id, unit_id) DO UPDATE SET {TOTALS_UPDATE}",
+            (campaign_id, unit_id, *(deltas.get(k, zero) for k, zero in TOTALS.items())),
         )
 
     def on_reported(self, c: Any, e: CloudEvent, seq: int) -> None:
