@@ -7,7 +7,11 @@ Concurrent writers that collide (optimistic concurrency) are retried from a fres
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from queue import SimpleQueue
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -48,6 +52,7 @@ class ServiceApplication(Application[UUID]):
         super().__init__(env=env)
         self.wire = wire
         self.clock = clock or Clock.from_env()
+        self.writer = Writer(self.record_batch, name=f"{wire.service}-writer")
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = ProvenanceTranscoder()
@@ -62,40 +67,164 @@ class ServiceApplication(Application[UUID]):
         return ProvenanceMapper(transcoder=self.construct_transcoder())
 
     def exists(self, aggregate_id: UUID) -> bool:
-        try:
-            self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return False
-        return True
+        """Whether an aggregate has any event, without reconstructing it."""
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
 
     def execute(self, command: Command, name: str, decide: Callable[[], Sequence[Aggregate]]) -> Accepted:
-        """Run `decide` (which raises a DomainError or returns changed aggregates) and save atomically."""
-        receipt_id = CommandReceipt.create_id(str(command.command_id))
+        """Run `decide` (which raises a DomainError or returns changed aggregates) and save atomically.
+
+        Blocks until the command's writer has recorded it: commands arriving together are recorded
+        in one transaction (group commit), so concurrent commands share one commit.
+        """
+        pending = Pending(command, name, decide)
+        self.writer.submit(pending)
+        return pending.future.result()
+
+    def close(self) -> None:
+        self.writer.close()
+        super().close()
+
+    def record_batch(self, batch: Sequence[Pending]) -> None:
+        """Decide every command of a batch and record them together; settles each one's future.
+
+        A write collision (one aggregate changed by two commands of the batch, a re-sent command,
+        another writer) voids the whole transaction; then each command runs alone, from a fresh read.
+        """
+        decided: list[tuple[Pending, list[Aggregate], list[dict[str, str]]]] = []
+        for pending in batch:
+            try:
+                decided.append((pending, *self._decide(pending)))
+            except Exception as e:
+                self._settle_failure(pending, e)
+        if not decided:
+            return
+        try:
+            self._insert(decided)
+        except IntegrityError:
+            for pending, _, _ in decided:
+                self._execute_alone(pending)
+            return
+        for pending, _, refs in decided:
+            pending.future.set_result(Accepted(events=[EventRef(**r) for r in refs]))
+
+    def _decide(self, pending: Pending) -> tuple[list[Aggregate], list[dict[str, str]]]:
+        aggregates = list(pending.decide())
+        refs = [
+            {"id": event_id(e.originator_id, e.originator_version), "type": wire}
+            for a in aggregates
+            for e in a.pending_events
+            if (wire := self.wire.wire_type(e)) is not None
+        ]
+        receipt = CommandReceipt(command_id=str(pending.command.command_id), command=pending.name, events=refs)
+        return [receipt, *aggregates], refs
+
+    def _insert(self, decided: Sequence[tuple[Pending, list[Aggregate], list[dict[str, str]]]]) -> None:
+        """One transaction for all the batch's events, each stamped with its own command's provenance."""
+        stored = []
+        for pending, aggregates, _ in decided:
+            with provenance(**pending.meta()):
+                stored += [self.mapper.to_stored_event(e) for a in aggregates for e in a.collect_events()]
+        self.recorder.insert_events(stored)
+
+    def _receipt(self, pending: Pending) -> Accepted | None:
+        """The reply a command already got, if it was executed before."""
+        try:
+            receipt: CommandReceipt = self.repository.get(CommandReceipt.create_id(str(pending.command.command_id)))
+        except AggregateNotFoundError:
+            return None
+        return Accepted(events=[EventRef(**e) for e in receipt.events])
+
+    def _settle_failure(self, pending: Pending, error: Exception) -> None:
+        """A refused command may be a re-send of one already executed: that one keeps its first reply."""
+        try:
+            done = self._receipt(pending)
+        except Exception as e:
+            done, error = None, e
+        if done is not None:
+            pending.future.set_result(done)
+        else:
+            pending.future.set_exception(error)
+
+    def _execute_alone(self, pending: Pending) -> None:
         for _ in range(MAX_ATTEMPTS):
             try:
-                receipt: CommandReceipt = self.repository.get(receipt_id)
-            except AggregateNotFoundError:
-                pass
-            else:
-                return Accepted(events=[EventRef(**e) for e in receipt.events])
-            aggregates = decide()
-            refs = [
-                {"id": event_id(e.originator_id, e.originator_version), "type": wire}
-                for a in aggregates
-                for e in a.pending_events
-                if (wire := self.wire.wire_type(e)) is not None
-            ]
-            receipt = CommandReceipt(command_id=str(command.command_id), command=name, events=refs)
-            meta = {
-                "actor": command.actor,
-                "command_id": str(command.command_id),
-                "command": name,
-                "correlation_id": command.correlation_id or str(command.command_id),
-            }
-            try:
-                with provenance(**meta):
-                    self.save(receipt, *aggregates)
+                done = self._receipt(pending)
+                if done is not None:
+                    pending.future.set_result(done)
+                    return
+                aggregates, refs = self._decide(pending)
+                self._insert([(pending, aggregates, refs)])
             except IntegrityError:
                 continue
-            return Accepted(events=[EventRef(**r) for r in refs])
-        raise CommandConflict(name)
+            except Exception as e:
+                pending.future.set_exception(e)
+                return
+            pending.future.set_result(Accepted(events=[EventRef(**r) for r in refs]))
+            return
+        pending.future.set_exception(CommandConflict(pending.name))
+
+
+@dataclass
+class Pending:
+    """A command waiting for the writer, with the future its caller blocks on."""
+
+    command: Command
+    name: str
+    decide: Callable[[], Sequence[Aggregate]]
+    future: Future[Accepted] = field(default_factory=Future)
+
+    def meta(self) -> dict[str, str]:
+        """Provenance stamped on each of the command's stored events."""
+        command_id = str(self.command.command_id)
+        return {
+            "actor": self.command.actor,
+            "command_id": command_id,
+            "command": self.name,
+            "correlation_id": self.command.correlation_id or command_id,
+        }
+
+
+class Writer:
+    """The one thread that records an application's commands, taking all that wait as one batch."""
+
+    MAX_BATCH = 256
+
+    def __init__(self, record: Callable[[Sequence[Pending]], None], name: str) -> None:
+        self.record = record
+        self.name = name
+        self.queue: SimpleQueue[Pending | None] = SimpleQueue()
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+
+    def submit(self, pending: Pending) -> None:
+        with self.lock:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self.thread.start()
+        self.queue.put(pending)
+
+    def close(self) -> None:
+        with self.lock:
+            thread, self.thread = self.thread, None
+        if thread is not None:
+            self.queue.put(None)
+            thread.join()
+
+    def _run(self) -> None:
+        while (first := self.queue.get()) is not None:
+            batch = [first]
+            while len(batch) < self.MAX_BATCH and not self.queue.empty():
+                item = self.queue.get()
+                if item is None:
+                    self._record(batch)
+                    return
+                batch.append(item)
+            self._record(batch)
+
+    def _record(self, batch: list[Pending]) -> None:
+        try:
+            self.record(batch)
+        except Exception as e:  # e.g. the store is unreachable: every waiting command is told
+            for pending in batch:
+                if not pending.future.done():
+                    pending.future.set_exception(e)

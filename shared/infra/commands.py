@@ -109,8 +109,8 @@ class CommandReplies(BaseMiddleware):
             return rejected(errors.INTERNAL, "the command could not be processed; nothing was recorded")
 
 
-COMMAND_WORKERS = 8
-"""Commands a service instance handles at once (writes still serialise in the store; the rest overlaps)."""
+COMMAND_WORKERS = 64
+"""Commands a service instance takes in at once; those waiting together are recorded in one transaction."""
 
 
 def command_subscriber(router: Any, name: str, service: str) -> Any:

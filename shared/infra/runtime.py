@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from shared.events import errors
 from shared.events.catalog import COMMAND_TYPES
 from shared.events.envelope import COMMANDS_PREFIX
 from shared.infra.application import ServiceApplication
-from shared.infra.commands import command_replies, rejected
+from shared.infra.commands import COMMAND_WORKERS, command_replies, rejected
 from shared.infra.connect import connect, nats_options
 from shared.infra.consumer import Consumer
 from shared.infra.leader import run_as_leader
@@ -128,6 +129,10 @@ async def run_service(
     broker = None
     tasks: list[asyncio.Task[None]] = []
     if "commands" in roles:
+        # each command in flight waits in a thread for its group commit (`ServiceApplication.execute`)
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=COMMAND_WORKERS + 8, thread_name_prefix="command")
+        )
         broker = command_broker(settings, service.router)
         await broker.start()
         if service.answers_unknown_commands:

@@ -1,0 +1,162 @@
+"""Group commit: commands that wait together are recorded in one transaction, each with its own provenance.
+
+The writer is held on its first batch (the store's insert blocks until released) so that the commands
+sent meanwhile queue up and form the next batch, deterministically.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulation.demo import load_scenario
+from services.registry.adapters.wire import WIRE
+from services.registry.application import RegistryApplication
+from services.registry.domain.campaign import Campaign
+from shared.domain.errors import DomainError
+from shared.events.base import Accepted
+from shared.events.registry import LaunchCampaign
+from shared.infra.eventstore import ProvenanceMapper
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture(params=["popo", "sqlite"])
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RegistryApplication]:
+    env = (
+        {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        if request.param == "popo"
+        else {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "registry.db")}
+    )
+    application = RegistryApplication(WIRE, env=env)
+    yield application
+    application.close()
+
+
+def launch(campaign_id: str, command_id: str | None = None, actor: str = "van-phong-so") -> LaunchCampaign:
+    body = load_scenario()["campaign"] | {
+        "campaign_id": campaign_id,
+        "command_id": command_id or str(uuid.uuid4()),
+        "actor": actor,
+    }
+    return LaunchCampaign.model_validate(body)
+
+
+class Transactions:
+    """Counts the store's insert transactions and can hold the first one until released."""
+
+    def __init__(self, app: RegistryApplication) -> None:
+        self.sizes: list[int] = []
+        self.release = threading.Event()
+        self.entered = threading.Event()
+        self._insert = app.recorder.insert_events
+
+    def insert(self, stored: Any, **kwargs: Any) -> Any:
+        if not self.sizes:
+            self.entered.set()
+            assert self.release.wait(10), "the test never released the writer"
+        self.sizes.append(len(stored))
+        return self._insert(stored, **kwargs)
+
+
+@contextmanager
+def held_writer(app: RegistryApplication, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Future[Accepted]]]:
+    """Yields `send(cmd)`: the first send occupies the writer; later ones queue until the block exits."""
+    tx = Transactions(app)
+    monkeypatch.setattr(app.recorder, "insert_events", tx.insert)
+    pool = ThreadPoolExecutor(max_workers=16)
+    sent: list[Future[Accepted]] = []
+
+    def send(cmd: LaunchCampaign) -> Future[Accepted]:
+        future = pool.submit(app.launch_campaign, cmd)
+        if not sent:
+            assert tx.entered.wait(10), "the writer never started its first batch"
+        sent.append(future)
+        return future
+
+    try:
+        yield send
+        deadline = time.monotonic() + 10
+        while app.writer.queue.qsize() < len(sent) - 1:  # every later send is queued behind the first
+            assert time.monotonic() < deadline, "commands did not reach the writer"
+            time.sleep(0.001)
+    finally:
+        tx.release.set()
+        pool.shutdown(wait=True)
+    send.transactions = tx.sizes  # type: ignore[attr-defined]
+
+
+def test_commands_waiting_together_share_one_transaction_with_their_own_provenance(
+    app: RegistryApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with held_writer(app, monkeypatch) as send:
+        first = send(launch("c0"))
+        rest = [send(launch(f"c{i}", actor=f"actor-{i}")) for i in range(1, 6)]
+    assert send.transactions == [2, 10]  # type: ignore[attr-defined]  # (receipt + event) × 1, then × 5
+    assert all(f.result().ok for f in [first, *rest])
+    mapper = app.mapper
+    assert isinstance(mapper, ProvenanceMapper)
+    actors = {}
+    for n in app.recorder.select_notifications(start=1, limit=100):
+        event, meta = mapper.decode_notification(n)
+        if type(event).__name__ == "Launched":
+            actors[event.campaign_id] = (meta["actor"], meta["command"])
+    assert actors == {"c0": ("van-phong-so", "launch_campaign")} | {
+        f"c{i}": (f"actor-{i}", "launch_campaign") for i in range(1, 6)
+    }
+
+
+def test_a_collision_inside_a_batch_runs_each_command_alone(
+    app: RegistryApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with held_writer(app, monkeypatch) as send:
+        send(launch("first"))
+        a, b, other = send(launch("same")), send(launch("same")), send(launch("other"))
+    outcomes: list[object] = []
+    for future in (a, b):
+        try:
+            outcomes.append(future.result().ok)
+        except DomainError as e:
+            outcomes.append(e.code)
+    assert sorted(map(str, outcomes)) == ["True", "campaign_exists"]
+    assert other.result().ok
+    stored = [n.topic for n in app.recorder.select_notifications(start=1, limit=100)]
+    assert sum(t.endswith("Campaign.Launched") for t in stored) == 3  # first, same, other
+
+
+def test_a_command_sent_twice_in_one_batch_is_recorded_once_with_one_reply(
+    app: RegistryApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command_id = str(uuid.uuid4())
+    with held_writer(app, monkeypatch) as send:
+        send(launch("first"))
+        a, b = send(launch("twice", command_id)), send(launch("twice", command_id))
+    assert a.result() == b.result()
+    before = app.recorder.max_notification_id()
+    assert app.launch_campaign(launch("twice", command_id)) == a.result()  # and a third time, later
+    assert app.recorder.max_notification_id() == before
+
+
+def test_a_failing_store_fails_every_command_of_the_batch_and_the_writer_goes_on(
+    app: RegistryApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = app.recorder.insert_events
+
+    def broken(stored: Any, **kwargs: Any) -> Any:
+        raise OSError("disk unplugged")
+
+    monkeypatch.setattr(app.recorder, "insert_events", broken)
+    with pytest.raises(OSError, match="disk unplugged"):
+        app.launch_campaign(launch("lost"))
+    monkeypatch.setattr(app.recorder, "insert_events", real)
+    assert app.launch_campaign(launch("kept")).ok
+    assert app.exists(Campaign.create_id("kept"))
+    assert not app.exists(Campaign.create_id("lost"))
