@@ -30,7 +30,12 @@ log = logging.getLogger("emulation.consumer")
 
 def parse(msg: Msg) -> CloudEvent:
     """Decode one stream message, check it against its contract, and upcast it to the newest version."""
-    envelope = CloudEvent.model_validate_json(msg.data)
+    return parse_bytes(msg.data)
+
+
+def parse_bytes(data: bytes) -> CloudEvent:
+    """`parse` of a message's body (replay workers get bodies, not messages)."""
+    envelope = CloudEvent.model_validate_json(data)
     contract = EVENT_TYPES.get(envelope.type)
     if contract is None:
         raise ValueError(f"unknown event type {envelope.type!r}")

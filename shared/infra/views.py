@@ -23,32 +23,44 @@ Handler = Callable[[Any, CloudEvent, int], None]
 
 _TABLE = re.compile(r"\{(\w+)\}")
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+ANY = object()
 
 
 class Writes:
     """The cursor handlers write through inside `View.apply`: a batch's writes as few `executemany` as order allows.
 
-    A write joins the last run of writes on its table when it has the same statement; the runs written
-    since touch other tables, and statements on different tables commute (view tables have no triggers
-    or foreign keys, and such a write names one table). The database then prepares each statement once
-    per run, not once per event (eventsourcing's SQLite connections cache a single statement). Anything
-    else (a read, a statement naming several tables) sends the pending runs first, so handlers read their
-    own writes.
+    A write joins the latest run of the same statement unless a run after that one may touch the same
+    rows: any run on its table, or, when the handler names the one row the statement touches (`key`),
+    a run that touched that row or was not keyed. Moving a write earlier, past writes it commutes with,
+    keeps the result: writes to different tables, or to different rows of a table, commute (view tables
+    have no triggers or foreign keys, and such a write names one table). The database then prepares each
+    statement once per run, not once per event (eventsourcing's SQLite connections cache a single
+    statement). Anything else (a read, a statement naming several tables) sends the pending runs first,
+    so handlers read their own writes.
     """
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
         self.runs: list[tuple[str, list[Sequence[Any]]]] = []
-        self.last_run: dict[str, int] = {}
-        """Table → index in `runs` of its last run."""
+        self.latest: dict[str, int] = {}
+        """Statement → index in `runs` of its latest run."""
+        self.touched: dict[tuple[str, Any], int] = {}
+        """(table, key) → the last run touching that row; (table, ANY) any row; (table, None) unkeyed."""
 
-    def write(self, table: str, sql: str, params: Sequence[Any]) -> None:
-        i = self.last_run.get(table)
-        if i is not None and self.runs[i][0] == sql:
-            self.runs[i][1].append(params)
+    def write(self, table: str, sql: str, params: Sequence[Any], key: Any = None) -> None:
+        touched = self.touched
+        if key is None:
+            after = touched.get((table, ANY), -1)
         else:
-            self.last_run[table] = len(self.runs)
-            self.runs.append((sql, [params]))
+            after = max(touched.get((table, key), -1), touched.get((table, None), -1))
+        i = self.latest.get(sql, -1)
+        if i < after or i < 0:
+            i = self.latest[sql] = len(self.runs)
+            self.runs.append((sql, []))
+        self.runs[i][1].append(params)
+        touched[table, key] = i
+        if touched.get((table, ANY), -1) < i:
+            touched[table, ANY] = i
 
     def flush(self) -> None:
         for sql, rows in self.runs:
@@ -57,7 +69,8 @@ class Writes:
             else:
                 self.cursor.executemany(sql, rows)
         self.runs.clear()
-        self.last_run.clear()
+        self.latest.clear()
+        self.touched.clear()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.flush()
@@ -117,10 +130,11 @@ class View:
         prepared = self._statements[statement] = (sql, tables.pop() if one_table_write else None)
         return prepared
 
-    def execute(self, c: Any, statement: str, params: Sequence[Any] = ()) -> None:
+    def execute(self, c: Any, statement: str, params: Sequence[Any] = (), key: Any = None) -> None:
+        """Run a statement; `key`: the one row it touches, if so (a hashable of its primary key)."""
         sql, table = self._prepared(statement)
         if table is not None and isinstance(c, Writes):
-            c.write(table, sql, params)
+            c.write(table, sql, params, key)
         else:
             c.execute(sql, params)
 

@@ -82,6 +82,7 @@ class StandingsView(View):
             f"INSERT INTO {{unit_scores}} (campaign_id, unit_id, {TOTALS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             f"ON CONFLICT (campaign_id, unit_id) DO UPDATE SET {TOTALS_UPDATE}",
             (campaign_id, unit_id, *(deltas.get(k, zero) for k, zero in TOTALS.items())),
+            key=(campaign_id, unit_id),
         )
 
     def on_reported(self, c: Any, e: CloudEvent, seq: int) -> None:
@@ -112,6 +113,7 @@ class StandingsView(View):
                 e.time.isoformat(),
                 seq,
             ),
+            key=(d["campaign_id"], d["achievement_id"]),
         )
 
     def on_verified(self, c: Any, e: CloudEvent, seq: int) -> None:
@@ -132,6 +134,7 @@ class StandingsView(View):
                 d["campaign_id"],
                 d["achievement_id"],
             ),
+            key=(d["campaign_id"], d["achievement_id"]),
         )
 
     def on_rejected(self, c: Any, e: CloudEvent, seq: int) -> None:
@@ -142,6 +145,7 @@ class StandingsView(View):
             "UPDATE {achievements} SET status = 'rejected', reason = ?, decided_at = ?, seq = ? "
             "WHERE campaign_id = ? AND achievement_id = ?",
             (d["reason"], e.time.isoformat(), seq, d["campaign_id"], d["achievement_id"]),
+            key=(d["campaign_id"], d["achievement_id"]),
         )
 
     # ---- queries -----------------------------------------------------------------------------------
