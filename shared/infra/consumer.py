@@ -33,9 +33,9 @@ def parse(msg: Msg) -> CloudEvent:
     return parse_bytes(msg.data)
 
 
-def parse_bytes(data: bytes) -> CloudEvent:
+def parse_bytes(body: bytes) -> CloudEvent:
     """`parse` of a message's body (replay workers get bodies, not messages)."""
-    envelope = CloudEvent.model_validate_json(data)
+    envelope = CloudEvent.model_validate_json(body)
     contract = EVENT_TYPES.get(envelope.type)
     if contract is None:
         raise ValueError(f"unknown event type {envelope.type!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -71,7 +71,7 @@ async def read_batches(
     batch: int = 2000,
     stream: str = STREAM,
     timeout: float = 30.0,
-) -> AsyncIterator[list[Msg]]:
+) -> AsyncGenerator[list[Msg], None]:
     """Every message of the stream from the start (up to `until_seq`), in order, in batches, without acknowledgements.
 
     A plain subscription takes the messages of pull requests sent to an ephemeral consumer, two requests
