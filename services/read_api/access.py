@@ -74,8 +74,11 @@ def forbidden(message: str, field: str | None = None) -> HTTPException:
     return HTTPException(403, {"code": "forbidden", "message": message, "field": field})
 
 
-def principal(request: Request) -> Principal:
-    """The caller, from `Authorization: Bearer <token>`; no header means the public."""
+async def principal(request: Request) -> Principal:
+    """The caller, from `Authorization: Bearer <token>`; no header means the public.
+
+    `async` because it does no I/O: FastAPI then calls it inline instead of through its thread pool.
+    """
     tokens: dict[str, Principal] | None = request.app.state.tokens
     if tokens is None:
         return OPEN

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from services.evaluation.adapters.views import AwardsView, CampaignsView, ReferenceView, StandingsView, VotesView
 from services.read_api.access import AUDITOR, COUNCIL, UNIT, Principal, forbidden, own_unit, principal, require
@@ -64,7 +65,7 @@ def list_achievements(
 
 
 @router.get("/v1/campaigns/{campaign_id}/standings", tags=["evaluation"])
-def get_standings(
+async def get_standings(
     campaign_id: str,
     request: Request,
     p: Principal = Depends(principal),
@@ -75,6 +76,7 @@ def get_standings(
 
     With `as_of`, only achievements reported and decisions taken by then count (no replay needed).
     """
+    # `async`: the checks below are indexed point reads, answered inline; only a new rendering goes to a thread
     campaign = known_campaign(request, campaign_id)
     if not p.is_(COUNCIL, AUDITOR, UNIT) and campaign.get("status") != "closed":
         raise forbidden("standings are public once the campaign is closed; until then council, auditors and units only")
@@ -91,19 +93,26 @@ def get_standings(
     cache: dict[Any, tuple[Any, bytes]] = request.app.state.__dict__.setdefault("standings_cache", {})
     hit = cache.get(key)
     if hit is None or hit[0] != positions:
-        ranked = standings.standings(campaign_id, block, moment)
-        blocks = [b for b in reference.blocks(campaign_id) if block is None or b["block_id"] == block]
-        body = {
-            "campaign_id": campaign_id,
-            "as_of": moment,
-            "blocks": [
-                {"block_id": b["block_id"], "name": b["name"], "units": ranked.get(b["block_id"], [])} for b in blocks
-            ],
-        }
+        body = await run_in_threadpool(render_standings, standings, reference, campaign_id, block, moment)
         if len(cache) > 256:
             cache.clear()
-        hit = cache[key] = (positions, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+        hit = cache[key] = (positions, body)
     return Response(hit[1], media_type="application/json")
+
+
+def render_standings(
+    standings: StandingsView, reference: ReferenceView, campaign_id: str, block: str | None, moment: str | None
+) -> bytes:
+    ranked = standings.standings(campaign_id, block, moment)
+    blocks = [b for b in reference.blocks(campaign_id) if block is None or b["block_id"] == block]
+    body = {
+        "campaign_id": campaign_id,
+        "as_of": moment,
+        "blocks": [
+            {"block_id": b["block_id"], "name": b["name"], "units": ranked.get(b["block_id"], [])} for b in blocks
+        ],
+    }
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @router.get("/v1/campaigns/{campaign_id}/votes", tags=["evaluation"])
