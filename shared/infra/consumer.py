@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from shared.events.catalog import EVENT_TYPES
 from shared.events.envelope import DEADLETTER_PREFIX, STREAM, CloudEvent, event_subject
 from shared.events.upcasting import upcast
+from shared.infra.stream import position
 from shared.infra.views import View
 
 log = logging.getLogger("emulation.consumer")
@@ -65,7 +66,7 @@ class Consumer:
             filter_subjects=sorted(event_subject("*", name) for name in self.view.handlers()),
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
             opt_start_seq=start,
-            ack_policy=AckPolicy.EXPLICIT,
+            ack_policy=AckPolicy.ALL,  # acknowledging a batch's last message acknowledges the batch
             ack_wait=30,
             max_ack_pending=20_000,
             max_deliver=-1,
@@ -84,10 +85,10 @@ class Consumer:
 
     async def handle(self, msgs: list[Msg]) -> None:
         batch: list[tuple[int, CloudEvent]] = []
-        by_seq = {msg.metadata.sequence.stream: msg for msg in msgs}
-        for msg in msgs:
+        by_seq = {position(msg)[0]: msg for msg in msgs}
+        for seq, msg in by_seq.items():
             try:
-                batch.append((msg.metadata.sequence.stream, parse(msg)))
+                batch.append((seq, parse(msg)))
             except (ValidationError, ValueError) as e:
                 await self.deadletter(msg, f"unreadable event: {e}")
         try:
@@ -99,11 +100,11 @@ class Consumer:
                 except Exception as e:
                     await self.deadletter(by_seq[seq], f"view {self.view.name} failed: {e!r}")
                     await asyncio.to_thread(self.view.skip, seq)
-        last = msgs[-1].metadata.sequence.stream if msgs else 0
+        last = position(msgs[-1])[0] if msgs else 0
         if last and (not batch or batch[-1][0] != last):  # the batch ended on a dead letter
             await asyncio.to_thread(self.view.skip, last)
-        for msg in msgs:
-            await msg.ack()
+        if msgs:
+            await msgs[-1].ack()
         self.processed += len(msgs)
 
     async def subscribe(self) -> Any:
