@@ -53,7 +53,7 @@ async def command_phase(data: Path, size: dict[str, Any]) -> dict[str, Any]:
         watcher = commands.ViewWatcher(cluster.settings.data_dir / "evaluation-views.db")
         watcher.start()
         await commands.warm_up(nc, watcher)
-        tp = await commands.throughput(nc, watcher, size["commands"])
+        tp = await commands.throughput(nc, watcher, size["commands"], cluster.cpu)
         lat = await commands.latency(nc, watcher, RATE, size["latency_s"])
         watcher.stop.set()
         await nc.close()
@@ -184,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     report.table(
         result["figures"], f"emulation benchmarks ({'quick' if args.quick else 'full'}, {result['seconds']:.0f} s)"
     )
+    cpu = result["commands"]["throughput"]["cpu_us_per_command"]
+    print("CPU per command (µs): " + ", ".join(f"{k} {v:,}" for k, v in cpu.items()))
     print(f"wrote {args.out}")
     return 0
 

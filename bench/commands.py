@@ -14,6 +14,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,13 @@ async def send(nc: Any, body: bytes) -> float:
         return time.perf_counter()
 
 
-async def throughput(nc: Any, watcher: ViewWatcher, n: int, in_flight: int = 64) -> dict[str, float]:
-    """Commands per second from the first send until the last one is visible in the view."""
+async def throughput(
+    nc: Any, watcher: ViewWatcher, n: int, cpu: Callable[[], dict[str, float]], in_flight: int = 64
+) -> dict[str, Any]:
+    """Commands per second from the first send until the last one is visible in the view.
+
+    Also the CPU time each process spent per command meanwhile: on 2 shared cores their sum bounds the rate.
+    """
     bodies = campaign_bodies("t", n)
     gate = asyncio.Semaphore(in_flight)
 
@@ -94,11 +100,19 @@ async def throughput(nc: Any, watcher: ViewWatcher, n: int, in_flight: int = 64)
         async with gate:
             await send(nc, body)
 
+    before = cpu()
     start = time.perf_counter()
     await asyncio.gather(*(one(b) for _, b in bodies))
     replied = time.perf_counter()
     visible = await watcher.wait([cid for cid, _ in bodies], timeout=120 + n / 50)
-    return {"per_s": n / (visible - start), "replied_per_s": n / (replied - start), "n": n}
+    after = cpu()
+    cpu_us = {key: round((after[key] - before[key]) / n * 1e6) for key in after if key in before}
+    return {
+        "per_s": n / (visible - start),
+        "replied_per_s": n / (replied - start),
+        "n": n,
+        "cpu_us_per_command": cpu_us | {"total": sum(cpu_us.values())},
+    }
 
 
 async def latency(nc: Any, watcher: ViewWatcher, rate: float, seconds: float) -> dict[str, float]:

@@ -23,6 +23,12 @@ def peak_rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a live process has used so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Cluster:
     """One phase's nats-server, data dir and service processes (started like tests/support/system.py)."""
 
@@ -63,6 +69,14 @@ class Cluster:
         proc = self.start("api", "api")
         natsd.wait_for_port(self.settings.api_port, timeout=60)
         return proc
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by every process of the phase (services, nats-server) and by this one."""
+        procs = {key: p.pid for key, p in self.procs.items() if p.poll() is None}
+        return {
+            key: cpu_seconds(pid)
+            for key, pid in (procs | {"nats-server": self.nats.pid, "bench client": os.getpid()}).items()
+        }
 
     def close(self) -> None:
         for proc in self.procs.values():
