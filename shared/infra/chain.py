@@ -23,4 +23,19 @@ def canonical(envelope: dict[str, Any]) -> bytes:
 
 def link(predecessor: str, envelope: dict[str, Any]) -> str:
     """The hash of `envelope` chained to `predecessor`."""
-    return hashlib.sha256(predecessor.encode("ascii") + b"\n" + canonical(envelope)).hexdigest()
+    return chained(predecessor, canonical(envelope))
+
+
+def chained(predecessor: str, canonical_json: bytes) -> str:
+    return hashlib.sha256(predecessor.encode("ascii") + b"\n" + canonical_json).hexdigest()
+
+
+def seal(predecessor: str, canonical_json: bytes) -> tuple[str, bytes]:
+    """The hash of an envelope given its canonical JSON, and the JSON to publish: the canonical one with
+    `predecessorhash` and `hash` appended, so that each event is serialised only once."""
+    digest = chained(predecessor, canonical_json)
+    return digest, b'%s,"predecessorhash":"%s","hash":"%s"}' % (
+        canonical_json[:-1],
+        predecessor.encode(),
+        digest.encode(),
+    )

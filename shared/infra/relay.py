@@ -7,11 +7,16 @@ JetStream, plus `Emulation-Position` (its notification id) and `Emulation-Chain-
 relay reads the last message it published back from the stream and resumes after it, continuing
 the hash chain (`shared/infra/chain.py`). Every `checkpoint_every` events it also publishes a
 `chain_checkpoint` (head and length of the chain) that outside parties can keep.
+
+While a batch's acks are awaited, the next batch is already read and mapped in a thread; it is
+used only once the current batch is fully acknowledged, so order, chain and resume point are
+exactly as if it had been read afterwards.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -26,7 +31,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from shared.events.envelope import STREAM, CloudEvent, event_subject
 from shared.infra.application import ServiceApplication
-from shared.infra.chain import GENESIS, link
+from shared.infra.chain import GENESIS, seal
 from shared.infra.eventstore import ProvenanceMapper, event_id
 
 log = logging.getLogger("emulation.relay")
@@ -65,8 +70,10 @@ class Relay:
         mapper = app.mapper
         assert isinstance(mapper, ProvenanceMapper)
         self.mapper = mapper
-        self.published_topics = {get_topic(cls) for cls in app.wire.mappings}
-        """Topics of the events that go on the wire; the rest (command receipts) are passed over undecoded."""
+        self.published_topics = sorted({get_topic(cls) for cls in app.wire.mappings})
+        """Topics of the events that go on the wire; the rest (command receipts) are never read."""
+        self.ahead: tuple[Chain, asyncio.Future[tuple[Chain, list[Message]]]] | None = None
+        """The next batch being read while the current one is acknowledged, and the chain it starts from."""
 
     async def last_published(self) -> Chain:
         """The chain as it stands on the stream: read back the last event this service published."""
@@ -98,22 +105,20 @@ class Relay:
 
     def envelopes(self, chain: Chain) -> tuple[Chain, list[Message]]:
         """Read the next batch after `chain.position`: the advanced chain and the messages to publish."""
-        notifications = self.app.recorder.select_notifications(start=chain.position + 1, limit=self.batch)
+        notifications = self.app.recorder.select_notifications(
+            start=chain.position + 1, limit=self.batch, topics=self.published_topics
+        )
         out: list[Message] = []
         position, head, length = chain.position, chain.head, chain.length
         for n in notifications:
             position = n.id
-            if n.topic not in self.published_topics:
-                continue
             domain_event, meta = self.mapper.decode_notification(n)
             eid = event_id(n.originator_id, n.originator_version)
-            wired = self.app.wire.envelope(domain_event, eid, meta)
+            wired = self.app.wire.canonical(domain_event, eid, meta)
             if wired is None:
                 continue
-            subject, envelope = wired
-            body = envelope.model_dump(mode="json", exclude_none=True)
-            body["predecessorhash"] = head
-            body["hash"] = head = link(head, body)
+            subject, canonical = wired
+            head, body = seal(head, canonical)
             length += 1
             headers = {
                 "Nats-Msg-Id": eid,
@@ -121,7 +126,7 @@ class Relay:
                 LENGTH_HEADER: str(length),
                 SOURCE_HEADER: self.service,
             }
-            out.append((subject, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), headers))
+            out.append((subject, body, headers))
         return Chain(position, head, length), out
 
     def checkpoint(self, chain: Chain) -> Message:
@@ -141,29 +146,67 @@ class Relay:
         body = envelope.model_dump_json(exclude_none=True).encode()
         return event_subject(None, "chain_checkpoint"), body, {"Nats-Msg-Id": cid, SOURCE_HEADER: self.service}
 
+    async def send(self, messages: list[Message]) -> list[asyncio.Future[Any]]:
+        """Publish asynchronously: the futures of the acks, in order."""
+        return [await self.js.publish_async(s, body, headers=headers, stream=STREAM) for s, body, headers in messages]
+
     async def publish(self, messages: list[Message]) -> None:
-        futures: list[asyncio.Future[Any]] = []
-        for subject, body, headers in messages:
-            futures.append(await self.js.publish_async(subject, body, headers=headers, stream=STREAM))
+        await self.acked(await self.send(messages))
+
+    async def acked(self, futures: list[asyncio.Future[Any]]) -> None:
         if futures:
             await asyncio.wait_for(asyncio.gather(*futures), timeout=30)
 
     async def run_once(self) -> int:
-        """Publish one batch; returns how many notifications were read."""
-        chain, messages = await asyncio.to_thread(self.envelopes, self.chain)
+        """Publish one batch; returns how many notifications it moved past.
+
+        Once the batch is sent, the next one is read in a thread while this one's acks are awaited."""
+        chain, messages = await self.next_batch()
         if chain.position == self.chain.position:
             return 0
         if chain.length // self.checkpoint_every > self.chain.length // self.checkpoint_every:
             messages.append(self.checkpoint(chain))
-        await self.publish(messages)
+        ahead = None
+        try:
+            futures = await self.send(messages)
+            ahead = asyncio.ensure_future(asyncio.to_thread(self.envelopes, chain))
+            await self.acked(futures)
+        except BaseException:
+            if ahead is not None:
+                ahead.cancel()  # read from a chain that did not happen: the batch is read again
+            raise
+        self.ahead = (chain, ahead)
         read = chain.position - self.chain.position
         self.chain = chain
         self.published += len(messages)
         return read
 
+    async def next_batch(self) -> tuple[Chain, list[Message]]:
+        """The batch after `self.chain`: the one read ahead if it starts there, else read now."""
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None:
+            start, batch = ahead
+            if start == self.chain:
+                return await batch
+            batch.cancel()
+        return await asyncio.to_thread(self.envelopes, self.chain)
+
+    async def settle(self) -> None:
+        """Wait for a batch still being read ahead (before the store is closed), dropping it."""
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None:
+            with contextlib.suppress(Exception):
+                await ahead[1]
+
     async def run(self, stop: asyncio.Event) -> None:
         self.chain = await self.last_published()
         log.info("relay starting", extra={"service_name": self.service, "position": self.chain.position})
+        try:
+            await self.relay_until(stop)
+        finally:
+            await self.settle()
+
+    async def relay_until(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 read = await self.run_once()

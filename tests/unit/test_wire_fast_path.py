@@ -1,0 +1,300 @@
+"""The relay's direct (pydantic-free) envelopes are byte for byte what the validated path gives.
+
+Every service is driven in-process through commands that record each of its event types; every
+stored event is then turned into its canonical JSON both ways. Where the direct way cannot vouch for
+a value (text a validator would trim, an unusual float) the relay must fall back, not differ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import unicodedata
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from emulation.demo import commands, load_scenario
+from services.audit.verify import check_chain
+from services.notification.adapters.wire import WIRE as NOTIFICATION_WIRE
+from services.notification.application import NotificationApplication
+from services.notification.domain.notices import Notice
+from services.registry.adapters.wire import WIRE as REGISTRY_WIRE
+from services.registry.application import RegistryApplication
+from shared.events.catalog import COMMAND_TYPES
+from shared.events.notification import ConfigureNotificationRules, RegisterSubscription
+from shared.infra.application import ServiceApplication
+from shared.infra.chain import canonical
+from shared.infra.eventstore import event_id
+from shared.infra.relay import Chain, Relay
+from shared.infra.wire import WireEvent, WireMap, instant
+from tests.unit.test_evaluation_application import TABLE, Driver, decide, propose, report, vote
+
+pytestmark = pytest.mark.unit
+MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+
+def validated(wire: WireMap, event: Any, eid: str, meta: dict[str, str]) -> tuple[str, bytes]:
+    wired = wire.envelope(event, eid, meta)
+    assert wired is not None
+    return wired[0], canonical(wired[1].model_dump(mode="json", exclude_none=True))
+
+
+def stored(app: ServiceApplication) -> list[tuple[Any, str, dict[str, str]]]:
+    """Every stored event that goes on the wire, with its id and provenance."""
+    out = []
+    for n in app.recorder.select_notifications(start=1, limit=100_000):
+        event, meta = app.mapper.decode_notification(n)  # type: ignore[attr-defined]
+        if type(event) in app.wire.mappings:
+            out.append((event, event_id(n.originator_id, n.originator_version), meta))
+    return out
+
+
+def assert_same_both_ways(app: ServiceApplication) -> None:
+    """Each event's direct JSON equals the validated one; every event type of the service was seen."""
+    seen = set()
+    for event, eid, meta in stored(app):
+        name = app.wire.mappings[type(event)](event).name
+        seen.add(name)
+        expected = validated(app.wire, event, eid, meta)
+        assert app.wire.direct(event, eid, meta) == app.wire.canonical(event, eid, meta) == expected, name
+    assert seen == set(app.wire.event_types)
+
+    relay = Relay(app, js=None)  # type: ignore[arg-type]
+    _, messages = relay.envelopes(Chain())
+    published = [json.loads(body) for _, body, _ in messages]
+    assert [m["id"] for m in published] == [eid for _, eid, _ in stored(app)]
+    assert check_chain(app.wire.service, published) is None
+
+
+def registry() -> RegistryApplication:
+    app = RegistryApplication(REGISTRY_WIRE, env=MEMORY)
+
+    def send(command: str, /, **body: Any) -> None:
+        body = {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", **body}
+        getattr(app, command)(COMMAND_TYPES[command].model.model_validate(body))
+
+    for command, body in commands(load_scenario()):
+        send(command, **body)
+    staff = [{"person": "Nguyễn Thị Hồng", "target_title": "chien-si-thi-dua-co-so"}]
+    pledge = {"campaign_id": "2022", "collective_target": "tap-the-lao-dong-xuat-sac", "staff": staff}
+    send("register_emulation", unit_id="thanh-tra-so", **pledge)
+    send("amend_emulation_registration", **(pledge | {"unit_id": "thanh-tra-so", "staff": []}))
+    send("rename_unit", unit_id="phong-cong-chung-so-7", name="Phòng Công chứng số 7 (mới)")
+    send("amend_campaign", campaign_id="2022", title="Phong trào thi đua 2022", issued_on="2021-12-29")
+    send("assign_unit_to_block", campaign_id="2022", block_id="khoi-phong-chuyen-mon", unit_id="phong-cong-chung-so-6",
+         move=True)  # fmt: skip
+    send("withdraw_unit", campaign_id="2022", unit_id="phong-cong-chung-so-6", reason="Giải thể")
+    send("close_campaign", campaign_id="2022", reason="Kết thúc năm")
+    return app
+
+
+def evaluation() -> ServiceApplication:
+    d = Driver()
+    d("set_scoring_table", **TABLE)
+    d("set_evaluation_policy", policy={"vote_share": 0.5, "self_vote_allowed": False})
+    report(d, "a1", unit="u1", claimed_points=20)
+    report(d, "a2", unit="u2", claimed_points=25.5, person="Nguyễn Văn A", due_on="2000-01-01")
+    report(d, "a3", unit="u4", claimed_points=40)
+    d("verify_achievement", achievement_id="a1")
+    d("verify_achievement", achievement_id="a2", points=20, reason="Thiếu minh chứng")
+    d("reject_achievement", achievement_id="a3", reason="Ngoài kỳ")
+    d("open_vote_round", block_id="b1", round_id="r1")
+    vote(d, "r1", {"u1": "u2", "u2": "u1", "u3": "u1", "u4": "u2"})  # a tie: closed, failed, runoff opened
+    d("close_vote_round", block_id="b1", round_id="r1")
+    vote(d, "r1-r2", {"u1": "u2", "u3": "u2", "u4": "u2", "u2": "u1"})
+    d("close_vote_round", block_id="b1", round_id="r1-r2")  # elected
+    propose(d, "p1", "lao-dong-tien-tien", person="Người 1")
+    decide(d, "p1")
+    return d.app
+
+
+def notification() -> NotificationApplication:
+    app = NotificationApplication(NOTIFICATION_WIRE, env=MEMORY)
+    command = {"command_id": str(uuid.uuid4()), "actor": "system:hr"}
+    app.register_subscription(
+        RegisterSubscription.model_validate(
+            command | {"subscription_id": "hr", "url": "https://hr.example/hook", "secret": "s" * 16}
+        )
+    )
+    command = {"command_id": str(uuid.uuid4()), "actor": "van-phong-so"}
+    app.configure_notification_rules(
+        ConfigureNotificationRules.model_validate(command | {"campaign_id": "2022", "reminder_offsets_days": [3]})
+    )
+    notice = Notice(
+        notification_id="5b1584cc-8ac9-5363-9078-b7b650f67af5",
+        rule="award-decided",
+        trigger_event_id="ev-1",
+        trigger_type="award_decided",
+        campaign_id="2022",
+        unit_id="thanh-tra-so",
+        channel="email",
+        recipient="tts@stp.example",
+        due_at=datetime(2022, 12, 20, 2, 0, tzinfo=UTC),
+        subject="Quyết định khen thưởng",
+        body="Kính gửi: Thanh tra Sở",
+        data={},
+    )
+    delivery = app.get_delivery(notice)
+    app.record_failed(notice, delivery, "connection refused", dead=False)
+    app.record_sent(notice, delivery)
+    return app
+
+
+def test_registry_events_are_the_same_both_ways() -> None:
+    assert_same_both_ways(registry())
+
+
+def test_evaluation_events_are_the_same_both_ways() -> None:
+    assert_same_both_ways(evaluation())
+
+
+def test_notification_events_are_the_same_both_ways() -> None:
+    assert_same_both_ways(notification())
+
+
+def test_domain_text_a_validator_would_trim_goes_the_validated_way() -> None:
+    app = notification()
+    notice = Notice(
+        notification_id="6b1584cc-8ac9-5363-9078-b7b650f67af5",
+        rule="award-decided",
+        trigger_event_id="ev-2",
+        trigger_type="award_decided",
+        campaign_id="2022",
+        unit_id="thanh-tra-so",
+        channel="webhook",
+        recipient="subscription:hr",
+        due_at=datetime(2022, 12, 20, 2, 0, tzinfo=UTC),
+        subject="s",
+        body="b",
+        data={},
+    )
+    app.record_failed(notice, app.get_delivery(notice), "HTTP 500: Internal Server Error\n", dead=True)
+    event, eid, meta = stored(app)[-1]
+    with pytest.raises(Exception):  # noqa: B017 - the direct way refuses, whatever the reason
+        app.wire.direct(event, eid, meta)
+    subject, body = app.wire.canonical(event, eid, meta)  # type: ignore[misc]
+    assert (subject, body) == validated(app.wire, event, eid, meta)
+    assert json.loads(body)["data"]["error"] == "HTTP 500: Internal Server Error"  # trimmed, as before
+
+
+class Event:
+    """A stand-in domain event: only what the mapping and the envelope read."""
+
+    def __init__(self, **state: Any) -> None:
+        self.__dict__.update(state)
+        self.timestamp = state.get("timestamp", datetime(2022, 1, 1, tzinfo=UTC))
+
+
+def wire_for(name: str) -> WireMap:
+    return WireMap("evaluation", {Event: lambda e: WireEvent(name, "2022", dict(e.data), subject="x/1")})
+
+
+VERIFIED = {"campaign_id": "2022", "achievement_id": "a1", "unit_id": "u1", "points": 10}
+
+
+@pytest.mark.parametrize(
+    ("data", "direct"),
+    [
+        (VERIFIED, True),  # int points dumped as 10.0, defaults filled in
+        (VERIFIED | {"points": 12.25, "penalty": 0.5, "reason": "Đủ"}, True),
+        (VERIFIED | {"points": 1e-7}, False),  # json.dumps writes an exponent
+        (VERIFIED | {"points": 1e20}, False),  # refused by the contract (le=10000) both ways
+        (VERIFIED | {"reason": " Đủ "}, False),  # trimmed by the validator
+        (VERIFIED | {"unit_id": "U1"}, False),  # not a slug
+        (VERIFIED | {"unit_id": 1}, False),
+        (VERIFIED | {"adjusted": 1}, False),
+        (VERIFIED | {"surplus": 1}, False),
+    ],
+)
+def test_direct_or_validated_never_differ(data: dict[str, Any], direct: bool) -> None:
+    wire = wire_for("achievement_verified")
+    event = Event(data=data)
+    try:
+        expected: tuple[str, bytes] | Exception = validated(wire, event, "e1", {"actor": "a"})
+    except Exception as e:
+        expected = e
+    if isinstance(expected, Exception):
+        with pytest.raises(type(expected)):
+            wire.canonical(event, "e1", {"actor": "a"})
+    else:
+        assert wire.canonical(event, "e1", {"actor": "a"}) == expected
+    if direct:
+        assert wire.direct(event, "e1", {"actor": "a"}) == expected
+    else:
+        with pytest.raises(Exception):  # noqa: B017
+            wire.direct(event, "e1", {"actor": "a"})
+
+
+def test_decomposed_text_is_normalised_as_before() -> None:
+    wire = wire_for("achievement_verified")
+    nfc = Event(data=VERIFIED | {"reason": "Thiếu minh chứng"})
+    nfd = Event(data=VERIFIED | {"reason": unicodedata.normalize("NFD", "Thiếu minh chứng")})
+    with pytest.raises(Exception):  # noqa: B017
+        wire.direct(nfd, "e1", {})
+    assert wire.canonical(nfd, "e1", {}) == validated(wire, nfd, "e1", {}) == wire.direct(nfc, "e1", {})
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(2022, 1, 1, tzinfo=UTC),
+        datetime(2022, 1, 1, 1, 2, 3, 4500, tzinfo=UTC),
+        datetime(2022, 6, 1, 8, tzinfo=timezone(timedelta(hours=7))),
+        datetime(2022, 6, 1, 8),
+    ],
+)
+def test_times_are_written_as_pydantic_writes_them(when: datetime) -> None:
+    wire = wire_for("achievement_verified")
+    event = Event(data=VERIFIED, timestamp=when)
+    assert wire.direct(event, "e1", {}) == validated(wire, event, "e1", {})
+    assert json.loads(wire.direct(event, "e1", {})[1])["time"] == instant(when)
+
+
+class FlakyStream:
+    """JetStream as the relay sees it: stores in order, drops repeated `Nats-Msg-Id`s, fails when told."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self.ids: set[str] = set()
+        self.fail_after: int | None = None
+
+    async def publish_async(self, subject: str, payload: bytes, headers: dict[str, str], stream: str) -> Any:
+        ack = asyncio.get_running_loop().create_future()
+        if self.fail_after is not None and self.fail_after <= 0:
+            ack.set_exception(TimeoutError("no ack"))
+            return ack
+        if self.fail_after is not None:
+            self.fail_after -= 1
+        if headers["Nats-Msg-Id"] not in self.ids:
+            self.ids.add(headers["Nats-Msg-Id"])
+            self.messages.append(json.loads(payload))
+        ack.set_result(None)
+        return ack
+
+
+async def test_relay_reading_ahead_keeps_order_and_chain_through_a_failed_batch() -> None:
+    app = registry()
+    js = FlakyStream()
+    relay = Relay(app, js, batch=7, checkpoint_every=10)  # type: ignore[arg-type]
+    batches, failed = 0, False
+    while True:
+        if batches == 3 and not failed:
+            js.fail_after = 4  # the fourth batch is stored in part, then its acks fail
+        try:
+            read = await relay.run_once()
+        except TimeoutError:
+            js.fail_after, failed = None, True
+            continue
+        if read == 0:
+            break
+        batches += 1
+    assert failed
+    events = [m for m in js.messages if m["type"] != "chain_checkpoint.v1"]
+    assert [m["id"] for m in events] == [eid for _, eid, _ in stored(app)]
+    assert check_chain("registry", events) is None
+    checkpoints = [m["data"] for m in js.messages if m["type"] == "chain_checkpoint.v1"]
+    assert [c["length"] // 10 for c in checkpoints] == list(range(1, len(events) // 10 + 1))
+    assert relay.chain.length == len(events) and relay.chain.head == events[-1]["hash"]
