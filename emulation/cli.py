@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from emulation import loop as eventloop
 from shared.infra import logs
 from shared.infra.settings import Settings
 
@@ -89,7 +90,7 @@ def run(
             built = _build(service, settings)
         await run_service(built, settings, stop, tuple(role or ROLES))
 
-    asyncio.run(main())
+    eventloop.run(main())
 
 
 @cli.command()
@@ -109,7 +110,7 @@ def demo() -> None:
     """Load the demo campaign into a running system (EMULATION_NATS_URL)."""
     from emulation.supervisor import load_demo
 
-    count = asyncio.run(load_demo(Settings.from_env()))
+    count = eventloop.run(load_demo(Settings.from_env()))
     typer.echo(f"{count} demo commands accepted")
 
 
@@ -164,7 +165,7 @@ def audit_verify() -> None:
     """Re-read the stream and every service's store; exit 1 and name the first divergence if any."""
     from services.audit.verify import verify_history
 
-    report = asyncio.run(verify_history(Settings.from_env()))
+    report = eventloop.run(verify_history(Settings.from_env()))
     typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     if report["status"] != "intact":
         raise typer.Exit(1)
@@ -215,7 +216,7 @@ def replay(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
     ) as bar:
         task = bar.add_task("replaying", total=None)
-        checksums = asyncio.run(
+        checksums = eventloop.run(
             run_replay(
                 Settings.from_env(),
                 target,
@@ -249,7 +250,7 @@ def deadletter_list(
     """List dead letters with their reason, original subject and stream sequence."""
     from shared.infra.deadletters import list_deadletters
 
-    letters = asyncio.run(_with_js(lambda js: list_deadletters(js, service)))
+    letters = eventloop.run(_with_js(lambda js: list_deadletters(js, service)))
     for letter in letters:
         typer.echo(json.dumps(letter.summary(), ensure_ascii=False))
     typer.echo(f"{len(letters)} dead letter(s)", err=True)
@@ -260,7 +261,7 @@ def deadletter_retry(seq: Annotated[int, typer.Argument(help="The dead letter's 
     """Publish a dead letter's original bytes again on its original subject (after fixing its cause)."""
     from shared.infra.deadletters import retry_deadletter
 
-    new_seq = asyncio.run(_with_js(lambda js: retry_deadletter(js, seq)))
+    new_seq = eventloop.run(_with_js(lambda js: retry_deadletter(js, seq)))
     typer.echo(f"dead letter {seq} published again as stream sequence {new_seq}")
 
 
