@@ -51,7 +51,7 @@ async def replay(
     until_seq: int | None = None,
     until_time: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
-    batch: int = 2000,
+    batch: int = 5000,
 ) -> dict[str, str]:
     """Rebuild all views under `target` (SQLite) from the stream; returns each view's checksum."""
     fresh = replace(settings, data_dir=target, store="sqlite")
