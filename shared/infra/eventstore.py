@@ -7,6 +7,8 @@ and the mapper drops it again when an aggregate is rebuilt. The relay reads it i
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -30,11 +32,19 @@ from shared.infra.settings import Settings
 PROVENANCE_KEY = "_provenance"
 _provenance: ContextVar[dict[str, str] | None] = ContextVar("provenance", default=None)
 _EVENT_NS = uuid5(NAMESPACE_URL, "urn:emulation:event")
+_EVENT_NS_BYTES = _EVENT_NS.bytes
 
 
 def event_id(originator_id: UUID | str, originator_version: int) -> str:
-    """The stable id of a stored event (CloudEvents `id`, `Nats-Msg-Id`): same event, same id, forever."""
-    return str(uuid5(_EVENT_NS, f"{originator_id}:{originator_version}"))
+    """The stable id of a stored event (CloudEvents `id`, `Nats-Msg-Id`): same event, same id, forever.
+
+    `str(uuid5(_EVENT_NS, f"{originator_id}:{originator_version}"))`, without building `UUID` objects
+    (the relay derives one per event it publishes)."""
+    digest = bytearray(hashlib.sha1(_EVENT_NS_BYTES + f"{originator_id}:{originator_version}".encode()).digest())
+    digest[6] = digest[6] & 0x0F | 0x50  # version 5
+    digest[8] = digest[8] & 0x3F | 0x80  # RFC 4122 variant
+    h = digest[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @contextmanager
@@ -73,7 +83,7 @@ class ProvenanceMapper(Mapper[UUID]):
 
     def decode_notification(self, n: Notification) -> tuple[Any, dict[str, str]]:
         """The domain event of a notification and the provenance recorded with it (decoded once)."""
-        state: dict[str, Any] = self.transcoder.decode(n.state)
+        state = self.decode_state(n.state)
         meta = state.pop(PROVENANCE_KEY, None) or {}
         cls = resolve_topic(n.topic)
         state["originator_id"] = n.originator_id if isinstance(n.originator_id, UUID) else UUID(str(n.originator_id))
@@ -82,6 +92,28 @@ class ProvenanceMapper(Mapper[UUID]):
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return event, meta
+
+    def decode_state(self, data: bytes) -> dict[str, Any]:
+        """What `transcoder.decode` gives, faster where the tagged values are all attributes of the event.
+
+        The transcoder calls a Python hook for every JSON object; the relay decodes every event, most
+        of whose objects are untagged (a campaign's contents). Tagged values (`{"_type_": …, "_data_":
+        …}`: timestamps, dates) are counted in the raw JSON, where that key cannot occur inside a
+        string; if all are attributes of the event they are decoded here, else the transcoder decodes.
+        """
+        transcoder = self.transcoder
+        if not isinstance(transcoder, JSONTranscoder):
+            return transcoder.decode(data)  # type: ignore[no-any-return]
+        tagged = data.count(b'"_type_":')
+        state = json.loads(data.decode("utf8"))
+        for key, value in state.items():
+            if type(value) is dict and len(value) == 2 and "_data_" in value:
+                transcoding = transcoder.names.get(value.get("_type_"))  # type: ignore[arg-type]
+                if transcoding is None:
+                    break
+                state[key] = transcoding.decode(value["_data_"])
+                tagged -= 1
+        return transcoder.decode(data) if tagged else state  # type: ignore[no-any-return]
 
 
 def store_env(settings: Settings, service: str, purpose: str = "events") -> dict[str, str]:

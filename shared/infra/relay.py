@@ -150,9 +150,6 @@ class Relay:
         """Publish asynchronously: the futures of the acks, in order."""
         return [await self.js.publish_async(s, body, headers=headers, stream=STREAM) for s, body, headers in messages]
 
-    async def publish(self, messages: list[Message]) -> None:
-        await self.acked(await self.send(messages))
-
     async def acked(self, futures: list[asyncio.Future[Any]]) -> None:
         if futures:
             await asyncio.wait_for(asyncio.gather(*futures), timeout=30)

@@ -11,7 +11,7 @@ import asyncio
 import json
 import unicodedata
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -298,3 +298,20 @@ async def test_relay_reading_ahead_keeps_order_and_chain_through_a_failed_batch(
     checkpoints = [m["data"] for m in js.messages if m["type"] == "chain_checkpoint.v1"]
     assert [c["length"] // 10 for c in checkpoints] == list(range(1, len(events) // 10 + 1))
     assert relay.chain.length == len(events) and relay.chain.head == events[-1]["hash"]
+
+
+def test_event_ids_are_the_uuid5_of_originator_and_version() -> None:
+    for i in range(200):
+        originator = uuid.uuid4()
+        expected = str(uuid.uuid5(uuid.uuid5(uuid.NAMESPACE_URL, "urn:emulation:event"), f"{originator}:{i}"))
+        assert event_id(originator, i) == event_id(str(originator), i) == expected
+
+
+def test_tagged_values_deeper_in_an_event_are_decoded_by_the_transcoder() -> None:
+    app = RegistryApplication(REGISTRY_WIRE, env=MEMORY)
+    mapper = app.mapper
+    transcoder = mapper.transcoder
+    state = {"when": datetime(2022, 1, 1, tzinfo=UTC), "days": [date(2022, 1, 2)], "note": 'a "_type_": b'}
+    data = transcoder.encode(state)
+    assert mapper.decode_state(data) == transcoder.decode(data) == state  # type: ignore[attr-defined]
+    assert mapper.decode_state(transcoder.encode({"x": 1})) == {"x": 1}  # type: ignore[attr-defined]
