@@ -8,7 +8,9 @@ give the same checksums.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -83,6 +85,11 @@ async def test_replay_skips_unreadable_messages_and_equals_the_plain_rebuild(
     rebuilt = await replay(settings, tmp_path / "replayed", progress=lambda d, t: seen.append((d, t)), batch=32)
     assert seen[-1] == (len(published), len(published))
     assert rebuilt == reference(tmp_path / "reference", published)
+    stores = sorted((tmp_path / "replayed").glob("*.db"))
+    assert [db.name.split("-")[0] for db in stores] == ["audit", "evaluation", "notification", "registry"]
+    for db in stores:  # written without fsync, closed as valid stores
+        with closing(sqlite3.connect(db)) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
 async def test_replay_until_a_sequence_or_a_time(stream: Any, nats_server: NatsServer, tmp_path: Path) -> None:
