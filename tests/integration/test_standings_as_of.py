@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -40,3 +41,27 @@ async def test_as_of_returns_the_standings_before_and_after_a_verification(syste
     early = system.get(f"/v1/campaigns/{C}/standings", block=BLOCK2, as_of=before_anything)["blocks"][0]["units"]
     assert all(u["verified_score"] == 0 and u["reported_count"] == 0 for u in early)
     assert system.get(f"/v1/campaigns/{C}/standings", as_of=between)["as_of"] == between
+
+
+async def test_standings_carry_an_etag_that_changes_with_them(system: System) -> None:
+    year = Year(system)
+    await year.setup()
+    await year.ok("set_scoring_table", criteria=[{"criterion_id": "nhiem-vu", "title": "Nhiệm vụ", "max_points": 60}])
+    await year.ok("report_achievement", A, achievement_id="tt-etag", unit_id=A, content_no=4,
+                  criterion_id="nhiem-vu", claimed_points=30, description="Hoàn thành nhiệm vụ")  # fmt: skip
+    path = f"/v1/campaigns/{C}/standings?block={BLOCK2}"
+
+    def unit_a(response: Any) -> dict[str, Any]:
+        return next(u for u in response.json()["blocks"][0]["units"] if u["unit_id"] == A)
+
+    with system.http() as http:
+        await wait_for(lambda: unit_a(http.get(path))["reported_count"] == 1)
+        first = http.get(path)
+        etag = first.headers["etag"]
+        again = http.get(path, headers={"If-None-Match": etag})
+        assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+        await year.ok("verify_achievement", achievement_id="tt-etag")
+        await wait_for(lambda: http.get(path, headers={"If-None-Match": etag}).status_code == 200)
+        changed = http.get(path, headers={"If-None-Match": etag})
+        assert changed.headers["etag"] != etag
+        assert unit_a(changed)["verified_score"] == 30.0

@@ -75,6 +75,7 @@ async def get_standings(
     """Each block's units in rank order. Tie-break: verified score, fewer late items, more verified items, unit id.
 
     With `as_of`, only achievements reported and decisions taken by then count (no replay needed).
+    The `ETag` changes whenever the standings may have; send it back as `If-None-Match` to get 304.
     """
     # `async`: the checks below are indexed point reads, answered inline; only a new rendering goes to a thread
     campaign = known_campaign(request, campaign_id)
@@ -90,6 +91,11 @@ async def get_standings(
     # standings change only when their views move on: answer from the last rendering until then
     key = (campaign_id, block, moment)
     positions = (standings.position(), reference.position())
+    # the ETag names that state, so a dashboard polling with If-None-Match gets 304 until it changes
+    etag = f'"{positions[0]}-{positions[1]}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
     cache: dict[Any, tuple[Any, bytes]] = request.app.state.__dict__.setdefault("standings_cache", {})
     hit = cache.get(key)
     if hit is None or hit[0] != positions:
@@ -97,7 +103,7 @@ async def get_standings(
         if len(cache) > 256:
             cache.clear()
         hit = cache[key] = (positions, body)
-    return Response(hit[1], media_type="application/json")
+    return Response(hit[1], media_type="application/json", headers=headers)
 
 
 def render_standings(
