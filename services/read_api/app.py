@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     for module in (registry, evaluation, notification, audit):
