@@ -23,7 +23,9 @@ FILTERS = {
 
 def units_of(data: dict[str, Any]) -> str:
     """`|a|b|`: every unit an event concerns, for `unit=` filtering with LIKE '%|id|%'."""
-    ids = sorted({str(data[f]) for f in UNIT_FIELDS if data.get(f)})
+    ids = [str(value) for f in UNIT_FIELDS if (value := data.get(f))]
+    if len(ids) > 1:
+        ids = sorted(set(ids))
     return "|" + "|".join(ids) + "|" if ids else ""
 
 

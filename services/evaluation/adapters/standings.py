@@ -23,17 +23,13 @@ COLUMNS = (
 )
 
 
-TOTALS = {
-    "verified_score": 0.0,
-    "claimed_score": 0.0,
-    "late_count": 0,
-    "reported_count": 0,
-    "verified_count": 0,
-    "rejected_count": 0,
-}
-"""The running totals per unit (`unit_scores`) and what adds nothing to each."""
-TOTALS_COLUMNS = ", ".join(TOTALS)
-TOTALS_UPDATE = ", ".join(f"{k} = {{unit_scores}}.{k} + excluded.{k}" for k in TOTALS)
+TOTALS = ("verified_score", "claimed_score", "late_count", "reported_count", "verified_count", "rejected_count")
+ADD_TO_TOTALS = (
+    f"INSERT INTO {{unit_scores}} (campaign_id, unit_id, {', '.join(TOTALS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    f"ON CONFLICT (campaign_id, unit_id) DO UPDATE SET "
+    + ", ".join(f"{k} = {{unit_scores}}.{k} + excluded.{k}" for k in TOTALS)
+)
+"""Adds to a unit's running totals (`unit_scores`), creating its row at the first change."""
 
 
 def tie_break_key(row: dict[str, Any]) -> tuple[float, int, int, str]:
@@ -75,15 +71,21 @@ class StandingsView(View):
             (e.data["campaign_id"], dumps(e.data), e.time.isoformat(), seq),
         )
 
-    def add_to_totals(self, c: Any, campaign_id: str, unit_id: str, **deltas: float) -> None:
+    def add_to_totals(
+        self,
+        c: Any,
+        campaign_id: str,
+        unit_id: str,
+        verified_score: float = 0.0,
+        claimed_score: float = 0.0,
+        late_count: int = 0,
+        reported_count: int = 0,
+        verified_count: int = 0,
+        rejected_count: int = 0,
+    ) -> None:
         """One statement for every kind of change (zero for the other totals), so a batch's updates are one run."""
-        self.execute(
-            c,
-            f"INSERT INTO {{unit_scores}} (campaign_id, unit_id, {TOTALS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            f"ON CONFLICT (campaign_id, unit_id) DO UPDATE SET {TOTALS_UPDATE}",
-            (campaign_id, unit_id, *(deltas.get(k, zero) for k, zero in TOTALS.items())),
-            key=(campaign_id, unit_id),
-        )
+        totals = (verified_score, claimed_score, late_count, reported_count, verified_count, rejected_count)
+        self.execute(c, ADD_TO_TOTALS, (campaign_id, unit_id, *totals), key=(campaign_id, unit_id))
 
     def on_reported(self, c: Any, e: CloudEvent, seq: int) -> None:
         d = e.data
