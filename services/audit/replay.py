@@ -97,16 +97,12 @@ async def replay(
 
 def groups(views: list[View]) -> list[list[str]]:
     """The names of the views each worker writes, as `WORKERS` says."""
-    named = tuple(package for packages in WORKERS for package in packages)
-    modules = {view.name: type(view).__module__ for view in views}
-    return [
-        [
-            name
-            for name, module in modules.items()
-            if module.startswith(packages or ("",)) and (packages or not module.startswith(named))
-        ]
-        for packages in WORKERS
-    ]
+    out: list[list[str]] = [[] for _ in WORKERS]
+    for view in views:
+        module = type(view).__module__
+        mine = [i for i, packages in enumerate(WORKERS) if packages and module.startswith(packages)]
+        out[mine[0] if mine else WORKERS.index(())].append(view.name)
+    return out
 
 
 def before(msgs: list[Msg], until_time: datetime) -> tuple[list[Msg], bool]:
