@@ -104,16 +104,13 @@ class ProvenanceMapper(Mapper[UUID]):
         transcoder = self.transcoder
         if not isinstance(transcoder, JSONTranscoder):
             return transcoder.decode(data)  # type: ignore[no-any-return]
-        tagged = data.count(b'"_type_":')
         state = json.loads(data.decode("utf8"))
-        for key, value in state.items():
-            if type(value) is dict and len(value) == 2 and "_data_" in value:
-                transcoding = transcoder.names.get(value.get("_type_"))  # type: ignore[arg-type]
-                if transcoding is None:
-                    break
-                state[key] = transcoding.decode(value["_data_"])
-                tagged -= 1
-        return transcoder.decode(data) if tagged else state  # type: ignore[no-any-return]
+        tagged = [k for k, v in state.items() if type(v) is dict and len(v) == 2 and "_type_" in v and "_data_" in v]
+        if len(tagged) != data.count(b'"_type_":') or not all(state[k]["_type_"] in transcoder.names for k in tagged):
+            return transcoder.decode(data)  # type: ignore[no-any-return]
+        for key in tagged:
+            state[key] = transcoder.names[state[key]["_type_"]].decode(state[key]["_data_"])
+        return state
 
 
 def store_env(settings: Settings, service: str, purpose: str = "events") -> dict[str, str]:
