@@ -199,7 +199,12 @@ def apply_all(views: list[View], events: list[Event]) -> None:
 
 
 def rebuilding(views: list[View]) -> None:
-    """No fsync per commit: the target is fresh, checksummed at the end and rebuilt again if anything fails."""
+    """No fsync per commit: the target is fresh, checksummed at the end and rebuilt again if anything fails.
+
+    And a 64 MB page cache instead of 2 MB: indexes in unit order (standings) take rows all over a
+    million-event store.
+    """
     for datastore in {id(view.datastore): view.datastore for view in views}.values():
         with datastore.get_connection(commit=True) as conn:
             conn.cursor().execute("PRAGMA synchronous=OFF")
+            conn.cursor().execute("PRAGMA cache_size=-65536")
