@@ -91,9 +91,6 @@ async def read_batches(
             inactive_threshold=30.0,
         ),
     )
-    if consumer.num_pending == 0:
-        await js.delete_consumer(stream, consumer.name)
-        return
     nc = js._nc  # noqa: SLF001 (the connection the context was made from)
     request_subject = f"{js._prefix}.CONSUMER.MSG.NEXT.{stream}.{consumer.name}"  # noqa: SLF001
     request = json.dumps({"batch": batch, "expires": int(timeout * 1e9)}).encode()
@@ -124,6 +121,8 @@ async def read_batches(
     inbox = nc.new_inbox()
     sub = await nc.subscribe(inbox, cb=take)
     try:
+        if consumer.num_pending == 0:  # no message matches `subject`
+            return
         for _ in range(2):
             await nc.publish(request_subject, request, reply=inbox)
         while (msgs := await asyncio.wait_for(ready.get(), timeout + 5)) is not None:
