@@ -60,7 +60,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[System, 
     for service in SERVICES:
         system.start(service)
     client = Client(server.url)
-    for name in ("launch_campaign",):  # wait until the services answer
+    for name in ("launch_campaign", "set_scoring_table", "register_subscription"):  # until every service answers
         for _ in range(100):
             try:
                 client.request(f"emulation.cmd.{name}", b"{}")
