@@ -23,7 +23,9 @@ Handler = Callable[[Any, CloudEvent, int], None]
 
 _TABLE = re.compile(r"\{(\w+)\}")
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
-ANY = object()
+_ANY = object()
+STATEMENT_CACHE = 256
+"""Statements translated and remembered per view."""
 _json_string = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes for a str
 
 
@@ -46,12 +48,12 @@ class Writes:
         self.latest: dict[str, int] = {}
         """Statement → index in `runs` of its latest run."""
         self.touched: dict[tuple[str, Any], int] = {}
-        """(table, key) → the last run touching that row; (table, ANY) any row; (table, None) unkeyed."""
+        """(table, key) → the last run touching that row; (table, _ANY) any row; (table, None) unkeyed."""
 
     def write(self, table: str, sql: str, params: Sequence[Any], key: Any = None) -> None:
         touched = self.touched
         if key is None:
-            after = touched.get((table, ANY), -1)
+            after = touched.get((table, _ANY), -1)
         else:
             after = max(touched.get((table, key), -1), touched.get((table, None), -1))
         i = self.latest.get(sql, -1)
@@ -60,8 +62,8 @@ class Writes:
             self.runs.append((sql, []))
         self.runs[i][1].append(params)
         touched[table, key] = i
-        if touched.get((table, ANY), -1) < i:
-            touched[table, ANY] = i
+        if touched.get((table, _ANY), -1) < i:
+            touched[table, _ANY] = i
 
     def flush(self) -> None:
         for sql, rows in self.runs:
@@ -117,7 +119,8 @@ class View:
     def _prepared(self, statement: str) -> tuple[str, str | None]:
         """The statement as this store runs it, and the table it writes if it is a write naming one table.
 
-        Translated once per statement text: handlers run the same few statements for every event.
+        Translated once per statement text: handlers run the same few statements for every event. Queries
+        built from a request (a search with n words) are translated each time once the cache is full.
         """
         try:
             return self._statements[statement]
@@ -128,7 +131,9 @@ class View:
         sql = sql.replace("?", "%s") if self.postgres else sql
         tables = set(_TABLE.findall(statement))
         one_table_write = _WRITE.match(statement) and len(tables) == 1 and "RETURNING" not in statement.upper()
-        prepared = self._statements[statement] = (sql, tables.pop() if one_table_write else None)
+        prepared = (sql, tables.pop() if one_table_write else None)
+        if len(self._statements) < STATEMENT_CACHE:
+            self._statements[statement] = prepared
         return prepared
 
     def execute(self, c: Any, statement: str, params: Sequence[Any] = (), key: Any = None) -> None:
