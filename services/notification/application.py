@@ -6,6 +6,8 @@ decisions, saved with plain `save` and stamped with the triggering event as thei
 
 from __future__ import annotations
 
+import unicodedata
+
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
@@ -15,6 +17,7 @@ from services.notification.domain.notices import Notice
 from services.notification.domain.rules import check_rules
 from shared.events.base import Accepted
 from shared.events.notification import ConfigureNotificationRules, RegisterSubscription
+from shared.events.types import CONTROL
 from shared.infra.application import ServiceApplication
 from shared.infra.eventstore import provenance
 
@@ -76,10 +79,20 @@ class NotificationApplication(ServiceApplication):
         self._save(notice, delivery)
 
     def record_failed(self, notice: Notice, delivery: Delivery, error: str, dead: bool) -> None:
-        delivery.record_failed(error[:4000] or "error", dead)
+        delivery.record_failed(printable(error), dead)
         self._save(notice, delivery)
 
     def _save(self, notice: Notice, delivery: Delivery) -> None:
         cause = notice.trigger_event_id
         with provenance(actor=ACTOR, command_id=cause, command="dispatch", correlation_id=cause):
             self.save(delivery)
+
+
+def printable(error: str, limit: int = 4000) -> str:
+    """A delivery error as the wire contract accepts it, whatever a mail or web server answered.
+
+    Servers answer with CR/LF and other control characters; stored raw, the event would fail its
+    contract when published and stall the relay. They are kept visible as escapes (`\\r`).
+    """
+    text = CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), unicodedata.normalize("NFC", error))
+    return text[:limit] if text.strip() else "error"

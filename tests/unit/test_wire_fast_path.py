@@ -315,3 +315,36 @@ def test_tagged_values_deeper_in_an_event_are_decoded_by_the_transcoder() -> Non
     data = transcoder.encode(state)
     assert mapper.decode_state(data) == transcoder.decode(data) == state  # type: ignore[attr-defined]
     assert mapper.decode_state(transcoder.encode({"x": 1})) == {"x": 1}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("550 mailbox\r\nunavailable", "550 mailbox\\r\nunavailable"),
+        ("bad\x00byte\x85", "bad\\x00byte\\x85"),
+        ("  \r\n ", "\\r"),
+        (" \n\t ", "error"),
+        ("Máy chủ từ chối", "Máy chủ từ chối"),
+    ],
+)
+def test_a_delivery_error_with_control_characters_is_published_with_them_escaped(answer: str, expected: str) -> None:
+    """A server's raw answer must not make the delivery event fail its contract (the relay would stall)."""
+    app = notification()
+    notice = Notice(
+        notification_id="7b1584cc-8ac9-5363-9078-b7b650f67af5",
+        rule="award-decided",
+        trigger_event_id="ev-3",
+        trigger_type="award_decided",
+        campaign_id="2022",
+        unit_id="thanh-tra-so",
+        channel="email",
+        recipient="tts@stp.example",
+        due_at=datetime(2022, 12, 20, 2, 0, tzinfo=UTC),
+        subject="s",
+        body="b",
+        data={},
+    )
+    app.record_failed(notice, app.get_delivery(notice), unicodedata.normalize("NFD", answer), dead=False)
+    event, eid, meta = stored(app)[-1]
+    _, body = validated(app.wire, event, eid, meta)
+    assert json.loads(body)["data"]["error"] == expected
