@@ -166,7 +166,10 @@ async def run_service(
         if broker is not None:
             await broker.stop()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await nc.drain()
+        try:
+            await nc.drain()
+        except Exception as e:  # the server stopped first (Ctrl-C reaches the whole process group)
+            log.info("NATS connection already gone at stop", extra={"service": service.name, "error": repr(e)})
         if service.app is not None:
             service.app.close()
         log.info("service stopped", extra={"service": service.name})
