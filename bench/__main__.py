@@ -48,8 +48,7 @@ async def command_phase(data: Path, size: dict[str, Any]) -> dict[str, Any]:
         chain = await baselines.raw_chain_latency(
             nc.jetstream(), cluster.settings.data_dir, RATE, size["latency_s"], body
         )
-        for name in SERVICES:
-            cluster.service(name)
+        cluster.embedded()
         watcher = commands.ViewWatcher(cluster.settings.data_dir / "evaluation-views.db")
         watcher.start()
         await commands.warm_up(nc, watcher)

@@ -65,6 +65,18 @@ class Cluster:
     def service(self, name: str, *roles: str) -> subprocess.Popen[bytes]:
         return self.start(name, "run", name, *[a for r in roles for a in ("--role", r)])
 
+    def embedded(self) -> list[str]:
+        """Every service process as `emulation up` starts them (`PROCESSES`); returns their keys."""
+        from emulation.supervisor import PROCESSES
+
+        keys = []
+        for name, split in PROCESSES.items():
+            for roles in split:
+                key = f"{name} ({', '.join(roles)})"
+                self.start(key, "run", name, *[a for r in roles for a in ("--role", r)])
+                keys.append(key)
+        return keys
+
     def api(self) -> subprocess.Popen[bytes]:
         proc = self.start("api", "api")
         natsd.wait_for_port(self.settings.api_port, timeout=60)
