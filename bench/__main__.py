@@ -16,7 +16,7 @@ import nats
 from bench import baselines, commands, report
 from bench.procs import Cluster
 from bench.relay import relay_figure
-from bench.scale import SERVICES, scale_figures
+from bench.scale import scale_figures
 
 FULL = {
     "saves": 5000,
@@ -124,7 +124,7 @@ def figures(r: dict[str, Any]) -> list[dict[str, Any]]:
             api["p99"] <= 20,
         ),
     ]
-    for name in (*SERVICES, "api"):
+    for name in [key for key in mem if key != "baseline_mb"]:
         out.append(
             report.figure(
                 f"6 peak RSS {name}",

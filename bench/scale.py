@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,6 @@ from shared.events.envelope import STREAM
 from shared.infra.settings import Settings
 from shared.infra.stream import ensure_stream, read_stream
 
-SERVICES = ("registry", "evaluation", "notification")
 STANDINGS = f"/v1/campaigns/{history.CAMPAIGN}/standings"
 
 
@@ -89,16 +86,6 @@ def direct_query_ms(settings: Settings, repeat: int = 5) -> float:
     return (time.perf_counter() - start) / repeat * 1000
 
 
-def indexed_query_ms(settings: Settings, scratch: Path) -> float:
-    """What-if, on a copy of the view store: the same query with an index on achievements(campaign_id, unit_id)."""
-    scratch.mkdir(parents=True, exist_ok=True)
-    name = "evaluation-views.db"
-    with sqlite3.connect(settings.data_dir / name) as src, sqlite3.connect(scratch / name) as dst:
-        src.backup(dst)
-        dst.execute("CREATE INDEX IF NOT EXISTS bench_whatif ON achievements (campaign_id, unit_id)")
-    return direct_query_ms(replace(settings, data_dir=scratch))
-
-
 def timed_get(port: int, path: str) -> tuple[float, Any]:
     start = time.perf_counter()
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1800).read()
@@ -144,8 +131,7 @@ async def scale_figures(data_dir: Path, n: int, units: int, http_seconds: float,
         read_stream_per_s = await read_stream_rate(js)
         replayed = await replay_figure(cluster, data_dir / "replay")
         note(f"replayed {replayed}")
-        for name in SERVICES:
-            cluster.service(name)
+        processes = cluster.embedded()
         catch_up_s = await caught_up(js, timeout=600 + n / 500)
         note(f"services caught up in {catch_up_s:.0f} s")
         cluster.api()
@@ -154,8 +140,7 @@ async def scale_figures(data_dir: Path, n: int, units: int, http_seconds: float,
         assert api["units_ranked"] == units, f"standings rank {api['units_ranked']} units, expected {units}"
         slow = api["p99"] > 30_000  # the same query again in-process would only repeat the minutes
         api["query_ms"] = api["p99"] if slow else direct_query_ms(cluster.settings)
-        api["indexed_query_ms"] = indexed_query_ms(cluster.settings, data_dir / "whatif")
-        memory = {name: peak_rss_mb(cluster.procs[name].pid) for name in (*SERVICES, "api")}
+        memory = {key: peak_rss_mb(cluster.procs[key].pid) for key in (*processes, "api")}
         await nc.close()
     return {
         "history": generated | {"units": units, "catch_up_s": catch_up_s},

@@ -23,9 +23,13 @@ FIGURES = {
     "3 relay store→JetStream",
     "5 read API standings",
     "5 read API standings p99",
-    "6 peak RSS registry",
-    "6 peak RSS evaluation",
-    "6 peak RSS notification",
+    "6 peak RSS registry (commands)",
+    "6 peak RSS registry (relay, views)",
+    "6 peak RSS evaluation (commands)",
+    "6 peak RSS evaluation (relay, views)",
+    "6 peak RSS notification (commands)",
+    "6 peak RSS notification (relay, views)",
+    "6 peak RSS audit (views)",
     "6 peak RSS api",
 }
 
@@ -46,3 +50,5 @@ def test_quick_suite_reports_every_figure_with_its_baseline(tmp_path: Path) -> N
         assert f["baseline_name"] and f["target"] and isinstance(f["met"], bool), name
     assert result["machine"]["nproc"] >= 1 and result["machine"]["libraries"]["eventsourcing"]
     assert "emulation benchmarks" in run.stdout
+    cpu = result["commands"]["throughput"]["cpu_us_per_command"]
+    assert cpu["total"] > 0 and cpu["registry (commands)"] > 0
