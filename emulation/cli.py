@@ -138,7 +138,7 @@ def schemas(out: Annotated[Path, typer.Option(help="Folder for the JSON Schemas.
 
 
 @cli.command()
-def health(service: Annotated[str, typer.Argument(help="registry, evaluation or notification")]) -> None:
+def health(service: Annotated[str, typer.Argument(help="registry, evaluation, notification or audit")]) -> None:
     """Exit 0 if SERVICE's process on this machine is alive and connected to NATS (container health checks)."""
     import time
 

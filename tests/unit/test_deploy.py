@@ -18,7 +18,8 @@ def compose() -> dict:  # type: ignore[type-arg]
 
 def test_every_service_has_a_health_check() -> None:
     services = compose()["services"]
-    assert {"nats-1", "nats-2", "nats-3", "postgres", "registry", "evaluation", "notification", "read-api"} <= set(services)
+    expected = {"nats-1", "nats-2", "nats-3", "postgres", "registry", "evaluation", "notification", "audit", "read-api"}
+    assert expected <= set(services)
     for name, spec in services.items():
         assert spec.get("healthcheck", {}).get("test"), f"{name} has no health check"
 
@@ -26,7 +27,7 @@ def test_every_service_has_a_health_check() -> None:
 def test_evaluation_runs_twice_against_postgres_and_the_cluster() -> None:
     services = compose()["services"]
     assert services["evaluation"]["deploy"]["replicas"] == 2
-    for name in ("registry", "evaluation", "notification", "read-api"):
+    for name in ("registry", "evaluation", "notification", "audit", "read-api"):
         env = services[name]["environment"]
         assert env["EMULATION_STORE"] == "postgres"
         assert env["EMULATION_STREAM_REPLICAS"] == "3"
