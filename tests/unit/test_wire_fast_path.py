@@ -111,6 +111,25 @@ def evaluation() -> ServiceApplication:
     return d.app
 
 
+def award_notice(notification_id: str, trigger_event_id: str, **overrides: Any) -> Notice:
+    """An award-decided notice to the Inspectorate by e-mail; `overrides` change single fields."""
+    fields: dict[str, Any] = {
+        "notification_id": notification_id,
+        "rule": "award-decided",
+        "trigger_event_id": trigger_event_id,
+        "trigger_type": "award_decided",
+        "campaign_id": "2022",
+        "unit_id": "thanh-tra-so",
+        "channel": "email",
+        "recipient": "tts@stp.example",
+        "due_at": datetime(2022, 12, 20, 2, 0, tzinfo=UTC),
+        "subject": "s",
+        "body": "b",
+        "data": {},
+    }
+    return Notice(**(fields | overrides))
+
+
 def notification() -> NotificationApplication:
     app = NotificationApplication(NOTIFICATION_WIRE, env=MEMORY)
     command = {"command_id": str(uuid.uuid4()), "actor": "system:hr"}
@@ -123,19 +142,8 @@ def notification() -> NotificationApplication:
     app.configure_notification_rules(
         ConfigureNotificationRules.model_validate(command | {"campaign_id": "2022", "reminder_offsets_days": [3]})
     )
-    notice = Notice(
-        notification_id="5b1584cc-8ac9-5363-9078-b7b650f67af5",
-        rule="award-decided",
-        trigger_event_id="ev-1",
-        trigger_type="award_decided",
-        campaign_id="2022",
-        unit_id="thanh-tra-so",
-        channel="email",
-        recipient="tts@stp.example",
-        due_at=datetime(2022, 12, 20, 2, 0, tzinfo=UTC),
-        subject="Quyết định khen thưởng",
-        body="Kính gửi: Thanh tra Sở",
-        data={},
+    notice = award_notice(
+        "5b1584cc-8ac9-5363-9078-b7b650f67af5", "ev-1", subject="Quyết định khen thưởng", body="Kính gửi: Thanh tra Sở"
     )
     delivery = app.get_delivery(notice)
     app.record_failed(notice, delivery, "connection refused", dead=False)
@@ -157,19 +165,8 @@ def test_notification_events_are_the_same_both_ways() -> None:
 
 def test_domain_text_a_validator_would_trim_goes_the_validated_way() -> None:
     app = notification()
-    notice = Notice(
-        notification_id="6b1584cc-8ac9-5363-9078-b7b650f67af5",
-        rule="award-decided",
-        trigger_event_id="ev-2",
-        trigger_type="award_decided",
-        campaign_id="2022",
-        unit_id="thanh-tra-so",
-        channel="webhook",
-        recipient="subscription:hr",
-        due_at=datetime(2022, 12, 20, 2, 0, tzinfo=UTC),
-        subject="s",
-        body="b",
-        data={},
+    notice = award_notice(
+        "6b1584cc-8ac9-5363-9078-b7b650f67af5", "ev-2", channel="webhook", recipient="subscription:hr"
     )
     app.record_failed(notice, app.get_delivery(notice), "HTTP 500: Internal Server Error\n", dead=True)
     event, eid, meta = stored(app)[-1]
@@ -330,20 +327,7 @@ def test_tagged_values_deeper_in_an_event_are_decoded_by_the_transcoder() -> Non
 def test_a_delivery_error_with_control_characters_is_published_with_them_escaped(answer: str, expected: str) -> None:
     """A server's raw answer must not make the delivery event fail its contract (the relay would stall)."""
     app = notification()
-    notice = Notice(
-        notification_id="7b1584cc-8ac9-5363-9078-b7b650f67af5",
-        rule="award-decided",
-        trigger_event_id="ev-3",
-        trigger_type="award_decided",
-        campaign_id="2022",
-        unit_id="thanh-tra-so",
-        channel="email",
-        recipient="tts@stp.example",
-        due_at=datetime(2022, 12, 20, 2, 0, tzinfo=UTC),
-        subject="s",
-        body="b",
-        data={},
-    )
+    notice = award_notice("7b1584cc-8ac9-5363-9078-b7b650f67af5", "ev-3")
     app.record_failed(notice, app.get_delivery(notice), unicodedata.normalize("NFD", answer), dead=False)
     event, eid, meta = stored(app)[-1]
     _, body = validated(app.wire, event, eid, meta)
