@@ -121,11 +121,11 @@ async def run_scenario(system: System, cluster: NatsCluster) -> None:
     ][0]
 
     async def on_stream() -> list[Any] | None:
-        msgs = [
-            m
-            for m in await system.stream_messages("emulation.events.*.campaign_launched")
-            if m.subject != "emulation.events.warm-up.campaign_launched"
-        ]
+        try:
+            read = await system.stream_messages("emulation.events.*.campaign_launched")
+        except nats.errors.TimeoutError:  # the restarted node may still be catching up: ask again
+            return None
+        msgs = [m for m in read if m.subject != "emulation.events.warm-up.campaign_launched"]
         return msgs if len(msgs) >= TOTAL else None
 
     msgs = await wait_for(on_stream, timeout=120)
