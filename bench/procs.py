@@ -67,14 +67,12 @@ class Cluster:
 
     def embedded(self) -> list[str]:
         """Every service process as `emulation up` starts them (`PROCESSES`); returns their keys."""
-        from emulation.supervisor import PROCESSES
+        from emulation.supervisor import service_processes
 
         keys = []
-        for name, split in PROCESSES.items():
-            for roles in split:
-                key = f"{name} ({', '.join(roles)})"
-                self.start(key, "run", name, *[a for r in roles for a in ("--role", r)])
-                keys.append(key)
+        for key, _, args in service_processes():
+            self.start(key, *args)
+            keys.append(key)
         return keys
 
     def api(self) -> subprocess.Popen[bytes]:

@@ -14,18 +14,27 @@ from typing import Any
 import nats
 
 from emulation import demo, natsd, security
+from emulation import loop as eventloop
 from services.read_api.access import create_token
 from shared.infra.connect import connect
 from shared.infra.settings import Settings
 from shared.infra.stream import ensure_stream
 
-SERVICES = ("registry", "evaluation", "notification", "audit")
 PROCESSES: dict[str, list[tuple[str, ...]]] = {
     name: [("commands",), ("relay", "views")] for name in ("registry", "evaluation", "notification")
 } | {"audit": [("views",)]}
 """Each service's processes and their roles. Commands get a process of their own: their event loop and
 writer then share no interpreter lock with the relay and the view consumers (on 2 cores, 10–60 % more
 commands per second end to end, measured with the command benchmark)."""
+
+
+def service_processes() -> list[tuple[str, str, list[str]]]:
+    """(name of the process, its service, its `emulation` arguments) for every process of `PROCESSES`."""
+    return [
+        (f"{name} ({', '.join(roles)})", name, ["run", name, *[a for role in roles for a in ("--role", role)]])
+        for name, split in PROCESSES.items()
+        for roles in split
+    ]
 
 
 class Embedded:
@@ -42,15 +51,11 @@ class Embedded:
             raise OSError(f"port {s.api_port} is already in use: choose another with --api-port")
         conf, self.security = security.prepare(s.data_dir, s.nats_port)
         self.nats = natsd.start(s.nats_port, s.data_dir / "nats", log_file=s.data_dir / "nats-server.log", config=conf)
-        asyncio.run(create_streams(self.identity("admin")))
+        eventloop.run(create_streams(self.identity("admin")))
         grants = {"EMULATION_ACTOR_GRANTS_FILE": str(s.data_dir / "actor-grants.json")}
-        for name in SERVICES:
-            env = os.environ | self.identity(name).to_env() | grants
-            for roles in PROCESSES[name]:
-                args = [a for role in roles for a in ("--role", role)]
-                self.children[f"{name} ({', '.join(roles)})"] = subprocess.Popen(
-                    [sys.executable, "-m", "emulation", "run", name, *args], env=env
-                )
+        for key, service, args in service_processes():
+            env = os.environ | self.identity(service).to_env() | grants
+            self.children[key] = subprocess.Popen([sys.executable, "-m", "emulation", *args], env=env)
         tokens = s.data_dir / "api-tokens.json"
         if not tokens.exists():
             for role in ("council", "auditor"):
@@ -123,7 +128,7 @@ def up(settings: Settings, with_demo: bool) -> None:
     try:
         system.start()
         if with_demo:
-            count = asyncio.run(load_demo(system.identity("portal")))
+            count = eventloop.run(load_demo(system.identity("portal")))
             print(f"Demo loaded: the 2022 campaign of plan 5039/KH-STP-VP ({count} commands).", flush=True)
         print(f"Read API:  http://{settings.api_host}:{settings.api_port}  (docs at /docs)", flush=True)
         print(f"NATS URL:  {settings.nats_url}  (city systems send commands to emulation.cmd.<command>)", flush=True)

@@ -105,7 +105,7 @@ class ServiceApplication(Application[UUID]):
                 self._execute_alone(pending)
             return
         for pending, _, refs in decided:
-            pending.future.set_result(Accepted(events=[EventRef(**r) for r in refs]))
+            pending.future.set_result(accepted(refs))
 
     def _decide(self, pending: Pending) -> tuple[list[Aggregate], list[dict[str, str]]]:
         aggregates = list(pending.decide())
@@ -132,7 +132,7 @@ class ServiceApplication(Application[UUID]):
             receipt: CommandReceipt = self.repository.get(CommandReceipt.create_id(str(pending.command.command_id)))
         except AggregateNotFoundError:
             return None
-        return Accepted(events=[EventRef(**e) for e in receipt.events])
+        return accepted(receipt.events)
 
     def _settle_failure(self, pending: Pending, error: Exception) -> None:
         """A refused command may be a re-send of one already executed: that one keeps its first reply."""
@@ -159,9 +159,14 @@ class ServiceApplication(Application[UUID]):
             except Exception as e:
                 pending.future.set_exception(e)
                 return
-            pending.future.set_result(Accepted(events=[EventRef(**r) for r in refs]))
+            pending.future.set_result(accepted(refs))
             return
         pending.future.set_exception(CommandConflict(pending.name))
+
+
+def accepted(refs: list[dict[str, str]]) -> Accepted:
+    """The reply of a recorded command: its published events (id and type)."""
+    return Accepted(events=[EventRef(**r) for r in refs])
 
 
 @dataclass

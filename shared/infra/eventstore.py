@@ -7,7 +7,6 @@ and the mapper drops it again when an aggregate is rebuilt. The relay reads it i
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,19 +31,11 @@ from shared.infra.settings import Settings
 PROVENANCE_KEY = "_provenance"
 _provenance: ContextVar[dict[str, str] | None] = ContextVar("provenance", default=None)
 _EVENT_NS = uuid5(NAMESPACE_URL, "urn:emulation:event")
-_EVENT_NS_BYTES = _EVENT_NS.bytes
 
 
 def event_id(originator_id: UUID | str, originator_version: int) -> str:
-    """The stable id of a stored event (CloudEvents `id`, `Nats-Msg-Id`): same event, same id, forever.
-
-    `str(uuid5(_EVENT_NS, f"{originator_id}:{originator_version}"))`, without building `UUID` objects
-    (the relay derives one per event it publishes)."""
-    digest = bytearray(hashlib.sha1(_EVENT_NS_BYTES + f"{originator_id}:{originator_version}".encode()).digest())
-    digest[6] = digest[6] & 0x0F | 0x50  # version 5
-    digest[8] = digest[8] & 0x3F | 0x80  # RFC 4122 variant
-    h = digest[:16].hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    """The stable id of a stored event (CloudEvents `id`, `Nats-Msg-Id`): same event, same id, forever."""
+    return str(uuid5(_EVENT_NS, f"{originator_id}:{originator_version}"))
 
 
 @contextmanager

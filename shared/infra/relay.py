@@ -7,21 +7,15 @@ JetStream, plus `Emulation-Position` (its notification id) and `Emulation-Chain-
 relay reads the last message it published back from the stream and resumes after it, continuing
 the hash chain (`shared/infra/chain.py`). Every `checkpoint_every` events it also publishes a
 `chain_checkpoint` (head and length of the chain) that outside parties can keep.
-
-While a batch's acks are awaited, the next batch is already read and mapped in a thread; it is
-used only once the current batch is fully acknowledged, so order, chain and resume point are
-exactly as if it had been read afterwards.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.utils import get_topic
@@ -72,8 +66,6 @@ class Relay:
         self.mapper = mapper
         self.published_topics = sorted({get_topic(cls) for cls in app.wire.mappings})
         """Topics of the events that go on the wire; the rest (command receipts) are never read."""
-        self.ahead: tuple[Chain, asyncio.Future[tuple[Chain, list[Message]]]] | None = None
-        """The next batch being read while the current one is acknowledged, and the chain it starts from."""
 
     async def last_published(self) -> Chain:
         """The chain as it stands on the stream: read back the last event this service published."""
@@ -146,64 +138,30 @@ class Relay:
         body = envelope.model_dump_json(exclude_none=True).encode()
         return event_subject(None, "chain_checkpoint"), body, {"Nats-Msg-Id": cid, SOURCE_HEADER: self.service}
 
-    async def send(self, messages: list[Message]) -> list[asyncio.Future[Any]]:
-        """Publish asynchronously: the futures of the acks, in order."""
-        return [await self.js.publish_async(s, body, headers=headers, stream=STREAM) for s, body, headers in messages]
-
-    async def acked(self, futures: list[asyncio.Future[Any]]) -> None:
+    async def publish(self, messages: list[Message]) -> None:
+        """Publish asynchronously, then await every ack."""
+        futures = [
+            await self.js.publish_async(s, body, headers=headers, stream=STREAM) for s, body, headers in messages
+        ]
         if futures:
             await asyncio.wait_for(asyncio.gather(*futures), timeout=30)
 
     async def run_once(self) -> int:
-        """Publish one batch; returns how many notifications it moved past.
-
-        Once the batch is sent, the next one is read in a thread while this one's acks are awaited."""
-        chain, messages = await self.next_batch()
+        """Publish one batch; returns how many notifications it moved past."""
+        chain, messages = await asyncio.to_thread(self.envelopes, self.chain)
         if chain.position == self.chain.position:
             return 0
         if chain.length // self.checkpoint_every > self.chain.length // self.checkpoint_every:
             messages.append(self.checkpoint(chain))
-        ahead = None
-        try:
-            futures = await self.send(messages)
-            ahead = asyncio.ensure_future(asyncio.to_thread(self.envelopes, chain))
-            await self.acked(futures)
-        except BaseException:
-            if ahead is not None:
-                ahead.cancel()  # read from a chain that did not happen: the batch is read again
-            raise
-        self.ahead = (chain, ahead)
+        await self.publish(messages)
         read = chain.position - self.chain.position
         self.chain = chain
         self.published += len(messages)
         return read
 
-    async def next_batch(self) -> tuple[Chain, list[Message]]:
-        """The batch after `self.chain`: the one read ahead if it starts there, else read now."""
-        ahead, self.ahead = self.ahead, None
-        if ahead is not None:
-            start, batch = ahead
-            if start == self.chain:
-                return await batch
-            batch.cancel()
-        return await asyncio.to_thread(self.envelopes, self.chain)
-
-    async def settle(self) -> None:
-        """Wait for a batch still being read ahead (before the store is closed), dropping it."""
-        ahead, self.ahead = self.ahead, None
-        if ahead is not None:
-            with contextlib.suppress(Exception):
-                await ahead[1]
-
     async def run(self, stop: asyncio.Event) -> None:
         self.chain = await self.last_published()
         log.info("relay starting", extra={"service_name": self.service, "position": self.chain.position})
-        try:
-            await self.relay_until(stop)
-        finally:
-            await self.settle()
-
-    async def relay_until(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 read = await self.run_once()

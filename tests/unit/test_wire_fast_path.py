@@ -272,7 +272,7 @@ class FlakyStream:
         return ack
 
 
-async def test_relay_reading_ahead_keeps_order_and_chain_through_a_failed_batch() -> None:
+async def test_relay_keeps_order_and_chain_through_a_failed_batch() -> None:
     app = registry()
     js = FlakyStream()
     relay = Relay(app, js, batch=7, checkpoint_every=10)  # type: ignore[arg-type]
