@@ -8,7 +8,7 @@ Concurrent writers that collide (optimistic concurrency) are retried from a fres
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from queue import SimpleQueue
@@ -25,6 +25,15 @@ from shared.infra.wire import WireMap
 
 _RECEIPT_NS = uuid5(NAMESPACE_URL, "urn:emulation:command")
 MAX_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One stored event that fails a service's own integrity check: which, what kind, and why."""
+
+    event_id: str
+    kind: str
+    detail: str
 
 
 class CommandConflict(Exception):
@@ -83,6 +92,11 @@ class ServiceApplication(Application[UUID]):
     def close(self) -> None:
         self.writer.close()
         super().close()
+
+    def integrity_problems(self) -> Iterator[Problem]:
+        """Stored events whose content contradicts itself (e.g. a sealed ballot that no longer matches its
+        published commitment), for `audit verify`; services with such invariants override this."""
+        return iter(())
 
     def record_batch(self, batch: Sequence[Pending]) -> None:
         """Decide every command of a batch and record them together; settles each one's future.

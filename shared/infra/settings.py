@@ -17,6 +17,18 @@ class Settings:
     """EMULATION_NATS_USER: this process's NATS identity (the embedded default gives each service its own)."""
     nats_password: str = ""
     """EMULATION_NATS_PASSWORD"""
+    nats_relay_user: str = ""
+    """EMULATION_NATS_RELAY_USER: the identity of this service's relay (the only one that may publish its events
+    and checkpoints); empty: the relay connects as EMULATION_NATS_USER."""
+    nats_relay_password: str = ""
+    """EMULATION_NATS_RELAY_PASSWORD"""
+    nats_views_user: str = ""
+    """EMULATION_NATS_VIEWS_USER: the identity of this service's view consumers; empty: EMULATION_NATS_USER."""
+    nats_views_password: str = ""
+    """EMULATION_NATS_VIEWS_PASSWORD"""
+    keys_dir: str = ""
+    """EMULATION_KEYS_DIR: secret keys (ballot key, relay signing keys), kept outside the data dir so that a copy
+    of the data dir holds none; empty: `<data dir>-keys` beside the data dir."""
     actor_grants_file: str = ""
     """EMULATION_ACTOR_GRANTS_FILE: which actors each city system's account may act as (JSON)."""
     nats_port: int = 14222
@@ -24,9 +36,9 @@ class Settings:
     api_host: str = "127.0.0.1"
     """EMULATION_API_HOST"""
     api_port: int = 8000
+    """EMULATION_API_PORT"""
     api_tokens_file: str = ""
     """EMULATION_API_TOKENS_FILE: bearer tokens → roles for the read API; unset, the API is open (dev, tests)."""
-    """EMULATION_API_PORT"""
     store: str = "sqlite"
     """EMULATION_STORE: `sqlite` (default), `postgres` or `memory` (unit tests and docs only)."""
     postgres_dsn: str = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -71,6 +83,22 @@ class Settings:
         if "nats_url" not in values and "nats_port" in values:
             values["nats_url"] = f"nats://127.0.0.1:{values['nats_port']}"
         return replace(base, **values)  # type: ignore[arg-type]
+
+    @property
+    def keys_path(self) -> Path:
+        """Where secret keys live: EMULATION_KEYS_DIR, else `<data dir>-keys` beside the data dir."""
+        if self.keys_dir:
+            return Path(self.keys_dir)
+        data = self.data_dir.resolve()
+        return data.with_name(data.name + "-keys")
+
+    def for_role(self, role: str) -> Settings:
+        """These settings connecting as the identity of `role` (`relay`, `views`), else as EMULATION_NATS_USER."""
+        user, password = {
+            "relay": (self.nats_relay_user, self.nats_relay_password),
+            "views": (self.nats_views_user, self.nats_views_password),
+        }.get(role, ("", ""))
+        return replace(self, nats_user=user, nats_password=password) if user else self
 
     def to_env(self) -> dict[str, str]:
         """The environment that reproduces these settings in a child process."""
