@@ -16,44 +16,12 @@ from typing import Any
 import nats
 import pytest
 
-from emulation import natsd, security
 from emulation.demo import load_scenario
 from emulation.supervisor import create_streams
-from shared.infra.connect import connect
-from tests.support.system import System, wait_for
+from tests.support.secured import Secured
+from tests.support.system import wait_for
 
 pytestmark = pytest.mark.integration
-SYSTEMS = [
-    {"name": "hr", "actors": ["system:hr"], "commands": ["launch_campaign"], "events": ["campaign_launched"]},
-    {"name": "portal", "actors": ["*"], "commands": ["*"], "events": ["*"]},
-]
-
-
-class Secured:
-    def __init__(self, root: Path) -> None:
-        self.port = natsd.free_port()
-        self.data = root / "data"
-        self.conf, self.config = security.prepare(self.data, self.port, SYSTEMS)
-        self.proc = natsd.start(self.port, self.data / "nats", log_file=root / "nats.log", config=self.conf)
-        self.system = System(self.data, f"nats://127.0.0.1:{self.port}")
-
-    def password(self, user: str) -> str:
-        return str((self.config["users"] | {s["name"]: s["password"] for s in self.config["systems"]})[user])
-
-    def as_user(self, user: str) -> Any:
-        return replace(self.system.settings, nats_user=user, nats_password=self.password(user))
-
-    async def connect(self, user: str, errors: list[Exception] | None = None) -> Any:
-        async def on_error(e: Exception) -> None:
-            if errors is not None:
-                errors.append(e)
-
-        return await connect(self.as_user(user), error_cb=on_error)
-
-    def start(self, service: str) -> None:
-        settings = self.as_user(service)
-        self.system.settings = replace(settings, actor_grants_file=str(self.data / "actor-grants.json"))
-        self.system.start(service)
 
 
 @pytest.fixture
@@ -63,10 +31,8 @@ async def secured(tmp_path: Path) -> AsyncIterator[Secured]:
     s.start("registry")
     s.system.nc = await s.connect("portal")
     yield s
-    s.system.stop_all()
     await s.system.nc.close()
-    s.proc.terminate()
-    s.proc.wait(10)
+    s.stop()
 
 
 def launch(actor: str, campaign_id: str = "2022") -> bytes:
