@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -16,6 +17,7 @@ from emulation import loop as eventloop
 from shared.infra import logs
 from shared.infra.settings import Settings
 
+T = TypeVar("T")
 cli = typer.Typer(
     help="Emulation and commendation movement: event-sourced services over NATS JetStream.", no_args_is_help=True
 )
@@ -29,6 +31,41 @@ NatsPort = Annotated[
 ApiPort = Annotated[
     int | None, typer.Option("--api-port", help="Read API port [env EMULATION_API_PORT, default 8000].")
 ]
+
+
+def as_identity(user: str) -> Settings:
+    """Settings for a command that needs the NATS identity `user`: EMULATION_NATS_USER/PASSWORD if set, else
+    `user` from the data dir's `security.json` (on the machine running `emulation up`)."""
+    settings = Settings.from_env()
+    path = settings.data_dir / "security.json"
+    if settings.nats_user or not path.exists():
+        return settings
+    config = json.loads(path.read_text())
+    passwords = config.get("users", {}) | {s["name"]: s["password"] for s in config.get("systems", [])}
+    return replace(settings, nats_user=user, nats_password=passwords[user]) if user in passwords else settings
+
+
+def over_nats(user: str, command: str, work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
+    """Run `work` with the identity `user`; a refused login or no server ends the command at once, saying why."""
+    from nats.errors import NoServersError
+
+    from shared.infra.connect import LoginRefused, one_shot
+
+    one_shot()
+    settings = as_identity(user)
+    try:
+        return eventloop.run(work(settings))
+    except LoginRefused as e:
+        typer.echo(
+            f"{e}.\n`emulation {command}` needs the NATS identity {user!r}: set EMULATION_NATS_USER={user} and "
+            f"EMULATION_NATS_PASSWORD (its password is in {settings.data_dir / 'security.json'}), or run it with "
+            "--data-dir/EMULATION_DATA_DIR naming the data dir of `emulation up`.",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    except (NoServersError, OSError) as e:
+        typer.echo(f"no NATS server answered at {settings.nats_url} ({e!r}): is the system running?", err=True)
+        raise typer.Exit(2) from None
 
 
 def settings_with(data_dir: Path | None = None, nats_port: int | None = None, api_port: int | None = None) -> Settings:
@@ -75,8 +112,9 @@ def run(
     role: Annotated[list[str] | None, typer.Option("--role", help="commands, relay, views (default: all)")] = None,
 ) -> None:
     """Run one service (configured by EMULATION_* variables) until SIGTERM or Ctrl-C."""
+    from shared.infra.connect import LoginRefused
     from shared.infra.leader import building
-    from shared.infra.runtime import ROLES, run_service
+    from shared.infra.runtime import ROLES, ServiceFailed, run_service
 
     settings = Settings.from_env()
     logs.configure(settings.log_level, service)
@@ -90,7 +128,16 @@ def run(
             built = _build(service, settings)
         await run_service(built, settings, stop, tuple(role or ROLES))
 
-    eventloop.run(main())
+    try:
+        eventloop.run(main())
+    except LoginRefused as e:
+        typer.echo(
+            f"{service}: {e} (set EMULATION_NATS_USER / EMULATION_NATS_PASSWORD, and the RELAY/VIEWS ones)", err=True
+        )
+        raise typer.Exit(2) from None
+    except ServiceFailed as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(3) from None
 
 
 @cli.command()
@@ -110,7 +157,7 @@ def demo() -> None:
     """Load the demo campaign into a running system (EMULATION_NATS_URL)."""
     from emulation.supervisor import load_demo
 
-    count = eventloop.run(load_demo(Settings.from_env()))
+    count = over_nats("portal", "demo", load_demo)
     typer.echo(f"{count} demo commands accepted")
 
 
@@ -165,7 +212,7 @@ def audit_verify() -> None:
     """Re-read the stream and every service's store; exit 1 and name the first divergence if any."""
     from services.audit.verify import verify_history
 
-    report = eventloop.run(verify_history(Settings.from_env()))
+    report = over_nats("audit", "audit verify", verify_history)
     typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     if report["status"] != "intact":
         raise typer.Exit(1)
@@ -216,14 +263,16 @@ def replay(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
     ) as bar:
         task = bar.add_task("replaying", total=None)
-        checksums = eventloop.run(
-            run_replay(
-                Settings.from_env(),
+        checksums = over_nats(
+            "audit",
+            "replay",
+            lambda settings: run_replay(
+                settings,
                 target,
                 until_seq,
                 until_time,
                 lambda done, total: bar.update(task, completed=done, total=total),
-            )
+            ),
         )
     for name, checksum in checksums.items():
         typer.echo(f"{name:24} {checksum}")
@@ -233,14 +282,17 @@ deadletter_cli = typer.Typer(help="Dead letters: events a consumer could not tak
 cli.add_typer(deadletter_cli, name="deadletter")
 
 
-async def _with_js(action):  # type: ignore[no-untyped-def]
+def _with_js(user: str, command: str, action: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
     from shared.infra.connect import connect
 
-    nc = await connect(Settings.from_env())
-    try:
-        return await action(nc.jetstream())
-    finally:
-        await nc.close()
+    async def work(settings: Settings) -> T:
+        nc = await connect(settings)
+        try:
+            return await action(nc.jetstream())
+        finally:
+            await nc.close()
+
+    return over_nats(user, command, work)
 
 
 @deadletter_cli.command("list")
@@ -250,7 +302,7 @@ def deadletter_list(
     """List dead letters with their reason, original subject and stream sequence."""
     from shared.infra.deadletters import list_deadletters
 
-    letters = eventloop.run(_with_js(lambda js: list_deadletters(js, service)))
+    letters = _with_js("audit", "deadletter list", lambda js: list_deadletters(js, service))
     for letter in letters:
         typer.echo(json.dumps(letter.summary(), ensure_ascii=False))
     typer.echo(f"{len(letters)} dead letter(s)", err=True)
@@ -261,7 +313,7 @@ def deadletter_retry(seq: Annotated[int, typer.Argument(help="The dead letter's 
     """Publish a dead letter's original bytes again on its original subject (after fixing its cause)."""
     from shared.infra.deadletters import retry_deadletter
 
-    new_seq = eventloop.run(_with_js(lambda js: retry_deadletter(js, seq)))
+    new_seq = _with_js("admin", "deadletter retry", lambda js: retry_deadletter(js, seq))
     typer.echo(f"dead letter {seq} published again as stream sequence {new_seq}")
 
 

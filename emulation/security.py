@@ -1,9 +1,10 @@
 """NATS identities and permissions for the embedded default (generated on first start).
 
-Every service and every city system connects with its own user. Services live in account
-EMULATION with subject permissions: each may publish only its own events, none may create,
-update, delete or purge a stream (only `admin` can). City systems live in accounts of their own
-and see only what is exported to them: the commands and events granted in `security.json`.
+Every role of every service and every city system connects with its own user, and every identity is
+treated as a possible insider (`permissions`): a service's commands process cannot publish events, its
+relay alone publishes them, its views alone consume into its views, nobody reads another client's
+inbox, and only `admin` may create, update, delete or purge a stream. City systems live in accounts of
+their own and see only what is exported to them: the commands and events granted in `security.json`.
 Their commands arrive through a service import with `share: true`, so the server stamps each
 request with the sender's account (`Nats-Request-Info`); services check the command's `actor`
 against the actors granted to that account (`actor-grants.json`).
@@ -14,18 +15,112 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from shared.events.catalog import COMMAND_TYPES, EVENT_TYPES
+from shared.infra.settings import Settings
 
-SERVICES = ("registry", "evaluation", "notification", "audit", "api")
+SERVICES = ("registry", "evaluation", "notification")
+"""Services that record events: each runs as three identities, one per role (see `identities`)."""
+READERS = ("audit", "api")
+"""Identities that only read: the audit projection (and `audit verify`, `replay`), and the read API."""
 DEFAULT_SYSTEMS = [{"name": "portal", "actors": ["*"], "commands": ["*"], "events": ["*"]}]
 """The department's own portal (and the demo loader) may send every command and read every event."""
 STREAM_ADMIN = ["$JS.API.STREAM.CREATE.>", "$JS.API.STREAM.UPDATE.>", "$JS.API.STREAM.DELETE.>",
                 "$JS.API.STREAM.PURGE.>", "$JS.API.STREAM.MSG.DELETE.>"]  # fmt: skip
-JS_READ = ["$JS.API.INFO", "$JS.API.STREAM.INFO.*", "$JS.API.STREAM.MSG.GET.*", "$JS.API.DIRECT.GET.>",
-           "$JS.API.CONSUMER.>", "$JS.ACK.>", "$JS.FC.>"]  # fmt: skip
+STREAMS = ("EMULATION", "EMULATION_DEADLETTER")
+
+
+def identities() -> list[str]:
+    """Every NATS user of the EMULATION account: `<service>` answers the service's commands, `<service>-relay`
+    publishes its events and checkpoints, `<service>-views` consumes the stream into its views."""
+    return ["admin", *[u for s in SERVICES for u in (s, f"{s}-relay", f"{s}-views")], *READERS]
+
+
+def role_user(service: str, role: str) -> str:
+    """The identity a service's role runs as (the audit projection runs as `audit`)."""
+    return service if role == "commands" or service not in SERVICES else f"{service}-{role}"
+
+
+def durables(service: str) -> list[str]:
+    """The durable consumers of a service's views (`<service>-<view>`), from the service's own list of views."""
+    from importlib import import_module
+
+    from shared.infra.consumer import durable_name
+
+    views = import_module(f"services.{service}.factory").VIEWS
+    return [durable_name(service, view.name) for view in views]
+
+
+def relay_consumer(service: str) -> str:
+    from shared.infra.relay import resume_consumer
+
+    return resume_consumer(service)
+
+
+def system_consumers() -> list[str]:
+    """Consumers only their owner may create, read, acknowledge or delete."""
+    return [c for s in (*SERVICES, "audit") for c in durables(s)] + [relay_consumer(s) for s in SERVICES]
+
+
+def own_consumer(name: str, stream: str = "EMULATION") -> list[str]:
+    """The JetStream API subjects a client needs to run the named consumer `name` (and nothing else)."""
+    api = "$JS.API.CONSUMER"
+    return [f"{api}.CREATE.{stream}.{name}", f"{api}.CREATE.{stream}.{name}.>", f"{api}.DURABLE.CREATE.{stream}.{name}",
+            f"{api}.INFO.{stream}.{name}", f"{api}.DELETE.{stream}.{name}", f"{api}.MSG.NEXT.{stream}.{name}",
+            f"$JS.ACK.{stream}.{name}.>"]  # fmt: skip
+
+
+def permissions(user: str) -> dict[str, Any]:
+    """Least privilege for one identity of the EMULATION account.
+
+    - Inboxes are private: a client subscribes only to `_INBOX.<user>.>` (it connects with that inbox prefix,
+      `shared/infra/connect.py`) and publishes to no inbox at all; replies to requests it received go through
+      `allow_responses` (commands only), and JetStream's own deliveries are the server's.
+    - A service's events, its chain checkpoints: only its relay. Its dead letters: only its views' consumers.
+    - Consumers: each identity creates, reads, acknowledges and deletes only its own named consumers; readers
+      (`audit`, `api`) may make short-lived named consumers of their own to read a stream, but none of the
+      system's (a consumer's configuration could otherwise be changed under its owner).
+    - Nobody but `admin` creates, updates, deletes or purges a stream.
+    """
+    info = ["$JS.API.INFO", *[f"$JS.API.STREAM.INFO.{stream}" for stream in STREAMS]]
+    publish: list[str] = list(info)
+    subscribe: list[str] = [f"_INBOX.{user}.>"]
+    deny_publish = [*STREAM_ADMIN, "_INBOX.>"]
+    deny_subscribe: list[str] = []
+    service, _, role = user.partition("-")
+    if user in SERVICES:  # commands
+        own_commands = [c.name for c in COMMAND_TYPES.values() if c.service == user]
+        subscribe += [f"emulation.cmd.{name}" for name in own_commands]
+        if user == "registry":  # it answers commands nobody handles, and must never see another service's
+            subscribe.append("emulation.cmd.>")
+            deny_subscribe += [f"emulation.cmd.{c.name}" for c in COMMAND_TYPES.values() if c.service != user]
+    elif role == "relay":
+        own_events = sorted({t.name for t in EVENT_TYPES.values() if t.source == service})
+        publish += [f"emulation.events.*.{name}" for name in own_events] + ["emulation.events._.chain_checkpoint"]
+        publish += own_consumer(relay_consumer(service))
+    elif role == "views" or user == "audit":
+        name = "audit" if user == "audit" else service
+        publish.append(f"emulation.deadletter.{name}")
+        for durable in durables(name):
+            publish += own_consumer(durable)
+        if service == "notification":  # the dispatcher publishes notices on their own stream
+            publish += ["emulation.notifications.>", "$JS.API.STREAM.INFO.NOTIFICATIONS"]
+    if user in READERS:  # short-lived consumers of their own, to read a stream from the start
+        for stream in STREAMS:
+            publish += [f"$JS.API.CONSUMER.CREATE.{stream}.*", f"$JS.API.CONSUMER.CREATE.{stream}.*.>",
+                        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.*", f"$JS.API.CONSUMER.DELETE.{stream}.*"]  # fmt: skip
+        deny_publish += [
+            s for c in system_consumers() if user != "audit" or c not in durables("audit") for s in own_consumer(c)
+        ]
+    return {
+        "publish": {"allow": publish, "deny": deny_publish},
+        "subscribe": {"allow": subscribe, "deny": deny_subscribe} if deny_subscribe else {"allow": subscribe},
+        "allow_responses": user in SERVICES,
+    }
 
 
 def write_private(path: Path, text: str) -> None:
@@ -40,13 +135,13 @@ def write_private(path: Path, text: str) -> None:
 def load_or_create(data_dir: Path, systems: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """`security.json` in the data dir: created with random passwords on first start, then kept."""
     path = data_dir / "security.json"
-    if path.exists():
-        config: dict[str, Any] = json.loads(path.read_text())
+    config: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    users = config.setdefault("users", {})
+    missing = [name for name in identities() if name not in users]
+    if not missing and "systems" in config:
         return config
-    config = {
-        "users": {name: secrets.token_urlsafe(24) for name in ("admin", *SERVICES)},
-        "systems": [{**s, "password": secrets.token_urlsafe(24)} for s in (systems or DEFAULT_SYSTEMS)],
-    }
+    users |= {name: secrets.token_urlsafe(24) for name in missing}  # a data dir from an earlier version gains them
+    config.setdefault("systems", [{**s, "password": secrets.token_urlsafe(24)} for s in (systems or DEFAULT_SYSTEMS)])
     write_private(path, json.dumps(config, indent=2))
     return config
 
@@ -61,27 +156,11 @@ def granted(patterns: list[str], names: list[str]) -> list[str]:
     return [n for n in names if any(fnmatch(n, p) for p in patterns)]
 
 
-def service_permissions(service: str) -> dict[str, Any]:
-    own_events = [t.name for t in EVENT_TYPES.values() if t.source == service]
-    own_commands = [c.name for c in COMMAND_TYPES.values() if c.service == service]
-    publish = [f"emulation.events.*.{name}" for name in own_events] + ["emulation.events._.chain_checkpoint"]
-    subscribe = [f"emulation.cmd.{name}" for name in own_commands]
-    if service == "registry":
-        subscribe.append("emulation.cmd.>")  # it answers unknown commands
-    if service == "notification":
-        publish.append("emulation.notifications.>")
-    return {
-        "publish": {"allow": [*publish, f"emulation.deadletter.{service}", "_INBOX.>", *JS_READ], "deny": STREAM_ADMIN},
-        "subscribe": {"allow": [*subscribe, "_INBOX.>"]},
-        "allow_responses": True,
-    }
-
-
 def server_config(config: dict[str, Any], port: int, store_dir: Path) -> str:
     """The nats-server configuration: loopback only, JetStream in account EMULATION."""
     commands, events = sorted(COMMAND_TYPES), sorted({t.name for t in EVENT_TYPES.values()})
     users = [{"user": "admin", "password": config["users"]["admin"]}]
-    users += [{"user": s, "password": config["users"][s], "permissions": service_permissions(s)} for s in SERVICES]
+    users += [{"user": u, "password": config["users"][u], "permissions": permissions(u)} for u in identities()[1:]]
     exports: list[dict[str, Any]] = []
     accounts: dict[str, Any] = {}
     for system in config["systems"]:
@@ -110,6 +189,23 @@ def server_config(config: dict[str, Any], port: int, store_dir: Path) -> str:
         "accounts": accounts,
     }
     return json.dumps(body, indent=2)  # nats-server reads JSON as its configuration format
+
+
+def service_identity(config: dict[str, Any], settings: Settings, service: str, roles: Sequence[str]) -> Settings:
+    """`settings` for a process running `roles` of `service`: each role's identity and password from `config`."""
+    users = config["users"]
+    main = role_user(service, "commands" if "commands" in roles else roles[-1])
+    relay = role_user(service, "relay") if "relay" in roles and service in SERVICES else ""
+    views = role_user(service, "views") if "views" in roles and service in SERVICES else ""
+    return replace(
+        settings,
+        nats_user=main,
+        nats_password=users[main],
+        nats_relay_user=relay,
+        nats_relay_password=users.get(relay, ""),
+        nats_views_user=views,
+        nats_views_password=users.get(views, ""),
+    )
 
 
 def actor_grants(config: dict[str, Any]) -> dict[str, list[str]]:

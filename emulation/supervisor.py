@@ -54,7 +54,7 @@ class Embedded:
         eventloop.run(create_streams(self.identity("admin")))
         grants = {"EMULATION_ACTOR_GRANTS_FILE": str(s.data_dir / "actor-grants.json")}
         for key, service, args in service_processes():
-            env = os.environ | self.identity(service).to_env() | grants
+            env = os.environ | self.child_env(service, args) | grants
             self.children[key] = subprocess.Popen([sys.executable, "-m", "emulation", *args], env=env)
         tokens = s.data_dir / "api-tokens.json"
         if not tokens.exists():
@@ -63,6 +63,11 @@ class Embedded:
         env = os.environ | replace(self.identity("api"), api_tokens_file=str(tokens)).to_env()
         self.children["api"] = subprocess.Popen([sys.executable, "-m", "emulation", "api"], env=env)
         natsd.wait_for_port(s.api_port, timeout=30, host=s.api_host)
+
+    def child_env(self, service: str, args: list[str]) -> dict[str, str]:
+        """The environment of a service process: each of its roles connects as that role's own identity."""
+        roles = [args[i + 1] for i, a in enumerate(args) if a == "--role"] or ["commands", "relay", "views"]
+        return security.service_identity(self.security, self.settings, service, roles).to_env()
 
     def identity(self, user: str) -> Settings:
         """These settings, connecting as `user` (a service, `admin`, or a city system such as `portal`)."""

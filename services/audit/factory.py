@@ -10,9 +10,11 @@ from shared.infra.runtime import Service
 from shared.infra.settings import Settings
 from shared.infra.views import View
 
+VIEWS: tuple[type[View], ...] = (AuditView,)
+
 
 def build_views(settings: Settings) -> list[View]:
-    return [AuditView(view_factory(settings, "audit"))]
+    return [view(view_factory(settings, "audit")) for view in VIEWS]
 
 
 def build(settings: Settings) -> Service:

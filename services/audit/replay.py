@@ -31,7 +31,7 @@ from shared.events.envelope import STREAM, CloudEvent
 from shared.infra.connect import connect
 from shared.infra.consumer import parse, parse_bytes
 from shared.infra.settings import Settings
-from shared.infra.stream import position, read_batches
+from shared.infra.stream import read_batches, sequence
 from shared.infra.views import View
 
 WORKERS: tuple[tuple[str, ...], ...] = (("services.evaluation.",), ())
@@ -75,9 +75,9 @@ async def replay(
                         done = await applied(workers, sent.popleft())
                         if progress:
                             progress(done, total)
-                    payload = pickle.dumps([(position(m)[0], m.subject, m.data) for m in msgs])
+                    payload = pickle.dumps([(sequence(m), m.subject, m.data) for m in msgs])
                     await asyncio.gather(*(w.send(payload) for w in workers))
-                    sent.append(position(msgs[-1])[0])
+                    sent.append(sequence(msgs[-1]))
                 if ended:
                     break
         while sent:

@@ -18,17 +18,13 @@ from shared.infra.runtime import Service
 from shared.infra.settings import Settings
 from shared.infra.views import View
 
+VIEWS: tuple[type[View], ...] = (CampaignsView, ReferenceView, StandingsView, VotesView, AwardsView)
+"""Reference data from the registry first (campaigns, blocks, members), then the evaluation's own views."""
+
 
 def build_views(settings: Settings) -> list[View]:
-    """Reference data from the registry first (campaigns, blocks, members), then the evaluation's own views."""
     factory = view_factory(settings, "evaluation")
-    return [
-        CampaignsView(factory),
-        ReferenceView(factory),
-        StandingsView(factory),
-        VotesView(factory),
-        AwardsView(factory),
-    ]
+    return [view(factory) for view in VIEWS]
 
 
 def facts_of(views: list[View]) -> RegistryFacts:

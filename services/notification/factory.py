@@ -15,11 +15,13 @@ from shared.infra.runtime import Service
 from shared.infra.settings import Settings
 from shared.infra.views import View
 
+VIEWS: tuple[type[View], ...] = (NotifierState, DeliveryLog)
+"""The notifier's state (what it decides from) and the delivery log the read API shows."""
+
 
 def build_views(settings: Settings) -> list[View]:
-    """The notifier's state (what it decides from) and the delivery log the read API shows."""
     factory = view_factory(settings, "notification")
-    return [NotifierState(factory), DeliveryLog(factory)]
+    return [view(factory) for view in VIEWS]
 
 
 def build(settings: Settings) -> Service:

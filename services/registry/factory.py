@@ -11,11 +11,13 @@ from shared.infra.runtime import Service
 from shared.infra.settings import Settings
 from shared.infra.views import View
 
+VIEWS: tuple[type[View], ...] = (BlocksView, UnitsView, RegistrationsView)
+"""The registry service's read models: blocks with members, units with history, registrations."""
+
 
 def build_views(settings: Settings) -> list[View]:
-    """The registry service's read models: blocks with members, units with history, registrations."""
     factory = view_factory(settings, "registry")
-    return [BlocksView(factory), UnitsView(factory), RegistrationsView(factory)]
+    return [view(factory) for view in VIEWS]
 
 
 def build(settings: Settings) -> Service:

@@ -49,13 +49,20 @@ def parse_bytes(body: bytes) -> CloudEvent:
     return envelope.model_copy(update={"type": newest.type, "data": data})
 
 
+def durable_name(service: str, view: str) -> str:
+    """The durable consumer feeding a service's view (its NATS identity may run no other: `emulation/security.py`)."""
+    return f"{service}-{view}"
+
+
 class Consumer:
     def __init__(self, service: str, view: View, js: JetStreamContext, batch: int = 500) -> None:
         self.service = service
         self.view = view
         self.js = js
         self.batch = batch
-        self.durable = f"{service}-{view.name}"
+        self.durable = durable_name(service, view.name)
+        self.foreign = 0
+        """Messages that arrived on the consumer's inbox but were no delivery of its consumer (dropped)."""
         self.processed = 0
         self.reconnected = asyncio.Event()
         """Set by the connection after a reconnect: the pull subscription is then made anew."""
@@ -72,8 +79,7 @@ class Consumer:
             max_deliver=-1,
         )
 
-    async def deadletter(self, msg: Msg, reason: str) -> None:
-        seq = msg.metadata.sequence.stream
+    async def deadletter(self, seq: int, msg: Msg, reason: str) -> None:
         headers = {
             "Emulation-Reason": reason[:1000],
             "Emulation-Original-Subject": msg.subject,
@@ -83,14 +89,35 @@ class Consumer:
         await self.js.publish(f"{DEADLETTER_PREFIX}.{self.service}", msg.data, headers=headers)
         log.warning("dead-lettered", extra={"consumer": self.durable, "seq": seq, "reason": reason})
 
+    def delivered(self, msgs: list[Msg]) -> dict[int, Msg]:
+        """Stream sequence → message, for the messages the server delivered from this consumer only.
+
+        The position a view stores comes from here, so it must be what JetStream said: anything else on the
+        inbox (a message forged by a client that learnt the inbox, with a reply subject shaped like an ack) is
+        dropped and logged, never applied, never acknowledged.
+        """
+        out: dict[int, Msg] = {}
+        for msg in msgs:
+            where = position(msg, STREAM, self.durable)
+            if where is None:
+                self.foreign += 1
+                log.error(
+                    "dropped a message that is no delivery of this consumer",
+                    extra={"consumer": self.durable, "subject": msg.subject, "reply": (msg.reply or "")[:200]},
+                )
+                continue
+            out[where[0]] = msg
+        return out
+
     async def handle(self, msgs: list[Msg]) -> None:
         batch: list[tuple[int, CloudEvent]] = []
-        by_seq = {position(msg)[0]: msg for msg in msgs}
+        by_seq = self.delivered(msgs)
+        msgs = list(by_seq.values())
         for seq, msg in by_seq.items():
             try:
                 batch.append((seq, parse(msg)))
             except (ValidationError, ValueError) as e:
-                await self.deadletter(msg, f"unreadable event: {e}")
+                await self.deadletter(seq, msg, f"unreadable event: {e}")
         try:
             await asyncio.to_thread(self.view.apply, batch)
         except Exception:  # find the event the view cannot take; the others go through
@@ -98,13 +125,13 @@ class Consumer:
                 try:
                     await asyncio.to_thread(self.view.apply, [(seq, event)])
                 except Exception as e:
-                    await self.deadletter(by_seq[seq], f"view {self.view.name} failed: {e!r}")
+                    await self.deadletter(seq, by_seq[seq], f"view {self.view.name} failed: {e!r}")
                     await asyncio.to_thread(self.view.skip, seq)
-        last = position(msgs[-1])[0] if msgs else 0
+        last = max(by_seq, default=0)
         if last and (not batch or batch[-1][0] != last):  # the batch ended on a dead letter
             await asyncio.to_thread(self.view.skip, last)
-        if msgs:
-            await msgs[-1].ack()
+        if last:
+            await by_seq[last].ack()
         self.processed += len(msgs)
 
     async def subscribe(self) -> Any:

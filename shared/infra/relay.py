@@ -12,27 +12,46 @@ the hash chain (`shared/infra/chain.py`). Every `checkpoint_every` events it als
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.utils import get_topic
+from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from shared.events.envelope import STREAM, CloudEvent, event_subject
 from shared.infra.application import ServiceApplication
-from shared.infra.chain import GENESIS, seal
+from shared.infra.chain import GENESIS, link, seal
 from shared.infra.eventstore import ProvenanceMapper, event_id
+from shared.infra.stream import position
 
 log = logging.getLogger("emulation.relay")
 POSITION_HEADER = "Emulation-Position"
 LENGTH_HEADER = "Emulation-Chain-Length"
 SOURCE_HEADER = "Emulation-Source"
 Message = tuple[str, bytes, dict[str, str]]
+
+
+def resume_consumer(service: str) -> str:
+    """The consumer a service's relay reads its last published event with (only its identity may use it)."""
+    return f"{service}-relay-resume"
+
+
+class ResumeRefused(Exception):
+    """The last message on a service's subjects cannot be where its relay resumes: the relay stops, loudly."""
+
+    @classmethod
+    def for_service(cls, service: str, seq: int | None) -> Callable[[str], ResumeRefused]:
+        where = f"stream sequence {seq}" if seq else "a message"
+        return lambda why: cls(f"the {service} relay will not resume from {where}: {why}")
 
 
 @dataclass(frozen=True)
@@ -68,32 +87,66 @@ class Relay:
         """Topics of the events that go on the wire; the rest (command receipts) are never read."""
 
     async def last_published(self) -> Chain:
-        """The chain as it stands on the stream: read back the last event this service published."""
+        """The chain as it stands on the stream: the last event this service published, checked against the store.
+
+        Only this service's relay identity may publish on its subjects (`emulation/security.py`), and the message
+        must still prove it: it must be a real delivery of the relay's own consumer, carry its position and chain
+        length, and be, byte for byte, what this relay would publish for the stored event at that position. A
+        message that fails any of these raises `ResumeRefused`: resuming from it would skip events (a position
+        beyond the store) or publish everything again (no position), so the relay stops and says why.
+        """
         subjects = [event_subject("*", name) for name in self.app.wire.event_types]
         if not subjects:
             return Chain()
-        sub = await self.js.pull_subscribe(
-            "",
-            stream=STREAM,
-            config=ConsumerConfig(
-                filter_subjects=subjects,
-                deliver_policy=DeliverPolicy.LAST,
-                ack_policy=AckPolicy.NONE,
-                inactive_threshold=10.0,
-            ),
+        name = resume_consumer(self.service)
+        with contextlib.suppress(NotFoundError):  # left by a relay that died: it may have delivered already
+            await self.js.delete_consumer(STREAM, name)
+        config = ConsumerConfig(
+            name=name,
+            filter_subjects=subjects,
+            deliver_policy=DeliverPolicy.LAST,
+            ack_policy=AckPolicy.NONE,
+            inactive_threshold=10.0,
         )
+        await self.js.add_consumer(STREAM, config)
+        sub = await self.js.pull_subscribe_bind(consumer=name, stream=STREAM)
         try:
             msgs = await sub.fetch(1, timeout=1.0)
         except (TimeoutError, NatsTimeout):
             return Chain()
         finally:
             await sub.unsubscribe()
-        headers = msgs[0].headers or {}
-        return Chain(
-            int(headers.get(POSITION_HEADER, "0")),
-            json.loads(msgs[0].data).get("hash") or GENESIS,
-            int(headers.get(LENGTH_HEADER, "0")),
-        )
+            with contextlib.suppress(Exception):
+                await self.js.delete_consumer(STREAM, name)
+        return await asyncio.to_thread(self.resume_from, msgs[0], name)
+
+    def resume_from(self, msg: Msg, consumer: str) -> Chain:
+        """The chain after `msg`, the last message on this service's subjects, if the store confirms it."""
+        where = position(msg, STREAM, consumer)
+        headers = msg.headers or {}
+        pos, length = headers.get(POSITION_HEADER, ""), headers.get(LENGTH_HEADER, "")
+        refuse = ResumeRefused.for_service(self.service, where[0] if where else None)
+        if where is None:
+            raise refuse("it is no delivery of the relay's own consumer")
+        if not pos.isdigit() or not length.isdigit():
+            raise refuse(f"it has no valid {POSITION_HEADER} / {LENGTH_HEADER} header")
+        at, chained = int(pos), int(length)
+        found = self.app.recorder.select_notifications(start=at, limit=1, stop=at, topics=self.published_topics)
+        if not found or found[0].id != at:
+            top = self.app.recorder.max_notification_id() or 0
+            raise refuse(f"{POSITION_HEADER} {at} names no published event of the store (which ends at {top})")
+        if not 0 < chained <= at:
+            raise refuse(f"{LENGTH_HEADER} {chained} cannot be the chain length at position {at}")
+        eid = event_id(found[0].originator_id, found[0].originator_version)
+        try:
+            published = json.loads(msg.data)
+            head = str(published["hash"])
+            sound = link(str(published["predecessorhash"]), published) == head and published["id"] == eid
+        except (ValueError, KeyError, TypeError) as e:
+            raise refuse(f"its body is not a chained envelope ({e!r})") from e
+        if not sound or headers.get("Nats-Msg-Id") != eid:
+            raise refuse(f"it is not the stored event at position {at} ({eid}), or its hash does not hold")
+        return Chain(at, head, chained)
 
     def envelopes(self, chain: Chain) -> tuple[Chain, list[Message]]:
         """Read the next batch after `chain.position`: the advanced chain and the messages to publish."""
@@ -160,7 +213,11 @@ class Relay:
         return read
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.chain = await self.last_published()
+        try:
+            self.chain = await self.last_published()
+        except ResumeRefused as e:
+            log.critical(str(e), extra={"service_name": self.service})
+            raise
         log.info("relay starting", extra={"service_name": self.service, "position": self.chain.position})
         while not stop.is_set():
             try:

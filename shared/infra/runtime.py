@@ -114,62 +114,103 @@ async def heartbeat(nc: Any, path: Path, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), timeout=HEARTBEAT_SECONDS)
 
 
+class ServiceFailed(Exception):
+    """A role's task ended while the service was meant to run (e.g. a relay refusing its resume point)."""
+
+
 async def run_service(
     service: Service, settings: Settings, stop: asyncio.Event, roles: tuple[str, ...] = ROLES
 ) -> None:
+    """Run the service's `roles` until `stop`; raises `ServiceFailed` if one of them ends on its own.
+
+    Each role connects as its own NATS identity (`Settings.for_role`): the commands process cannot publish
+    events, only the relay can; only the views consume. Roles sharing an identity share a connection.
+    """
     consumers: list[Consumer] = []
+    connections: dict[str, Any] = {}
 
     async def on_reconnect() -> None:
         for consumer in consumers:
             consumer.reconnected.set()
 
-    nc = await connect(settings, service.name, reconnected_cb=on_reconnect)
-    js = nc.jetstream()
-    await wait_for_streams(js, settings, stop)
+    async def connection(role: str) -> Any:
+        identity = settings.for_role(role)
+        if identity.nats_user not in connections:
+            nc = await connect(identity, f"{service.name}-{role}", reconnected_cb=on_reconnect)
+            connections[identity.nats_user] = nc
+            await wait_for_streams(nc.jetstream(), settings, stop)
+        return connections[identity.nats_user]
+
     broker = None
     tasks: list[asyncio.Task[None]] = []
-    if "commands" in roles:
-        # each command in flight waits in a thread for its group commit (`ServiceApplication.execute`)
-        asyncio.get_running_loop().set_default_executor(
-            ThreadPoolExecutor(max_workers=COMMAND_WORKERS + 8, thread_name_prefix="command")
-        )
-        broker = command_broker(settings, service.router)
-        await broker.start()
-        if service.answers_unknown_commands:
-            await answer_unknown(nc)
-    if "relay" in roles and service.app is not None:
-        relay = Relay(
-            service.app,
-            js,
-            batch=settings.relay_batch,
-            poll=settings.poll_interval,
-            checkpoint_every=settings.checkpoint_every,
-        )
-        name = f"{service.name}-relay"
-        tasks.append(asyncio.create_task(run_as_leader(settings, name, relay.run, stop), name=name))
-    if "views" in roles:
-        for view in service.views:
-            consumer = Consumer(service.name, view, js, batch=settings.consumer_batch)
-            consumers.append(consumer)
-            tasks.append(
-                asyncio.create_task(
-                    run_as_leader(settings, consumer.durable, consumer.run, stop), name=consumer.durable
-                )
-            )
-        for task in service.tasks:
-            tasks.append(asyncio.create_task(task(stop), name=f"{service.name}-task"))  # type: ignore[arg-type]
-    tasks.append(asyncio.create_task(heartbeat(nc, settings.data_dir / f"heartbeat-{service.name}", stop)))
-    log.info("service running", extra={"service": service.name, "roles": list(roles)})
+    beat: asyncio.Task[None] | None = None
+    failed: asyncio.Task[None] | None = None
     try:
-        await stop.wait()
+        if "commands" in roles:
+            # each command in flight waits in a thread for its group commit (`ServiceApplication.execute`)
+            asyncio.get_running_loop().set_default_executor(
+                ThreadPoolExecutor(max_workers=COMMAND_WORKERS + 8, thread_name_prefix="command")
+            )
+            nc = await connection("commands")
+            broker = command_broker(settings, service.router)
+            await broker.start()
+            if service.answers_unknown_commands:
+                await answer_unknown(nc)
+        if "relay" in roles and service.app is not None:
+            relay = Relay(
+                service.app,
+                (await connection("relay")).jetstream(),
+                batch=settings.relay_batch,
+                poll=settings.poll_interval,
+                checkpoint_every=settings.checkpoint_every,
+            )
+            name = f"{service.name}-relay"
+            tasks.append(asyncio.create_task(run_as_leader(settings, name, relay.run, stop), name=name))
+        if "views" in roles:
+            js = (await connection("views")).jetstream()
+            for view in service.views:
+                consumer = Consumer(service.name, view, js, batch=settings.consumer_batch)
+                consumers.append(consumer)
+                tasks.append(
+                    asyncio.create_task(
+                        run_as_leader(settings, consumer.durable, consumer.run, stop), name=consumer.durable
+                    )
+                )
+            for task in service.tasks:
+                tasks.append(asyncio.create_task(task(stop), name=f"{service.name}-task"))  # type: ignore[arg-type]
+        first = next(iter(connections.values()))
+        beat = asyncio.create_task(heartbeat(first, settings.data_dir / f"heartbeat-{service.name}", stop))
+        log.info("service running", extra={"service": service.name, "roles": list(roles)})
+        failed = await until_stopped(stop, tasks)
     finally:
+        stop.set()
         if broker is not None:
             await broker.stop()
         await asyncio.gather(*tasks, return_exceptions=True)
-        try:
-            await nc.drain()
-        except Exception as e:  # the server stopped first (Ctrl-C reaches the whole process group)
-            log.info("NATS connection already gone at stop", extra={"service": service.name, "error": repr(e)})
+        for nc in connections.values():
+            try:
+                await nc.drain()
+            except Exception as e:  # the server stopped first (Ctrl-C reaches the whole process group)
+                log.info("NATS connection already gone at stop", extra={"service": service.name, "error": repr(e)})
         if service.app is not None:
             service.app.close()
         log.info("service stopped", extra={"service": service.name})
+        if beat is not None:
+            await asyncio.gather(beat, return_exceptions=True)
+    if failed is not None:
+        why = "cancelled" if failed.cancelled() else repr(failed.exception()) if failed.exception() else "ended"
+        raise ServiceFailed(f"{service.name}: {failed.get_name()} stopped ({why})")
+
+
+async def until_stopped(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None] | None:
+    """Wait for `stop`, or for a task to end first (which it should never do): that task, else None."""
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    ended = [t for t in tasks if t in done]
+    if ended and not stop.is_set():
+        log.critical("a task of the service ended; stopping", extra={"task": ended[0].get_name()})
+        return ended[0]
+    return None

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -14,6 +17,7 @@ from nats.js.errors import NotFoundError
 
 from shared.events.envelope import DEADLETTER_PREFIX, DEADLETTER_STREAM, EVENTS_PREFIX, STREAM
 
+log = logging.getLogger("emulation.stream")
 DUPLICATE_WINDOW_SECONDS = 600.0
 """JetStream drops a re-published `Nats-Msg-Id` seen within this window (relay retries land here)."""
 
@@ -52,16 +56,43 @@ async def ensure_stream(js: JetStreamContext, replicas: int = 1) -> None:
             await js.add_stream(config)
 
 
-def position(msg: Msg) -> tuple[int, int]:
-    """(stream sequence, messages still pending) of a consumed message, from its reply subject.
+ACK_PREFIX = "$JS.ACK."
 
-    What `msg.metadata` gives, without building the metadata object (a timestamp and two dataclasses per
-    message): replay and consumers need only these two numbers, for every message.
+
+def position(msg: Msg, stream: str, consumer: str) -> tuple[int, int] | None:
+    """(stream sequence, messages still pending) of a message the server delivered from `stream`'s `consumer`.
+
+    Read from the reply subject JetStream gives each delivery (`$JS.ACK.<stream>.<consumer>.<delivered>.
+    <stream seq>.<consumer seq>.<time>.<pending>`, or with domain and account hash first), without building
+    nats-py's metadata objects (replay reads a million of them). None for anything else: a message that is
+    not a delivery of this very consumer was not sent by the server for it, whatever its reply subject says.
     """
+    reply = msg.reply
+    if not reply or not reply.startswith(ACK_PREFIX):
+        return None
+    tokens = reply.split(".")
+    if len(tokens) == 9:
+        named, seq, pending = tokens[2:4], tokens[5], tokens[8]
+    elif len(tokens) >= 12:
+        named, seq, pending = tokens[4:6], tokens[7], tokens[10]
+    else:
+        return None
+    if named != [stream, consumer] or not seq.isdigit() or not pending.isdigit():
+        return None
+    return int(seq), int(pending)
+
+
+def reader_name(nc: Any) -> str:
+    """A fresh name for a short-lived consumer of this connection's identity (readers may create only named
+    consumers, never the system's: `emulation/security.py`)."""
+    user = nc.options.get("user") or "reader"
+    return f"{user}-read-{uuid.uuid4().hex[:12]}"
+
+
+def sequence(msg: Msg) -> int:
+    """The stream sequence of a delivery already checked with `position` (what `read_batches` yields)."""
     tokens = msg.reply.split(".")
-    if len(tokens) == 9:  # $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>
-        return int(tokens[5]), int(tokens[8])
-    return int(tokens[Msg.Ack.StreamSeq]), int(tokens[Msg.Ack.NumPending])
+    return int(tokens[5] if len(tokens) == 9 else tokens[7])
 
 
 async def read_batches(
@@ -74,24 +105,26 @@ async def read_batches(
 ) -> AsyncGenerator[list[Msg], None]:
     """Every message of the stream from the start (up to `until_seq`), in order, in batches, without acknowledgements.
 
-    A plain subscription takes the messages of pull requests sent to an ephemeral consumer, two requests
+    A plain subscription takes the messages of pull requests sent to a short-lived consumer, two requests
     in flight so the server sends the next batch while the caller works on this one. nats-py's `fetch`
-    costs a task, a timer and a UUID per message: a third of the bare read rate.
+    costs a task, a timer and a UUID per message: a third of the bare read rate. Only the server's deliveries
+    of that consumer are taken (`position`); anything else arriving on the inbox is dropped.
     """
     info = await js.stream_info(stream)
     last = info.state.last_seq if until_seq is None else min(until_seq, info.state.last_seq)
     if info.state.messages == 0 or last == 0:
         return
+    nc = js._nc  # noqa: SLF001 (the connection the context was made from)
     consumer = await js.add_consumer(
         stream,
         ConsumerConfig(
+            name=reader_name(nc),
             filter_subject=subject,
             deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.NONE,
             inactive_threshold=30.0,
         ),
     )
-    nc = js._nc  # noqa: SLF001 (the connection the context was made from)
     request_subject = f"{js._prefix}.CONSUMER.MSG.NEXT.{stream}.{consumer.name}"  # noqa: SLF001
     request = json.dumps({"batch": batch, "expires": int(timeout * 1e9)}).encode()
     ready: asyncio.Queue[list[Msg] | None] = asyncio.Queue()
@@ -106,7 +139,11 @@ async def read_batches(
         if not msg.reply:  # a status (request expired): the end, unless the request got some messages
             finished = in_request == 0
         else:
-            seq, pending = position(msg)
+            where = position(msg, stream, consumer.name)
+            if where is None:
+                log.warning("dropped a message that is no delivery of this reader", extra={"reply": msg.reply[:200]})
+                return
+            seq, pending = where
             if seq <= last:
                 current.append(msg)
             in_request += 1

@@ -25,7 +25,7 @@ from services.audit.replay import replay
 from shared.events.envelope import STREAM, CloudEvent
 from shared.infra.consumer import parse_bytes
 from shared.infra.settings import Settings
-from shared.infra.stream import ensure_stream, position, read_batches, read_stream
+from shared.infra.stream import ensure_stream, read_batches, read_stream, sequence
 from tests.support.system import NatsServer
 
 pytestmark = pytest.mark.integration
@@ -67,9 +67,9 @@ def reference(target: Path, published: list[tuple[str, bytes]], until_time: date
 
 async def test_read_batches_gives_every_message_once_in_order(stream: Any) -> None:
     js, published = stream
-    seqs = [position(m)[0] async for batch in read_batches(js, batch=40) for m in batch]
+    seqs = [sequence(m) async for batch in read_batches(js, batch=40) for m in batch]
     assert seqs == list(range(1, len(published) + 1))
-    assert [position(m)[0] async for m in read_stream(js, until_seq=55, batch=40)] == list(range(1, 56))
+    assert [sequence(m) async for m in read_stream(js, until_seq=55, batch=40)] == list(range(1, 56))
     blocks = [m.subject async for m in read_stream(js, subject="emulation.events.bench.block_defined")]
     assert blocks == ["emulation.events.bench.block_defined"] * history.BLOCKS
     assert [m async for m in read_stream(js, subject="emulation.events.nothing.here")] == []

@@ -12,6 +12,7 @@ from typing import Any
 
 from emulation import natsd, security
 from shared.infra.connect import connect
+from shared.infra.runtime import ROLES
 from shared.infra.settings import Settings
 from tests.support.system import System
 
@@ -43,8 +44,8 @@ class Secured:
         return await connect(self.as_user(user), error_cb=on_error)
 
     def start(self, service: str, *roles: str) -> str:
-        """Start `service` (all roles by default) under its own identity, as `emulation up` does."""
-        settings = self.as_user(service)
+        """Start `service` (all roles by default), each role under its own identity, as `emulation up` does."""
+        settings = security.service_identity(self.config, self.system.settings, service, roles or ROLES)
         self.system.settings = replace(settings, actor_grants_file=str(self.data / "actor-grants.json"))
         return self.system.start(service, *roles)
 

@@ -52,7 +52,7 @@ class Dispatcher:
         self.http: httpx.AsyncClient | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
-        nc = await connect(self.settings, "notification-dispatcher")
+        nc = await connect(self.settings.for_role("views"), "notification-dispatcher")  # it runs with the views
         self.js = nc.jetstream()
         await channels.ensure_notifications_stream(self.js)
         self.http = httpx.AsyncClient(timeout=self.config.webhook_timeout)
