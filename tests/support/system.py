@@ -86,6 +86,12 @@ class System:
         natsd.wait_for_port(self.settings.api_port, timeout=30)
         return "api"
 
+    def stop(self, key: str) -> None:
+        """SIGTERM and wait: the process stops as it would at a deployment."""
+        proc = self.procs.pop(key)
+        proc.terminate()
+        proc.wait(15)
+
     def kill(self, key: str) -> None:
         """SIGKILL: the process gets no chance to clean up, as in a crash."""
         proc = self.procs.pop(key)
