@@ -65,13 +65,20 @@ class Cluster:
     def service(self, name: str, *roles: str) -> subprocess.Popen[bytes]:
         return self.start(name, "run", name, *[a for r in roles for a in ("--role", r)])
 
-    def embedded(self) -> list[str]:
-        """Every service process as `emulation up` starts them (`PROCESSES`); returns their keys."""
+    def embedded(self, relays: bool = True) -> list[str]:
+        """Every service process as `emulation up` starts them (`PROCESSES`); returns their keys.
+
+        `relays=False` leaves the relay role out: over a history generated straight onto the stream, with no
+        store behind it, a relay rightly refuses to resume (`Relay.last_published`), and it would have nothing
+        to publish anyway.
+        """
         from emulation.supervisor import service_processes
 
         keys = []
-        for key, _, args in service_processes():
-            self.start(key, *args)
+        for key, service, args in service_processes():
+            roles = [role for flag, role in zip(args, args[1:], strict=False) if flag == "--role"]
+            kept = [role for role in roles if relays or role != "relay"]
+            self.start(key, "run", service, *[a for role in kept for a in ("--role", role)])
             keys.append(key)
         return keys
 

@@ -131,7 +131,7 @@ async def scale_figures(data_dir: Path, n: int, units: int, http_seconds: float,
         read_stream_per_s = await read_stream_rate(js)
         replayed = await replay_figure(cluster, data_dir / "replay")
         note(f"replayed {replayed}")
-        processes = cluster.embedded()
+        processes = cluster.embedded(relays=False)
         catch_up_s = await caught_up(js, timeout=600 + n / 500)
         note(f"services caught up in {catch_up_s:.0f} s")
         cluster.api()
