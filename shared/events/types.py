@@ -22,6 +22,15 @@ Actor = Annotated[str, StringConstraints(pattern=ACTOR_PATTERN)]
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 """Unicode category Cc except tab and newline."""
 
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Bidirectional controls (embeddings, overrides, isolates, marks): a right-to-left override (U+202E) shows
+the text after it reversed, so a name holding one reads differently from what is stored."""
+
+
+def _visible(value: str) -> bool:
+    """Whether anything is left once format characters (category Cf: zero-width, BOM) and spaces are removed."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in value)
+
 
 def _clean_text(value: str) -> str:
     value = unicodedata.normalize("NFC", value).strip()
@@ -29,12 +38,18 @@ def _clean_text(value: str) -> str:
         raise ValueError("must not be empty")
     if CONTROL.search(value):
         raise ValueError("must not contain control characters")
+    if found := BIDI.search(value):
+        name = unicodedata.name(found.group(), "bidirectional control")
+        raise ValueError(f"must not contain bidirectional controls (U+{ord(found.group()):04X} {name})")
+    if not _visible(value):
+        raise ValueError("must contain visible characters, not only zero-width characters, byte order marks or spaces")
     return value
 
 
 Name = Annotated[str, Field(max_length=300), AfterValidator(_clean_text)]
 LongText = Annotated[str, Field(max_length=5000), AfterValidator(_clean_text)]
-"""Human text (NFC-normalised, trimmed, non-empty, no control characters): names up to 300, long text up to 5000."""
+"""Human text (NFC-normalised, trimmed, visible, no control or bidirectional control characters): names up to
+300, long text up to 5000."""
 
 
 EARLIEST, LATEST = date(1945, 1, 1), date(2200, 12, 31)
