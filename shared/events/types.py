@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -63,3 +63,20 @@ def _plausible_day(value: date) -> date:
 
 Day = Annotated[date, AfterValidator(_plausible_day)]
 """A calendar date the system can mean (1945–2200): far-past and far-future dates are refused."""
+
+
+FIRST_MOMENT, LAST_MOMENT = datetime.combine(EARLIEST, time(), UTC), datetime.combine(LATEST, time.max, UTC)
+
+
+def _plausible_moment(value: datetime) -> datetime:
+    # the year first: converting 9999-12-31T23:59:59-12:00 to UTC would overflow
+    moment = None
+    if EARLIEST.year <= value.year <= LATEST.year:
+        moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    if moment is None or not FIRST_MOMENT <= moment <= LAST_MOMENT:
+        raise ValueError(f"must be between {EARLIEST}T00:00:00Z and {LATEST}T23:59:59Z")
+    return moment
+
+
+Moment = Annotated[datetime, AfterValidator(_plausible_moment)]
+"""A point in time the system can mean (1945–2200), in UTC; without an offset it is taken as UTC."""
