@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 from fastapi import Query, Request, Response
 
@@ -37,5 +38,5 @@ def page(rows: list[T], limit: int, cursor: Callable[[T], C]) -> tuple[list[T], 
 def link_next(request: Request, response: Response, cursor: Any) -> None:
     """Announce the next page in a `Link` header (a relative address: the same query, `after` moved on)."""
     if cursor is not None:
-        url = request.url.include_query_params(after=cursor)
-        response.headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
+        url = request.url.include_query_params(after=cursor)  # the query comes percent-encoded, the path decoded
+        response.headers["Link"] = f'<{quote(url.path)}?{url.query}>; rel="next"'

@@ -79,24 +79,33 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     secured = Secured(root)
     tokens = root / "api-tokens.json"
     token = {r: create_token(tokens, r) for r in ("council", "auditor", "public", f"unit:{UNIT}")}
-    asyncio.run(create_streams(secured.as_user("admin")))
-    for service in SERVICES:
-        secured.start(service)
-    secured.system.settings = replace(secured.as_user("api"), api_tokens_file=str(tokens))
-    secured.system.start_api()
-    api = Api(secured, tokens, token)
+    try:  # the processes stop even when setting up fails
+        asyncio.run(create_streams(secured.as_user("admin")))
+        for service in SERVICES:
+            secured.start(service)
+        secured.system.settings = replace(secured.as_user("api"), api_tokens_file=str(tokens))
+        secured.system.start_api()
+        api = Api(secured, tokens, token)
+        load(api)
+        yield api
+    finally:
+        secured.stop()
 
-    async def load() -> None:
-        nc = await secured.connect("portal")
+
+def load(api: Api) -> None:
+    """The demo, then rejected achievements (each a notice to the unit) and late registrations."""
+
+    async def demo_campaign() -> None:
+        nc = await api.secured.connect("portal")
         await demo.load(nc)
         await nc.close()
 
-    asyncio.run(load())
+    asyncio.run(demo_campaign())
     council = "council:chu-tich"
     criteria = [{"criterion_id": "nhiem-vu", "title": "Nhiệm vụ", "max_points": 60}]
     asyncio.run(wait_for(lambda: api.get(f"/v1/campaigns/{C}/standings", "council").status_code == 200))
     assert api.send("set_scoring_table", actor=council, campaign_id=C, criteria=criteria)["ok"]
-    for n in range(ACHIEVEMENTS):  # each rejection is a notice to the unit
+    for n in range(ACHIEVEMENTS):
         assert api.send("report_achievement", actor=UNIT, campaign_id=C, achievement_id=f"tt-{n}", unit_id=UNIT,
                         content_no=4, criterion_id="nhiem-vu", claimed_points=10, description="Hoàn thành")["ok"]  # fmt: skip
         assert api.send("reject_achievement", actor=council, campaign_id=C, achievement_id=f"tt-{n}",
@@ -105,8 +114,6 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         assert api.send("register_emulation", actor=unit, campaign_id=C, unit_id=unit,
                         collective_target="tap-the-lao-dong-xuat-sac", staff=[])["ok"]  # fmt: skip
     asyncio.run(wait_for(lambda: len(api.get("/v1/notifications", "council", limit=1000).json()) == NOTICES))
-    yield api
-    secured.stop()
 
 
 # ---- API tokens: created and revoked while the API runs --------------------------------------------------
