@@ -67,6 +67,29 @@ class Achievements(BaseModel):
     next: str | None = Field(description="cursor of the next page (`after=`), null on the last page")
 
 
+class RankedUnit(BaseModel):
+    unit_id: str
+    verified_score: float
+    claimed_score: float
+    late_count: int
+    reported_count: int
+    verified_count: int
+    rejected_count: int
+    rank: int = Field(description="1..n within the block, by the documented tie-break")
+
+
+class BlockStandings(BaseModel):
+    block_id: str
+    name: str
+    units: list[RankedUnit]
+
+
+class Standings(BaseModel):
+    campaign_id: str
+    as_of: str | None = Field(description="the moment asked for, in UTC; null for the current standings")
+    blocks: list[BlockStandings]
+
+
 class Notice(BaseModel):
     notification_id: str
     campaign_id: str | None

@@ -25,6 +25,7 @@ import pytest
 from emulation import demo
 from emulation.supervisor import create_streams
 from services.read_api.access import create_token
+from services.read_api.responses import RankedUnit, Standings
 from tests.support.secured import Secured
 from tests.support.system import ROOT, wait_for
 
@@ -182,6 +183,9 @@ def test_times_out_of_range_are_refused_with_a_structured_422(api: Api, path: st
 def test_times_in_range_still_answer(api: Api) -> None:
     standings = api.get(f"/v1/campaigns/{C}/standings", "council", as_of="2022-06-01T00:00:00+07:00")
     assert standings.status_code == 200 and standings.json()["as_of"] == "2022-05-31T17:00:00+00:00"
+    current = Standings.model_validate(api.get(f"/v1/campaigns/{C}/standings", "council").json())
+    unit = api.get(f"/v1/campaigns/{C}/standings", "council").json()["blocks"][0]["units"][0]
+    assert set(unit) == set(RankedUnit.model_fields) and len(current.blocks) == 2  # the documented fields, all
     assert api.get(f"/v1/campaigns/{C}/standings", "council", as_of="2200-12-31T23:59:59Z").status_code == 200
     everything = api.get("/v1/audit", "auditor", since="1945-01-01", limit=1000).json()["entries"]
     assert len(everything) > 40

@@ -13,7 +13,7 @@ from services.evaluation.adapters.views import AwardsView, CampaignsView, Refere
 from services.read_api.access import AUDITOR, COUNCIL, UNIT, Principal, deny, own_unit, principal, require
 from services.read_api.errors import api_error, error_responses
 from services.read_api.pages import DEFAULT_LIMIT, After, Limit, link_next, page
-from services.read_api.responses import Achievements
+from services.read_api.responses import Achievements, Standings
 from shared.events.evaluation import EvaluationPolicy
 from shared.events.types import Moment
 
@@ -79,7 +79,12 @@ def list_achievements(
     }
 
 
-@router.get("/v1/campaigns/{campaign_id}/standings", tags=["evaluation"], responses=error_responses(403))
+@router.get(
+    "/v1/campaigns/{campaign_id}/standings",
+    tags=["evaluation"],
+    # rendered once per state of the views and cached as bytes (see below): the model documents them
+    responses={200: {"model": Standings, "description": "Each block's units in rank order"}, **error_responses(403)},
+)
 async def get_standings(
     campaign_id: str,
     request: Request,
