@@ -117,7 +117,7 @@ def run(
     from shared.infra.runtime import ROLES, ServiceFailed, run_service
 
     settings = Settings.from_env()
-    logs.configure(settings.log_level, service)
+    logs.configure(settings, "-".join((service, *(role or ()))), service)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -148,7 +148,7 @@ def api() -> None:
     from services.read_api.app import create_app
 
     settings = Settings.from_env()
-    logs.configure(settings.log_level, "read-api")
+    logs.configure(settings, "read-api")
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None, access_log=False)
 
 
@@ -326,9 +326,24 @@ def token_create(role: Annotated[str, typer.Argument(help="council, auditor, uni
     """Create a bearer token for ROLE in the tokens file (EMULATION_API_TOKENS_FILE, default DATA_DIR/api-tokens.json)."""
     from services.read_api.access import create_token
 
-    settings = Settings.from_env()
-    path = Path(settings.api_tokens_file) if settings.api_tokens_file else settings.data_dir / "api-tokens.json"
     try:
-        typer.echo(create_token(path, role))
+        typer.echo(create_token(_tokens_file(), role))
     except ValueError as e:
         raise typer.BadParameter(str(e)) from e
+
+
+@token_cli.command("revoke")
+def token_revoke(token: Annotated[str, typer.Argument(help="the token to remove")]) -> None:
+    """Remove a bearer token from the tokens file; a running read API refuses it from its next request on."""
+    from services.read_api.access import revoke_token
+
+    try:
+        role = revoke_token(_tokens_file(), token)
+    except KeyError:
+        raise typer.BadParameter("no such token in the tokens file") from None
+    typer.echo(f"revoked a {role} token")
+
+
+def _tokens_file() -> Path:
+    settings = Settings.from_env()
+    return Path(settings.api_tokens_file) if settings.api_tokens_file else settings.data_dir / "api-tokens.json"

@@ -1,31 +1,45 @@
 """Who may read what: bearer tokens map to roles `council`, `auditor`, `unit:<unit_id>` or `public`.
 
 Tokens live in an owner-only JSON file (`EMULATION_API_TOKENS_FILE`, `{token: role}`), created by
-`emulation up` and extended with `emulation token create`. Without a tokens file the API is open
-to everyone as `council` and `auditor` at once (development and tests only).
+`emulation up` and changed with `emulation token create` / `revoke`; the running API sees a change at the
+next request. Without a tokens file the API is open to everyone as `council` and `auditor` at once
+(development and tests only).
 
 - public (no token): campaigns, standings of closed campaigns, decided awards;
 - unit:<id>: what the public sees, plus its own registrations, achievements, notices and awards;
-- council: everything but the audit trail; auditor: everything, including the audit trail,
-  where closed rounds' ballots (who voted for whom) appear. No one sees an open round's counts.
+- council: everything but the audit trail; auditor: everything, including the audit trail.
+  No one sees an open round's counts.
+
+The one 401/403 rule (`deny`): a caller without a token asking for what the public may not read gets 401
+with `WWW-Authenticate: Bearer` (authenticate, then ask again); a caller with a token whose role may not
+read it gets 403. A token that is not recognised, or a header that is not `Bearer`, gets 401 everywhere.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import HTTPException, Request
 
+from services.read_api.errors import api_error
+
 PUBLIC, COUNCIL, AUDITOR, UNIT = "public", "council", "auditor", "unit"
+BEARER = {"WWW-Authenticate": "Bearer"}
+log = logging.getLogger("emulation.read_api")
 
 
 @dataclass(frozen=True)
 class Principal:
     roles: frozenset[str]
     unit_id: str | None = None
+    anonymous: bool = False
+    """No token was sent (as opposed to a token for the `public` role)."""
 
     def is_(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
@@ -35,7 +49,7 @@ class Principal:
 
 
 OPEN = Principal(frozenset({COUNCIL, AUDITOR}))
-ANONYMOUS = Principal(frozenset({PUBLIC}))
+ANONYMOUS = Principal(frozenset({PUBLIC}), anonymous=True)
 
 
 def parse_role(role: str) -> Principal:
@@ -46,56 +60,114 @@ def parse_role(role: str) -> Principal:
     raise ValueError(f"unknown role {role!r}: council, auditor, unit:<unit_id> or public")
 
 
-def load_tokens(path: str) -> dict[str, Principal] | None:
-    if not path:
-        return None
-    raw: dict[str, str] = json.loads(Path(path).read_text()) if Path(path).exists() else {}
-    return {token: parse_role(role) for token, role in raw.items()}
+class TokenFile:
+    """The tokens file as the running API sees it: re-read whenever it changed.
+
+    Each lookup costs one `stat` (under a microsecond); the file is read again only when its inode,
+    size or modification time differ, so a token created or revoked while the API runs counts from the
+    next request on. A file that cannot be read or parsed refuses every token (fail closed) until fixed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seen: tuple[int, ...] | None = None
+        self.tokens: dict[str, Principal] = {}
+
+    def current(self) -> dict[str, Principal]:
+        try:
+            st = os.stat(self.path)
+            signature: tuple[int, ...] = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        except FileNotFoundError:
+            signature = ()
+        if signature != self.seen:
+            self.tokens = self.read() if signature else {}
+            self.seen = signature
+        return self.tokens
+
+    def read(self) -> dict[str, Principal]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            return {str(token): parse_role(role) for token, role in raw.items()}
+        except (OSError, ValueError, AttributeError, TypeError) as e:
+            log.error("read API tokens file unreadable; every token is refused until it is fixed",
+                      extra={"path": str(self.path), "error": str(e)})  # fmt: skip
+            return {}
+
+
+def load_tokens(path: str) -> TokenFile | None:
+    """The tokens file of EMULATION_API_TOKENS_FILE; None (an open API) when none is configured."""
+    return TokenFile(Path(path)) if path else None
+
+
+def _write_tokens(path: Path, tokens: dict[str, str]) -> None:
+    """Replace the file in one step (a reader never sees it half written), readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(tokens, indent=2))
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _stored(path: Path) -> dict[str, str]:
+    return dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else {}
 
 
 def create_token(path: Path, role: str) -> str:
     """Add a token for `role` to the owner-only tokens file; returns the token."""
-    from emulation.security import write_private
-
     parse_role(role)
-    tokens = json.loads(path.read_text()) if path.exists() else {}
+    tokens = _stored(path)
     token = secrets.token_urlsafe(24)
     tokens[token] = role
-    write_private(path, json.dumps(tokens, indent=2))
+    _write_tokens(path, tokens)
     return token
 
 
+def revoke_token(path: Path, token: str) -> str:
+    """Remove `token` from the tokens file; returns the role it had. KeyError if it is not there."""
+    tokens = _stored(path)
+    role = tokens.pop(token)
+    _write_tokens(path, tokens)
+    return role
+
+
 def unauthorized(message: str) -> HTTPException:
-    return HTTPException(401, {"code": "unauthorized", "message": message, "field": "Authorization"},
-                         headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    return api_error(401, "unauthorized", message, "Authorization", headers=BEARER)
 
 
-def forbidden(message: str, field: str | None = None) -> HTTPException:
-    return HTTPException(403, {"code": "forbidden", "message": message, "field": field})
+def deny(p: Principal, message: str, field: str | None = None) -> HTTPException:
+    """The one 401/403 rule: no token → 401 (authenticate); a token whose role may not read this → 403."""
+    if p.anonymous:
+        return unauthorized(f"{message}; send `Authorization: Bearer <token>`")
+    return api_error(403, "forbidden", message, field)
 
 
 async def principal(request: Request) -> Principal:
     """The caller, from `Authorization: Bearer <token>`; no header means the public.
 
-    `async` because it does no I/O: FastAPI then calls it inline instead of through its thread pool.
+    `async` because it does no I/O but a `stat`: FastAPI then calls it inline instead of through its thread pool.
     """
-    tokens: dict[str, Principal] | None = request.app.state.tokens
-    if tokens is None:
+    file: TokenFile | None = request.app.state.tokens
+    if file is None:
         return OPEN
     header = request.headers.get("authorization")
     if header is None:
         return ANONYMOUS
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() != "bearer" or not token.strip():
         raise unauthorized("use the header `Authorization: Bearer <token>`")
-    if token.strip() not in tokens:
+    found = file.current().get(token.strip())
+    if found is None:
         raise unauthorized("this token is not recognised (expired, revoked or mistyped)")
-    return tokens[token.strip()]
+    return found
 
 
 def require(p: Principal, *roles: str, what: str) -> None:
     if not p.is_(*roles):
-        raise forbidden(f"{what} is for {', '.join(roles)} only")
+        raise deny(p, f"{what} is for {', '.join(roles)} only")
 
 
 def own_unit(p: Principal, unit_id: str | None, what: str) -> str | None:
@@ -104,6 +176,6 @@ def own_unit(p: Principal, unit_id: str | None, what: str) -> str | None:
         return unit_id
     if p.is_(UNIT):
         if unit_id not in (None, p.unit_id):
-            raise forbidden(f"a unit sees only its own {what}", "unit")
+            raise deny(p, f"a unit sees only its own {what}", "unit")
         return p.unit_id
-    raise forbidden(f"{what} are not public")
+    raise deny(p, f"{what} are not public")

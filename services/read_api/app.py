@@ -1,7 +1,8 @@
 """The read API: a thin FastAPI app over the services' views. It reads; it never writes.
 
 Views are opened from each service's `build_views(settings)` and kept in `app.state.views`
-under their `name`; each routes module reads the views of one service.
+under their `name`; each routes module reads the views of one service. Every 4xx answer has one shape
+(`errors.py`); who may read what is decided in `access.py`; long lists are paginated (`pages.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from services.audit.catalog import all_views
+from services.read_api import errors
 from services.read_api.access import load_tokens, principal
 from services.read_api.routes import audit, evaluation, notification, registry
 from shared.infra.leader import building
@@ -35,7 +37,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "blocks, registrations, standings, votes, awards and the audit trail.",
         lifespan=lifespan,
         dependencies=[Depends(principal)],  # every request's token is checked, even on public routes
+        responses=errors.error_responses(401, 422),  # any route: a token not recognised, a malformed parameter
     )
+    errors.install(app)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

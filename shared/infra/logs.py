@@ -1,4 +1,11 @@
-"""Structured logs: one JSON object per line on stderr, with any `extra=` fields."""
+"""Structured logs: one JSON object per line, with any `extra=` fields.
+
+Each process writes every record from EMULATION_LOG_LEVEL on to its own file, `<log dir>/<process>.json.log`
+(log dir: EMULATION_LOG_DIR, default `<data dir>/logs`), rotated by the standard library when it would pass
+EMULATION_LOG_MAX_BYTES, keeping EMULATION_LOG_BACKUPS older files (`.json.log.1` is the newest). Stderr gets
+only what a person must see (EMULATION_LOG_STDERR_LEVEL, warnings by default), so a supervisor that keeps a
+process's stderr in a file does not keep the full log twice, unrotated.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,10 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from shared.infra.settings import Settings
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
@@ -24,14 +35,45 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
-def configure(level: str = "INFO", service: str | None = None) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+def log_file(settings: Settings, process: str) -> Path:
+    """The file a process logs to: `registry-commands` → `<log dir>/registry-commands.json.log`."""
+    return settings.log_path / f"{process}.json.log"
+
+
+def configure(settings: Settings, process: str, service: str | None = None) -> Path | None:
+    """Log to the process's rotated file and, from the stderr level on, to stderr; returns the file (None when
+    it cannot be opened: then stderr gets every record, and says why)."""
+    formatter = JsonFormatter()
+    stamp = _ServiceFilter(service or process)
+    level = logging.getLevelName(settings.log_level.upper())
+    to_stderr = logging.StreamHandler(sys.stderr)
+    handlers: list[logging.Handler] = [to_stderr]
+    path = log_file(settings, process)
+    problem = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # backupCount 0 would never rotate: at least one older file is kept
+        to_file = RotatingFileHandler(
+            path, maxBytes=settings.log_max_bytes, backupCount=max(1, settings.log_backups), encoding="utf-8"
+        )
+        handlers.append(to_file)
+        to_stderr.setLevel(max(level, logging.getLevelName(settings.log_stderr_level.upper())))
+    except OSError as e:
+        problem = e
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        handler.addFilter(stamp)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    if service:
-        handler.addFilter(_ServiceFilter(service))
+    for old in root.handlers:
+        old.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    if problem is None:
+        return path
+    logging.getLogger("emulation.logs").warning(
+        "cannot write the log file; logging to stderr only", extra={"path": str(path), "error": str(problem)}
+    )
+    return None
 
 
 class _ServiceFilter(logging.Filter):

@@ -58,7 +58,15 @@ class Settings:
     checkpoint_every: int = 1000
     """EMULATION_CHECKPOINT_EVERY: the relay publishes a chain_checkpoint after this many events."""
     log_level: str = "INFO"
-    """EMULATION_LOG_LEVEL"""
+    """EMULATION_LOG_LEVEL: what each process writes to its log file (JSON lines)."""
+    log_stderr_level: str = "WARNING"
+    """EMULATION_LOG_STDERR_LEVEL: from this level on, log lines also go to stderr (what a person must see)."""
+    log_dir: str = ""
+    """EMULATION_LOG_DIR: where each process keeps its rotated JSON log `<process>.json.log`; empty: `<data dir>/logs`."""
+    log_max_bytes: int = 10 * 1024 * 1024
+    """EMULATION_LOG_MAX_BYTES: a log file is rotated when it would grow past this size."""
+    log_backups: int = 5
+    """EMULATION_LOG_BACKUPS: rotated files kept per process (`.json.log.1` … `.json.log.N`); older ones are deleted."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -74,6 +82,8 @@ class Settings:
             "consumer_batch": int,
             "poll_interval": float,
             "checkpoint_every": int,
+            "log_max_bytes": int,
+            "log_backups": int,
         }
         values: dict[str, object] = {}
         for field in base.__dataclass_fields__:
@@ -91,6 +101,11 @@ class Settings:
             return Path(self.keys_dir)
         data = self.data_dir.resolve()
         return data.with_name(data.name + "-keys")
+
+    @property
+    def log_path(self) -> Path:
+        """Where process logs are kept: EMULATION_LOG_DIR, else `<data dir>/logs`."""
+        return Path(self.log_dir) if self.log_dir else self.data_dir / "logs"
 
     def for_role(self, role: str) -> Settings:
         """These settings connecting as the identity of `role` (`relay`, `views`), else as EMULATION_NATS_USER."""

@@ -1,4 +1,7 @@
-"""Read API roles by bearer token: each role's view over HTTP, and 401/403 answers that say why."""
+"""Read API roles by bearer token: each role's view over HTTP, and 401/403 answers that say why.
+
+The 401/403 rule on every route, token reloading and the error shape: tests/integration/test_read_api_attacks.py.
+"""
 
 from __future__ import annotations
 
@@ -34,17 +37,18 @@ async def test_each_role_sees_what_it_may(system: System, tmp_path: Path) -> Non
 
     await wait_for(lambda: len(get("/v1/audit", "auditor", limit="1000")[1]["entries"]) >= 39)  # type: ignore[index]
 
-    # the public: campaigns, nothing about units; standings only once the campaign is closed
+    # the public: campaigns, nothing about units; standings only once the campaign is closed. Without a token
+    # the answer is 401 (authenticate first); a role that may not read it gets 403
     assert get("/v1/campaigns")[0] == 200
     status, body = get(f"/v1/campaigns/{C}/blocks")
-    assert status == 403 and body["detail"] == {
-        "code": "forbidden",
-        "message": "blocks is for council, auditor, unit only",
-        "field": None,
+    assert status == 401 and body["detail"] == {
+        "code": "unauthorized",
+        "message": "blocks is for council, auditor, unit only; send `Authorization: Bearer <token>`",
+        "field": "Authorization",
     }
     status, body = get(f"/v1/campaigns/{C}/standings")
-    assert status == 403 and "public once the campaign is closed" in body["detail"]["message"]
-    assert get("/v1/audit")[0] == 403
+    assert status == 401 and "public once the campaign is closed" in body["detail"]["message"]
+    assert get("/v1/audit")[0] == 401
 
     # a token that is not one, or a header of the wrong kind
     with system.http() as http:

@@ -47,6 +47,7 @@ class StandingsView(View):
         "CREATE TABLE IF NOT EXISTS {scoring_tables} (campaign_id TEXT PRIMARY KEY, body TEXT NOT NULL, "
         "set_at TEXT NOT NULL, seq BIGINT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS achievements_by_unit ON {achievements} (campaign_id, unit_id)",
+        "CREATE INDEX IF NOT EXISTS achievements_by_time ON {achievements} (campaign_id, reported_at, achievement_id)",
         # running totals per unit, kept as events arrive, so the current standings are one small join
         "CREATE TABLE IF NOT EXISTS {unit_scores} (campaign_id TEXT NOT NULL, unit_id TEXT NOT NULL, "
         "verified_score REAL NOT NULL DEFAULT 0, claimed_score REAL NOT NULL DEFAULT 0, "
@@ -153,8 +154,14 @@ class StandingsView(View):
     # ---- queries -----------------------------------------------------------------------------------
 
     def achievements(
-        self, campaign_id: str, unit: str | None = None, status: str | None = None
+        self,
+        campaign_id: str,
+        unit: str | None = None,
+        status: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
+        """Achievements in the order they were reported; `after`/`limit`: the page following achievement `after`."""
         sql = f"SELECT {COLUMNS} FROM {{achievements}} WHERE campaign_id = ?"
         params: list[Any] = [campaign_id]
         if unit:
@@ -163,7 +170,17 @@ class StandingsView(View):
         if status:
             sql += " AND status = ?"
             params.append(status)
-        rows = self.query(sql + " ORDER BY reported_at, achievement_id", params)
+        if after is not None:
+            sql += (
+                " AND (reported_at, achievement_id) > ((SELECT reported_at FROM {achievements} "
+                "WHERE campaign_id = ? AND achievement_id = ?), ?)"
+            )
+            params += [campaign_id, after, after]
+        sql += " ORDER BY reported_at, achievement_id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self.query(sql, params)
         for r in rows:
             r["late"], r["adjusted"] = bool(r["late"]), bool(r["adjusted"])
         return rows

@@ -18,6 +18,7 @@ class DeliveryLog(View):
         "seq BIGINT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS deliveries_unit ON {deliveries} (unit_id, seq)",
         "CREATE INDEX IF NOT EXISTS deliveries_campaign ON {deliveries} (campaign_id, seq)",
+        "CREATE INDEX IF NOT EXISTS deliveries_order ON {deliveries} (seq)",
         "CREATE TABLE IF NOT EXISTS {delivery_records} (seq BIGINT PRIMARY KEY, notification_id TEXT NOT NULL, "
         "type TEXT NOT NULL, at_time TEXT NOT NULL, body TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS delivery_records_notice ON {delivery_records} (notification_id, seq)",
@@ -92,14 +93,31 @@ class DeliveryLog(View):
             out.append({k: v for k, v in r.items() if k != "seq"} | {"log": log})
         return out
 
-    def for_unit(self, unit_id: str) -> list[dict[str, Any]]:
+    def for_unit(self, unit_id: str, after: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """A unit's notices, oldest first, each with its delivery records."""
-        return self._with_records(self.query("SELECT * FROM {deliveries} WHERE unit_id = ? ORDER BY seq", (unit_id,)))
+        return self.list(unit_id=unit_id, after=after, limit=limit)
 
-    def list(self, campaign_id: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-        sql, params = "SELECT * FROM {deliveries} WHERE 1 = 1", list[str]()
-        if campaign_id is not None:
-            sql, params = sql + " AND campaign_id = ?", [*params, campaign_id]
-        if status is not None:
-            sql, params = sql + " AND status = ?", [*params, status]
-        return self._with_records(self.query(sql + " ORDER BY seq", params))
+    def list(
+        self,
+        campaign_id: str | None = None,
+        status: str | None = None,
+        unit_id: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Notices oldest first; `after`/`limit`: the page of at most `limit` following notice `after`."""
+        sql, params = "SELECT * FROM {deliveries} WHERE 1 = 1", list[Any]()
+        for clause, value in (
+            ("campaign_id = ?", campaign_id),
+            ("status = ?", status),
+            ("unit_id = ?", unit_id),
+            ("seq > (SELECT seq FROM {deliveries} WHERE notification_id = ?)", after),
+        ):
+            if value is not None:
+                sql += f" AND {clause}"
+                params.append(value)
+        sql += " ORDER BY seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return self._with_records(self.query(sql, params))

@@ -8,14 +8,20 @@ import json
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from services.audit.verify import verify_history
 from services.audit.views import AuditView
 from services.read_api.access import AUDITOR, Principal, principal, require
+from services.read_api.errors import error_responses
+from services.read_api.pages import DEFAULT_LIMIT, Limit, link_next, page
+from services.read_api.responses import AuditPage
+from shared.events.types import Moment
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], responses=error_responses(403))
+SINCE = Query(None, description="ISO 8601 time between 1945 and 2200 (UTC without an offset), inclusive")
+UNTIL = Query(None, description="ISO 8601 time between 1945 and 2200 (UTC without an offset), inclusive")
 CSV_COLUMNS = [
     "seq",
     "id",
@@ -44,38 +50,43 @@ def filters(
     block: str | None = None,
     type: str | None = None,
     actor: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
 ) -> dict[str, str | None]:
+    """The audit view's filters; times as the view stores them (UTC ISO 8601, compared as text)."""
     return {
         "campaign": campaign,
         "unit": unit,
         "block": block,
         "type": type,
         "actor": actor,
-        "since": since,
-        "until": until,
+        "since": None if since is None else since.isoformat(),
+        "until": None if until is None else until.isoformat(),
     }
 
 
-@router.get("/v1/audit")
+@router.get("/v1/audit", response_model=AuditPage)
 def list_audit(
     request: Request,
+    response: Response,
     p: Principal = Depends(principal),
     campaign: str | None = None,
     unit: str | None = None,
     block: str | None = None,
     type: str | None = Query(None, description="event name, e.g. campaign_launched"),
     actor: str | None = None,
-    since: str | None = Query(None, description="ISO 8601 time, inclusive"),
-    until: str | None = Query(None, description="ISO 8601 time, inclusive"),
+    since: Moment | None = SINCE,
+    until: Moment | None = UNTIL,
     after: int = Query(0, ge=0, le=2**62, description="cursor: the `next` of the previous page (a stream sequence)"),
-    limit: int = Query(100, ge=1, le=1000),
+    limit: Limit = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
-    """Who did what, when, through which command and from which system, in stream order (auditors)."""
+    """Who did what, when, through which command and from which system, in stream order (auditors).
+    One page at a time (`next`, and the `Link` header)."""
     require(p, AUDITOR, what="the audit trail")
-    entries = audit(request).page(filters(campaign, unit, block, type, actor, since, until), after, limit)
-    return {"entries": entries, "next": entries[-1]["seq"] if len(entries) == limit else None}
+    rows = audit(request).page(filters(campaign, unit, block, type, actor, since, until), after, limit + 1)
+    entries, cursor = page(rows, limit, lambda e: int(e["seq"]))
+    link_next(request, response, cursor)
+    return {"entries": entries, "next": cursor}
 
 
 @router.get("/v1/audit/export")
@@ -88,8 +99,8 @@ def export_audit(
     block: str | None = None,
     type: str | None = None,
     actor: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    since: Moment | None = SINCE,
+    until: Moment | None = UNTIL,
 ) -> StreamingResponse:
     """The matching audit entries, streamed page by page (never built in memory)."""
     require(p, AUDITOR, what="the audit trail")

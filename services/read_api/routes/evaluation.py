@@ -4,17 +4,20 @@ standings, block votes and awards."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from services.evaluation.adapters.views import AwardsView, CampaignsView, ReferenceView, StandingsView, VotesView
-from services.read_api.access import AUDITOR, COUNCIL, UNIT, Principal, forbidden, own_unit, principal, require
+from services.read_api.access import AUDITOR, COUNCIL, UNIT, Principal, deny, own_unit, principal, require
+from services.read_api.errors import api_error, error_responses
+from services.read_api.pages import DEFAULT_LIMIT, After, Limit, link_next, page
+from services.read_api.responses import Achievements, Standings
 from shared.events.evaluation import EvaluationPolicy
+from shared.events.types import Moment
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(404))
 
 
 def campaigns(request: Request) -> CampaignsView:
@@ -29,9 +32,7 @@ def view(request: Request, name: str) -> Any:
 def known_campaign(request: Request, campaign_id: str) -> dict[str, Any]:
     found = campaigns(request).get(campaign_id)
     if found is None:
-        raise HTTPException(
-            404, {"code": "unknown_campaign", "message": f"no campaign {campaign_id!r}", "field": "campaign_id"}
-        )
+        raise api_error(404, "unknown_campaign", f"no campaign {campaign_id!r}", "campaign_id")
     return found
 
 
@@ -46,31 +47,52 @@ def get_campaign(campaign_id: str, request: Request) -> dict[str, Any]:
     return known_campaign(request, campaign_id)
 
 
-@router.get("/v1/campaigns/{campaign_id}/achievements", tags=["evaluation"])
+@router.get(
+    "/v1/campaigns/{campaign_id}/achievements",
+    tags=["evaluation"],
+    response_model=Achievements,
+    responses=error_responses(403),
+)
 def list_achievements(
     campaign_id: str,
     request: Request,
+    response: Response,
     p: Principal = Depends(principal),
     unit: str | None = None,
     status: str | None = Query(None, description="reported, verified or rejected"),
+    after: After = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
-    """Reported achievements with their verification (points, late penalty, adjustment and reason)."""
+    """Reported achievements with their verification (points, late penalty, adjustment and reason), in the order
+    they were reported, one page at a time (`next`, and the `Link` header)."""
+    mine = own_unit(p, unit, "achievements")
     known_campaign(request, campaign_id)
     standings: StandingsView = view(request, "standings")
+    rows = standings.achievements(campaign_id, mine, status, after, limit + 1)
+    found, cursor = page(rows, limit, lambda a: a["achievement_id"])
+    link_next(request, response, cursor)
     return {
         "campaign_id": campaign_id,
         "scoring_table": standings.scoring_table(campaign_id),
-        "achievements": standings.achievements(campaign_id, own_unit(p, unit, "achievements"), status),
+        "achievements": found,
+        "next": cursor,
     }
 
 
-@router.get("/v1/campaigns/{campaign_id}/standings", tags=["evaluation"])
+@router.get(
+    "/v1/campaigns/{campaign_id}/standings",
+    tags=["evaluation"],
+    # rendered once per state of the views and cached as bytes (see below): the model documents them
+    responses={200: {"model": Standings, "description": "Each block's units in rank order"}, **error_responses(403)},
+)
 async def get_standings(
     campaign_id: str,
     request: Request,
     p: Principal = Depends(principal),
     block: str | None = None,
-    as_of: datetime | None = Query(None, description="ISO 8601 time: the standings as they were then"),
+    as_of: Moment | None = Query(
+        None, description="ISO 8601 time between 1945 and 2200 (UTC without an offset): the standings as they were then"
+    ),
 ) -> Response:
     """Each block's units in rank order. Tie-break: verified score, fewer late items, more verified items, unit id.
 
@@ -80,14 +102,12 @@ async def get_standings(
     # `async`: the checks below are indexed point reads, answered inline; only a new rendering goes to a thread
     campaign = known_campaign(request, campaign_id)
     if not p.is_(COUNCIL, AUDITOR, UNIT) and campaign.get("status") != "closed":
-        raise forbidden("standings are public once the campaign is closed; until then council, auditors and units only")
+        raise deny(p, "standings are public once the campaign is closed; until then council, auditors and units only")
     standings: StandingsView = view(request, "standings")
     reference: ReferenceView = view(request, "evaluation-reference")
     if block is not None and reference.block(campaign_id, block) is None:
-        raise HTTPException(404, {"code": "unknown_block", "message": f"no block {block!r}", "field": "block"})
-    moment = None
-    if as_of is not None:
-        moment = (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+        raise api_error(404, "unknown_block", f"no block {block!r}", "block")
+    moment = None if as_of is None else as_of.isoformat()  # already UTC
     # standings change only when their views move on: answer from the last rendering until then
     key = (campaign_id, block, moment)
     positions = (standings.position(), reference.position())
@@ -121,7 +141,7 @@ def render_standings(
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-@router.get("/v1/campaigns/{campaign_id}/votes", tags=["evaluation"])
+@router.get("/v1/campaigns/{campaign_id}/votes", tags=["evaluation"], responses=error_responses(403))
 def get_votes(
     campaign_id: str, request: Request, block: str | None = None, p: Principal = Depends(principal)
 ) -> dict[str, Any]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from services.read_api.access import AUDITOR, COUNCIL, UNIT, Principal, own_unit, principal, require
+from services.read_api.errors import api_error, error_responses
+from services.read_api.pages import DEFAULT_LIMIT, After, Limit, link_next, page
+from services.read_api.responses import Registrations, Unit
 from services.registry.adapters.views import BlocksView, RegistrationsView, UnitsView
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(403, 404))
 
 
 def _view(request: Request, name: str) -> Any:
@@ -17,7 +20,7 @@ def _view(request: Request, name: str) -> Any:
 
 
 def not_found(code: str, message: str, field: str) -> HTTPException:
-    return HTTPException(404, {"code": code, "message": message, "field": field})
+    return api_error(404, code, message, field)
 
 
 def known_campaign(request: Request, campaign_id: str) -> dict[str, Any]:
@@ -30,8 +33,8 @@ def known_campaign(request: Request, campaign_id: str) -> dict[str, Any]:
 
 @router.get("/v1/campaigns/{campaign_id}/blocks", tags=["registry"])
 def list_blocks(campaign_id: str, request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
-    require(p, COUNCIL, AUDITOR, UNIT, what="blocks")
     """The campaign's blocks in definition order, each with its leader, deputy and members."""
+    require(p, COUNCIL, AUDITOR, UNIT, what="blocks")
     campaign = known_campaign(request, campaign_id)
     blocks: BlocksView = _view(request, "registry-blocks")
     return {"campaign_id": campaign_id, "status": campaign["status"], "blocks": blocks.blocks(campaign_id)}
@@ -48,23 +51,30 @@ def get_block(campaign_id: str, block_id: str, request: Request, p: Principal = 
     return found[0] | {"campaign_id": campaign_id}
 
 
-@router.get("/v1/units", tags=["registry"])
+@router.get("/v1/units", tags=["registry"], response_model=list[Unit])
 def search_units(
     request: Request,
+    response: Response,
     q: str | None = Query(None, max_length=300, description="words of the name, with or without diacritics"),
     kind: str | None = Query(None, description="department or affiliated"),
+    after: After = None,
+    limit: Limit = DEFAULT_LIMIT,
     p: Principal = Depends(principal),
 ) -> list[dict[str, Any]]:
-    """Units whose name contains every word of `q` (`cong chung` finds "Phòng Công chứng số 1")."""
+    """Units whose name contains every word of `q` (`cong chung` finds "Phòng Công chứng số 1"), by unit id.
+
+    One page at a time: the `Link` header (`rel="next"`) gives the next page's address while more follow."""
     require(p, COUNCIL, AUDITOR, UNIT, what="units")
     units: UnitsView = _view(request, "registry-units")
-    return units.search(q, kind)
+    found, cursor = page(units.search(q, kind, after, limit + 1), limit, lambda u: u["unit_id"])
+    link_next(request, response, cursor)
+    return found
 
 
 @router.get("/v1/units/{unit_id}", tags=["registry"])
 def get_unit(unit_id: str, request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
-    require(p, COUNCIL, AUDITOR, UNIT, what="units")
     """One unit, its block in each campaign and its history (registration, renames, moves, withdrawals)."""
+    require(p, COUNCIL, AUDITOR, UNIT, what="units")
     units: UnitsView = _view(request, "registry-units")
     found = units.get(unit_id)
     if found is None:
@@ -72,32 +82,38 @@ def get_unit(unit_id: str, request: Request, p: Principal = Depends(principal)) 
     return found
 
 
-@router.get("/v1/campaigns/{campaign_id}/registrations", tags=["registry"])
+@router.get("/v1/campaigns/{campaign_id}/registrations", tags=["registry"], response_model=Registrations)
 def list_registrations(
     campaign_id: str,
     request: Request,
+    response: Response,
     late: bool | None = None,
     block: str | None = None,
     unit: str | None = None,
+    after: After = None,
+    limit: Limit = DEFAULT_LIMIT,
     p: Principal = Depends(principal),
 ) -> dict[str, Any]:
-    """Emulation registrations with their late flags (`late`: the registration itself came after the deadline)."""
+    """Emulation registrations by unit id with their late flags (`late`: the registration itself came after the
+    deadline), one page at a time (`next`, and the `Link` header)."""
     mine = own_unit(p, unit, "registrations")
     campaign = known_campaign(request, campaign_id)
     registrations: RegistrationsView = _view(request, "registry-registrations")
+    rows = registrations.registrations(campaign_id, late, block, mine, after, limit + 1)
+    found, cursor = page(rows, limit, lambda r: r["unit_id"])
+    link_next(request, response, cursor)
     return {
         "campaign_id": campaign_id,
         "registration_deadline": campaign["registration_deadline"],
-        "registrations": [
-            r for r in registrations.registrations(campaign_id, late, block) if mine in (None, r["unit_id"])
-        ],
+        "registrations": found,
+        "next": cursor,
     }
 
 
 @router.get("/v1/campaigns/{campaign_id}/registration-summary", tags=["registry"])
 def registration_summary(campaign_id: str, request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
-    require(p, COUNCIL, AUDITOR, what="the registration summary")
     """Per block, the share of member units registered on time (the plan aims at 100%)."""
+    require(p, COUNCIL, AUDITOR, what="the registration summary")
     campaign = known_campaign(request, campaign_id)
     registrations: RegistrationsView = _view(request, "registry-registrations")
     return {

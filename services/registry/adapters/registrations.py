@@ -91,34 +91,50 @@ class RegistrationsView(View):
     # ---- queries -----------------------------------------------------------------------------------
 
     def registrations(
-        self, campaign_id: str, late: bool | None = None, block_id: str | None = None
+        self,
+        campaign_id: str,
+        late: bool | None = None,
+        block_id: str | None = None,
+        unit_id: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Registrations by unit id, each with its block (null once withdrawn) and late flags."""
-        rows = self.query(
+        """Registrations by unit id, each with its block (null once withdrawn) and late flags.
+
+        `after`/`limit`: the page of at most `limit` registrations whose unit id follows `after`.
+        """
+        sql = (
             "SELECT r.*, m.block_id FROM {reg_registrations} r LEFT JOIN {reg_registration_members} m "
-            "ON m.campaign_id = r.campaign_id AND m.unit_id = r.unit_id WHERE r.campaign_id = ? ORDER BY r.unit_id",
-            (campaign_id,),
+            "ON m.campaign_id = r.campaign_id AND m.unit_id = r.unit_id WHERE r.campaign_id = ?"
         )
-        out = []
-        for r in rows:
-            if late is not None and bool(r["late"]) != late:
-                continue
-            if block_id is not None and r["block_id"] != block_id:
-                continue
-            out.append(
-                {
-                    "unit_id": r["unit_id"],
-                    "block_id": r["block_id"],
-                    "collective_target": r["collective_target"],
-                    "staff": json.loads(r["staff"]),
-                    "registered_at": r["registered_at"],
-                    "late": bool(r["late"]),
-                    "amendments": r["amendments"],
-                    "last_amended_at": r["last_amended_at"],
-                    "last_amendment_late": None if r["last_amendment_late"] is None else bool(r["last_amendment_late"]),
-                }
-            )
-        return out
+        params: list[Any] = [campaign_id]
+        for clause, value in (
+            ("r.late = ?", None if late is None else int(late)),
+            ("m.block_id = ?", block_id),
+            ("r.unit_id = ?", unit_id),
+            ("r.unit_id > ?", after),
+        ):
+            if value is not None:
+                sql += f" AND {clause}"
+                params.append(value)
+        sql += " ORDER BY r.unit_id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [
+            {
+                "unit_id": r["unit_id"],
+                "block_id": r["block_id"],
+                "collective_target": r["collective_target"],
+                "staff": json.loads(r["staff"]),
+                "registered_at": r["registered_at"],
+                "late": bool(r["late"]),
+                "amendments": r["amendments"],
+                "last_amended_at": r["last_amended_at"],
+                "last_amendment_late": None if r["last_amendment_late"] is None else bool(r["last_amendment_late"]),
+            }
+            for r in self.query(sql, params)
+        ]
 
     def summary(self, campaign_id: str) -> list[dict[str, Any]]:
         """Per block: members, registered, on time, late, not yet registered and the on-time share (target 1.0)."""

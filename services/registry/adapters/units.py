@@ -86,8 +86,13 @@ class UnitsView(View):
 
     # ---- queries -----------------------------------------------------------------------------------
 
-    def search(self, q: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
-        """Units whose name contains every word of `q`, with or without diacritics; by unit id."""
+    def search(
+        self, q: str | None = None, kind: str | None = None, after: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Units whose name contains every word of `q`, with or without diacritics; by unit id.
+
+        `after`/`limit`: the page of at most `limit` units whose id follows `after` (keyset pagination).
+        """
         sql = "SELECT unit_id, name, kind, head, email FROM {reg_units} WHERE 1 = 1"
         params: list[Any] = []
         for token in search_key(q or "").split():
@@ -96,7 +101,14 @@ class UnitsView(View):
         if kind is not None:
             sql += " AND kind = ?"
             params.append(kind)
-        return self.query(sql + " ORDER BY unit_id", params)
+        if after is not None:
+            sql += " AND unit_id > ?"
+            params.append(after)
+        sql += " ORDER BY unit_id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return self.query(sql, params)
 
     def get(self, unit_id: str) -> dict[str, Any] | None:
         """One unit, its block in each campaign and its history in stream order."""
