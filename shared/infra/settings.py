@@ -59,6 +59,16 @@ class Settings:
     """EMULATION_CHECKPOINT_EVERY: the relay publishes a chain_checkpoint after this many events."""
     log_level: str = "INFO"
     """EMULATION_LOG_LEVEL"""
+    restart_backoff: float = 0.5
+    """EMULATION_RESTART_BACKOFF: seconds `emulation up` waits before restarting a process that exited; doubled
+    for each further exit within EMULATION_RESTART_WINDOW."""
+    restart_backoff_max: float = 30.0
+    """EMULATION_RESTART_BACKOFF_MAX: the longest wait before a restart."""
+    restart_limit: int = 5
+    """EMULATION_RESTART_LIMIT: restarts of one process within EMULATION_RESTART_WINDOW; after them `emulation up`
+    gives up on that process (and keeps running the others)."""
+    restart_window: float = 60.0
+    """EMULATION_RESTART_WINDOW: seconds over which restarts are counted."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -74,6 +84,10 @@ class Settings:
             "consumer_batch": int,
             "poll_interval": float,
             "checkpoint_every": int,
+            "restart_backoff": float,
+            "restart_backoff_max": float,
+            "restart_limit": int,
+            "restart_window": float,
         }
         values: dict[str, object] = {}
         for field in base.__dataclass_fields__:
