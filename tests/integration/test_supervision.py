@@ -42,11 +42,19 @@ ANSWERS: dict[str, set[str]] = {
     "nats-server": {"register_unit", "set_evaluation_policy", "register_subscription"},
 }
 """Which requests a process's death may leave unanswered until it is back; the other processes' deaths none."""
+TARGETS = ("register_unit", "set_evaluation_policy", "register_subscription", "read")
 EVENTS = {
     "register_unit": "unit_registered",
     "set_evaluation_policy": "evaluation_policy_set",
     "register_subscription": "subscription_registered",
 }
+STORED = {
+    "register_unit": ("registry", "Unit.Registered"),
+    "set_evaluation_policy": ("evaluation", "PolicyBook."),
+    "register_subscription": ("notification", "Subscription.Registered"),
+}
+"""Where each command's event is stored, and its topic."""
+ACTOR = "van-phong-so"
 
 
 @dataclass
@@ -57,6 +65,8 @@ class Load:
     http: Any
     acked: dict[str, dict[str, str]] = field(default_factory=lambda: {name: {} for name in EVENTS})
     """command → command_id → the id of the event it recorded."""
+    bodies: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {name: [] for name in EVENTS})
+    """command → the bodies of its acknowledged commands."""
     answered: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[float, str, str]] = field(default_factory=list)
     """(when the request was sent, what it was, the error): each must be explained by a process down."""
@@ -77,13 +87,14 @@ class Load:
             reply: dict[str, Any] = json.loads(msg.data)
             if reply.get("ok"):
                 self.acked.setdefault(name, {})[body["command_id"]] = reply["events"][0]["id"]
+                self.bodies.setdefault(name, []).append(body)
                 self.answered[name] += 1
             return reply
 
     async def send(self, name: str, body_of: Callable[[int], dict[str, Any]], worker: int) -> None:
         i = 0
         while not self.stop.is_set():
-            body = {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", **body_of(worker * 1_000_000 + i)}
+            body = {"command_id": str(uuid.uuid4()), "actor": ACTOR, **body_of(worker * 1_000_000 + i)}
             reply = await self.command(name, body)
             if not reply.get("ok"):
                 self.refused.append(reply)
@@ -129,50 +140,16 @@ async def up(tmp_path: Path) -> Any:
 
 
 async def test_each_process_killed_under_load_comes_back_and_nothing_is_lost_or_doubled(up: Up) -> None:
-    portal, admin = await up.connect("portal"), await up.connect("admin")
-    http = up.http()
+    portal, admin, http = await up.connect("portal"), await up.connect("admin"), up.http()
     load = Load(portal, http)
-    campaign = {**copy.deepcopy(load_scenario()["campaign"]), "command_id": str(uuid.uuid4()), "actor": "van-phong-so"}
-    assert (await load.command("launch_campaign", campaign))["ok"]
-    assert (await load.command("register_unit", {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", **unit(0)}))[
-        "ok"
-    ]
-
-    async def policy_accepted() -> bool:  # once the evaluation's view knows the campaign
-        body = {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", **policy(0)}
-        return bool((await load.command("set_evaluation_policy", body)).get("ok"))
-
-    await wait_for(policy_accepted, timeout=30, interval=0.2)
-    await wait_for(lambda: up.view_rows("registry", "SELECT 1 FROM reg_units WHERE unit_id = 'unit-0'"))
-    load.failures.clear()  # `up` is ready once the read API listens; services may still be subscribing
-    workers = [asyncio.create_task(load.send("register_unit", unit, w + 1)) for w in range(3)]
+    await prepare(up, load)
+    workers = [asyncio.create_task(load.send("register_unit", unit, w)) for w in (1, 2, 3)]
     workers += [
         asyncio.create_task(load.send("set_evaluation_policy", policy, 4)),
         asyncio.create_task(load.send("register_subscription", subscription, 5)),
         asyncio.create_task(load.read("unit-0")),
     ]
-
-    def views() -> dict[str, int]:
-        return {
-            "registry": up.view_rows("registry", "SELECT COUNT(*) FROM reg_units")[0][0],
-            "evaluation": up.view_rows("evaluation", "SELECT COUNT(*) FROM eval_units")[0][0],
-            "notification": up.view_rows("notification", "SELECT COUNT(*) FROM units")[0][0],
-            "audit": up.view_rows("audit", "SELECT COUNT(*) FROM audit")[0][0],
-        }
-
-    async def everything_moves(timeout: float = 60) -> None:
-        """Every kind of request answered and every view grown since now: the whole system serves."""
-        answered, seen = Counter(load.answered), views()
-
-        def moved() -> list[str]:
-            now = views()
-            return [t for t in ANSWERS["nats-server"] | {"read"} if load.answered[t] <= answered[t]] + [
-                v for v in now if now[v] <= seen[v]
-            ]
-
-        await wait_for(lambda: not moved(), timeout=timeout, interval=0.1)
-
-    await everything_moves()
+    await serving(up, load)
     outages: list[tuple[str, float, float]] = []
     for name in [key for key, _, _ in service_processes()] + ["api", "nats-server"]:
         before = up.processes()[name]
@@ -184,13 +161,13 @@ async def test_each_process_killed_under_load_comes_back_and_nothing_is_lost_or_
             return now["state"] == "running" and now["pid"] != old
 
         await wait_for(back, timeout=30)
-        await everything_moves()
+        await serving(up, load)
         outages.append((name, killed, time.monotonic()))
         after = up.processes()[name]
         assert (after["restarts"], after["last_exit"]) == (before["restarts"] + 1, "killed by SIGKILL")
-
     load.stop.set()
     await asyncio.gather(*workers)
+
     assert not load.refused
 
     def explained(sent: float, target: str) -> bool:
@@ -200,22 +177,55 @@ async def test_each_process_killed_under_load_comes_back_and_nothing_is_lost_or_
     assert not unexplained, f"requests left unanswered while no process serving them was down: {unexplained[:5]}"
     durations = {name: round(b - k, 1) for name, k, b in outages}
     print(f"answered {dict(load.answered)}; {len(load.failures)} asked again; back and serving after {durations}")
+    await exactly_once(up, admin, load)
+    assert {s["state"] for s in up.processes().values()} == {"running"}
+    await http.aclose()
+    await portal.close()
+    await admin.close()
 
-    # every acknowledged command's event: stored once, on the stream once, in every view once
-    stores = {
-        "register_unit": "registry",
-        "set_evaluation_policy": "evaluation",
-        "register_subscription": "notification",
+
+async def prepare(up: Up, load: Load) -> None:
+    """A campaign the evaluation knows (its policy can be set) and a unit the read API shows."""
+    campaign = {**copy.deepcopy(load_scenario()["campaign"]), "command_id": str(uuid.uuid4()), "actor": ACTOR}
+    assert (await load.command("launch_campaign", campaign))["ok"]
+    assert (await load.command("register_unit", {"command_id": str(uuid.uuid4()), "actor": ACTOR, **unit(0)}))["ok"]
+
+    async def policy_accepted() -> bool:
+        body = {"command_id": str(uuid.uuid4()), "actor": ACTOR, **policy(0)}
+        return bool((await load.command("set_evaluation_policy", body)).get("ok"))
+
+    await wait_for(policy_accepted, timeout=30, interval=0.2)
+    await wait_for(lambda: up.view_rows("registry", "SELECT 1 FROM reg_units WHERE unit_id = 'unit-0'"))
+    load.failures.clear()  # `up` is ready once the read API listens; services may still be subscribing
+
+
+def view_sizes(up: Up) -> dict[str, int]:
+    return {
+        "registry": up.view_rows("registry", "SELECT COUNT(*) FROM reg_units")[0][0],
+        "evaluation": up.view_rows("evaluation", "SELECT COUNT(*) FROM eval_units")[0][0],
+        "notification": up.view_rows("notification", "SELECT COUNT(*) FROM units")[0][0],
+        "audit": up.view_rows("audit", "SELECT COUNT(*) FROM audit")[0][0],
     }
-    for command, service in stores.items():
+
+
+async def serving(up: Up, load: Load, timeout: float = 60) -> None:
+    """Wait until every kind of request has been answered and every view has grown since now."""
+    answered, seen = Counter(load.answered), view_sizes(up)
+
+    def stalled() -> list[str]:
+        now = view_sizes(up)
+        return [t for t in TARGETS if load.answered[t] <= answered[t]] + [v for v in now if now[v] <= seen[v]]
+
+    await wait_for(lambda: not stalled(), timeout=timeout, interval=0.1)
+
+
+async def exactly_once(up: Up, admin: Any, load: Load) -> None:
+    """Every acknowledged command's event: stored once, on the stream once, in every view once."""
+    for command, (service, topic) in STORED.items():
         acked = set(load.acked[command].values())
         assert len(acked) == len(load.acked[command]), f"{command}: two commands answered with one event"
         rows = up.store_rows(service, "SELECT originator_id, originator_version, topic FROM stored_events")
-        stored = Counter(event_id(UUID(o), v) for o, v, _ in rows)
-        assert acked <= set(stored), f"{command}: acknowledged but not stored"
-        topic = {"register_unit": "Unit.Registered", "register_subscription": "Subscription.Registered"}.get(command)
-        if topic:
-            assert sum(t.endswith(topic) for _, _, t in rows) == len(acked), f"{command}: stored events not acked"
+        assert acked == {event_id(UUID(o), v) for o, v, t in rows if topic in t}, f"{command}: store ≠ acknowledged"
 
         async def on_stream(event: str = EVENTS[command], n: int = len(acked)) -> list[Any] | None:
             msgs = await stream_messages(admin, f"emulation.events.*.{event}")
@@ -231,27 +241,23 @@ async def test_each_process_killed_under_load_comes_back_and_nothing_is_lost_or_
         audited = Counter(r[0] for r in await wait_for(in_audit, timeout=60))
         assert set(audited) == acked and max(audited.values()) == 1, f"{command}: not in the audit view exactly once"
 
-    registered = len(load.acked["register_unit"])
-    unit_views = [
-        ("registry", "SELECT COUNT(*) FROM reg_units"),
-        ("registry", "SELECT COUNT(*) FROM reg_unit_history WHERE event = 'unit_registered'"),
-        ("evaluation", "SELECT COUNT(*) FROM eval_units"),
-        ("notification", "SELECT COUNT(*) FROM units"),
+    acked_units = {body["unit_id"] for body in load.bodies["register_unit"]}
+    views = [
+        ("registry", "SELECT unit_id FROM reg_units"),
+        ("registry", "SELECT unit_id FROM reg_unit_history WHERE event = 'unit_registered'"),
+        ("evaluation", "SELECT unit_id FROM eval_units"),
+        ("notification", "SELECT unit_id FROM units"),
     ]
-    for service, sql in unit_views:
+    for service, sql in views:
 
-        def caught_up(service: str = service, sql: str = sql) -> bool:
-            return bool(up.view_rows(service, sql)[0][0] >= registered)
+        def caught_up(service: str = service, sql: str = sql) -> list[tuple[Any, ...]] | None:
+            rows = up.view_rows(service, sql)
+            return rows if len(rows) >= len(acked_units) else None
 
-        await wait_for(caught_up, timeout=60)
-        assert up.view_rows(service, sql)[0][0] == registered, f"{service}: {sql}"
-    subscriptions = up.view_rows("notification", "SELECT COUNT(*) FROM subscriptions")[0][0]
-    assert subscriptions == len(load.acked["register_subscription"])
-    for name, state in up.processes().items():
-        assert state["state"] == "running", (name, state)
-    await http.aclose()
-    await portal.close()
-    await admin.close()
+        units = Counter(r[0] for r in await wait_for(caught_up, timeout=60))
+        assert set(units) == acked_units and max(units.values()) == 1, f"{service}: {sql}"
+    subscriptions = {r[0] for r in up.view_rows("notification", "SELECT subscription_id FROM subscriptions")}
+    assert subscriptions == {body["subscription_id"] for body in load.bodies["register_subscription"]}
 
 
 async def test_a_process_that_keeps_crashing_is_given_up_and_the_rest_keep_serving(tmp_path: Path) -> None:
@@ -285,7 +291,7 @@ async def test_a_process_that_keeps_crashing_is_given_up_and_the_rest_keep_servi
         assert all(s["state"] == "running" and s["restarts"] == 0 for s in others.values()), others
         portal = await up.connect("portal")
         load = Load(portal, up.http())
-        body = {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", **unit(1)}
+        body = {"command_id": str(uuid.uuid4()), "actor": ACTOR, **unit(1)}
         assert (await load.command("register_unit", body))["ok"]
 
         async def readable() -> bool:
@@ -297,4 +303,4 @@ async def test_a_process_that_keeps_crashing_is_given_up_and_the_rest_keep_servi
         await load.http.aclose()
         await portal.close()
     finally:
-        assert up.stop() == 0, up.terminal()
+        assert up.stop(signal.SIGINT) == 0, up.terminal()  # Ctrl-C

@@ -87,13 +87,13 @@ class Up:
         with sqlite3.connect(f"file:{self.data / f'{service}-events.db'}?mode=ro", uri=True, timeout=10) as db:
             return list(db.execute(sql, params))
 
-    def stop(self) -> int:
-        """SIGTERM, as `kill` or a container runtime sends; returns up's exit code once every child is gone."""
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
+        """SIGTERM (as `kill` sends) or SIGINT (Ctrl-C); returns up's exit code once every child is gone."""
         pids = (
             [p["pid"] for p in self.processes().values() if p["pid"]] if (self.data / "processes.json").exists() else []
         )
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(sig)
         try:
             code = self.proc.wait(60)
         except subprocess.TimeoutExpired:
