@@ -86,7 +86,10 @@ def up(
     nats_port: NatsPort = None,
     api_port: ApiPort = None,
 ) -> None:
-    """Start nats-server, the three services and the read API on this machine. Ctrl-C stops everything."""
+    """Start nats-server, the three services and the read API on this machine, restarting any that crashes.
+
+    Ctrl-C stops everything. Each process's pid and state: DATA_DIR/processes.json; its output: DATA_DIR/logs.
+    """
     from emulation.supervisor import up as run_up
 
     run_up(settings_with(data_dir, nats_port, api_port), demo)

@@ -67,6 +67,16 @@ class Settings:
     """EMULATION_LOG_MAX_BYTES: a log file is rotated when it would grow past this size."""
     log_backups: int = 5
     """EMULATION_LOG_BACKUPS: rotated files kept per process (`.json.log.1` … `.json.log.N`); older ones are deleted."""
+    restart_backoff: float = 0.5
+    """EMULATION_RESTART_BACKOFF: seconds `emulation up` waits before restarting a process that exited; doubled
+    for each further exit within EMULATION_RESTART_WINDOW."""
+    restart_backoff_max: float = 30.0
+    """EMULATION_RESTART_BACKOFF_MAX: the longest wait before a restart."""
+    restart_limit: int = 5
+    """EMULATION_RESTART_LIMIT: restarts of one process within EMULATION_RESTART_WINDOW; after them `emulation up`
+    gives up on that process (and keeps running the others)."""
+    restart_window: float = 60.0
+    """EMULATION_RESTART_WINDOW: seconds over which restarts are counted."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -84,6 +94,10 @@ class Settings:
             "checkpoint_every": int,
             "log_max_bytes": int,
             "log_backups": int,
+            "restart_backoff": float,
+            "restart_backoff_max": float,
+            "restart_limit": int,
+            "restart_window": float,
         }
         values: dict[str, object] = {}
         for field in base.__dataclass_fields__:

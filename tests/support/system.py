@@ -154,25 +154,29 @@ class System:
         return {topic.rsplit(":", 1)[-1]: n for topic, n in rows}
 
     async def stream_messages(self, subject: str = "emulation.events.>") -> list[Any]:
-        """Every message on the EMULATION stream matching `subject`, read with an ordered consumer."""
-        js = self.nc.jetstream()
-        info = await js.stream_info("EMULATION")
-        out: list[Any] = []
-        if info.state.messages == 0:
-            return out
-        sub = await js.subscribe(subject, ordered_consumer=True, stream="EMULATION")
-        try:
-            while True:
-                try:
-                    msg = await sub.next_msg(timeout=1.0)
-                except nats.errors.TimeoutError:
-                    break
-                out.append(msg)
-                if msg.metadata.num_pending == 0:
-                    break
-        finally:
-            await sub.unsubscribe()
+        return await stream_messages(self.nc, subject)
+
+
+async def stream_messages(nc: Any, subject: str = "emulation.events.>") -> list[Any]:
+    """Every message on the EMULATION stream matching `subject`, read with an ordered consumer."""
+    js = nc.jetstream()
+    info = await js.stream_info("EMULATION")
+    out: list[Any] = []
+    if info.state.messages == 0:
         return out
+    sub = await js.subscribe(subject, ordered_consumer=True, stream="EMULATION")
+    try:
+        while True:
+            try:
+                msg = await sub.next_msg(timeout=1.0)
+            except nats.errors.TimeoutError:
+                break
+            out.append(msg)
+            if msg.metadata.num_pending == 0:
+                break
+    finally:
+        await sub.unsubscribe()
+    return out
 
 
 def decode(msg: Any) -> dict[str, Any]:
