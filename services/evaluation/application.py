@@ -17,7 +17,7 @@ from eventsourcing.utils import get_topic
 
 from services.evaluation.domain.achievements import Achievement
 from services.evaluation.domain.awards import Proposal, UnitAwards
-from services.evaluation.domain.ballots import RECEIPT_BYTES, Seal, encode_receipt
+from services.evaluation.domain.ballots import RECEIPT_BYTES, Seal, SealUnavailable, encode_receipt
 from services.evaluation.domain.errors import (
     AchievementExists,
     AchievementNotFound,
@@ -261,7 +261,8 @@ class EvaluationApplication(ServiceApplication):
 
     def integrity_problems(self) -> Iterator[Problem]:
         """Every stored ballot whose sealed choice no longer opens or no longer matches the commitment published
-        when it was cast (kind `ballot_tampered`); the close of its round does not count it."""
+        when it was cast (kind `ballot_tampered`); the close of its round does not count it. Where the ballot
+        key is not (or is another), ballots cannot be checked: one `ballot_unchecked` says so."""
         topic = get_topic(BlockElection.BallotCast)
         start = 1
         while notifications := self.recorder.select_notifications(start=start, limit=500, topics=[topic]):
@@ -270,6 +271,9 @@ class EvaluationApplication(ServiceApplication):
                 try:
                     ballot = cast(BlockElection.BallotCast, self.mapper.to_domain_event(n))
                     intact = ballot.intact(self.seal)
+                except SealUnavailable as e:
+                    yield Problem(eid, "ballot_unchecked", f"sealed ballots cannot be checked here: {e}")
+                    return
                 except Exception:
                     yield Problem(eid, "ballot_tampered", "the stored ballot cannot be read")
                     continue

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.unit
 C = "2022"
 COUNCIL = "council:chair"
 BLOCK = {"b1": ["u1", "u2", "u3", "u4"], "b2": ["v1", "v2", "v3"]}
-TEST_SEAL = AesGcmSeal(lambda: bytes(range(32)))
+TEST_SEAL = AesGcmSeal.with_key(bytes(range(32)))
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +16,11 @@ from services.evaluation.adapters.seal import AesGcmSeal
 from services.evaluation.adapters.wire import WIRE
 from services.evaluation.application import EvaluationApplication
 from services.evaluation.domain import ballots
-from services.evaluation.domain.ballots import InvalidReceipt, ballot_id, commitment, receipt_bytes
+from services.evaluation.domain.ballots import InvalidReceipt, SealUnavailable, ballot_id, commitment, receipt_bytes
 from services.evaluation.domain.voting import BlockElection
 from shared.events import evaluation as ev
 from shared.infra.eventstore import ProvenanceMapper, event_id
+from shared.infra.settings import Settings
 from tests.unit.test_evaluation_application import TEST_SEAL, C, Driver
 
 pytestmark = pytest.mark.unit
@@ -52,18 +55,43 @@ def test_a_receipt_is_43_characters_of_base64url(bad: str) -> None:
         receipt_bytes(bad)
 
 
-def test_the_seal_opens_only_with_its_key_and_binding_and_hides_the_length_of_the_choice() -> None:
-    seal = AesGcmSeal(lambda: bytes(32))
+def test_the_seal_opens_only_with_its_binding_and_hides_the_length_of_the_choice() -> None:
+    seal = AesGcmSeal.with_key(bytes(32))
     sealed = seal.seal(b'{"candidate":"a"}', b"round-1|u1")
     assert seal.open(sealed, b"round-1|u1") == b'{"candidate":"a"}'
     assert seal.open(sealed, b"round-1|u2") is None  # moved to another voter
-    assert AesGcmSeal(lambda: bytes([1]) * 32).open(sealed, b"round-1|u1") is None  # another key
-    flipped = sealed[:-2] + ("A" if sealed[-2] != "A" else "B") + sealed[-1]
-    assert seal.open(flipped, b"round-1|u1") is None
+    head, body = sealed.rsplit(".", 1)
+    assert seal.open(f"{head}.{body[:-2]}{'A' if body[-2] != 'A' else 'B'}{body[-1]}", b"round-1|u1") is None
     assert seal.open("not sealed", b"round-1|u1") is None
     short = seal.seal(b'{"candidate":"a"}', b"x")
     long = seal.seal(json.dumps({"candidate": "c" * 64, "receipt": receipt(1)}).encode(), b"x")
     assert len(short) == len(long)
+
+
+def test_a_missing_or_other_key_is_not_taken_for_tampering_and_opening_never_creates_one(tmp_path: Path) -> None:
+    sealed = AesGcmSeal.with_key(bytes(32)).seal(b"x", b"b")
+    with pytest.raises(SealUnavailable, match="not under this one"):
+        AesGcmSeal.with_key(bytes([1]) * 32).open(sealed, b"b")
+    settings = replace(Settings(), data_dir=tmp_path / "data")
+    with pytest.raises(SealUnavailable, match="no ballot key"):
+        AesGcmSeal.from_settings(settings).open(sealed, b"b")
+    assert not (settings.keys_path / "ballot.key").exists()
+    AesGcmSeal.from_settings(settings).seal(b"x", b"b")  # sealing creates it, outside the data dir
+    assert (settings.keys_path / "ballot.key").stat().st_size == 32 and not (tmp_path / "data").exists()
+
+
+def test_without_its_key_the_service_neither_rejects_ballots_nor_calls_them_tampered() -> None:
+    d = Driver()
+    d("open_vote_round", block_id="b1", round_id="r1")
+    for voter, choice in VOTES.items():
+        cast(d, voter, choice)
+    d.app.seal = AesGcmSeal.with_key(bytes([9]) * 32)  # the key was replaced (or restored wrongly)
+    [problem] = list(d.app.integrity_problems())
+    assert problem.kind == "ballot_unchecked" and "not under this one" in problem.detail
+    with pytest.raises(SealUnavailable):
+        d("close_vote_round", block_id="b1", round_id="r1")
+    d.app.seal = TEST_SEAL
+    assert d("close_vote_round", block_id="b1", round_id="r1")[-1] == "block_leader_elected.v1"
 
 
 # ---- a round ---------------------------------------------------------------------------------------

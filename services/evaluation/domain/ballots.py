@@ -26,6 +26,11 @@ _BALLOT_ID = b"emulation/block-vote/ballot-id/v1"
 _BINDING = b"emulation/block-vote/seal-binding/v1"
 
 
+class SealUnavailable(Exception):
+    """The seal cannot judge a sealed value here (no ballot key, or one other than it was sealed with): not a
+    sign of tampering, and no reason to reject a ballot. Nothing that needs to open ballots can proceed."""
+
+
 class Seal(Protocol):
     """Authenticated encryption with a key the domain never sees (`services/evaluation/adapters/seal.py`)."""
 
@@ -34,7 +39,10 @@ class Seal(Protocol):
         ...
 
     def open(self, sealed: str, bound_to: bytes) -> bytes | None:
-        """The content, or None when `sealed` was altered, is not bound to `bound_to`, or the key differs."""
+        """The content, or None when `sealed` was altered or is not bound to `bound_to`.
+
+        Raises `SealUnavailable` when it cannot tell (the key is missing, or is not the one that sealed it).
+        """
         ...
 
 
