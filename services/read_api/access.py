@@ -6,8 +6,8 @@ to everyone as `council` and `auditor` at once (development and tests only).
 
 - public (no token): campaigns, standings of closed campaigns, decided awards;
 - unit:<id>: what the public sees, plus its own registrations, achievements, notices and awards;
-- council: everything but the audit trail; auditor: everything, including the audit trail,
-  where closed rounds' ballots (who voted for whom) appear. No one sees an open round's counts.
+- council: everything but the audit trail; auditor: everything, including the audit trail.
+  No one sees an open round's counts, nor who voted for whom (docs/contract/evaluation.md, "Secret ballot").
 """
 
 from __future__ import annotations
