@@ -148,6 +148,13 @@ async def test_a_unit_finds_its_ballot_counted_and_nothing_links_a_unit_to_its_c
     votes = choices()
     receipts = await cast_all(s, votes)
     assert len(set(receipts.values())) == len(MEMBERS) and all(len(r) == 43 for r in receipts.values())
+    # refused casts (a malformed choice, a unit that is no candidate) are answered to the sender, never logged
+    malformed, outsider = "Khong Hop Le", "so-tu-phap-khong-co"
+    body = {"block_id": BLOCK, "round_id": "bau-khoi", "voter_unit_id": MEMBERS[1]}
+    refused = await send(s, "cast_block_vote", MEMBERS[1], **body, candidate_unit_id=malformed)
+    assert refused["error"]["code"] == "invalid_id" and refused["error"]["field"] == "candidate_unit_id"
+    refused = await send(s, "cast_block_vote", MEMBERS[1], **body, candidate_unit_id=outsider)
+    assert refused["error"]["code"] in ("already_voted", "not_a_candidate")
     closed = await send(s, "close_vote_round", LEADER, block_id=BLOCK, round_id="bau-khoi")
     assert [e["type"] for e in closed["events"]] == ["vote_round_closed.v3", "block_leader_elected.v1"], closed
 
@@ -204,6 +211,7 @@ async def test_a_unit_finds_its_ballot_counted_and_nothing_links_a_unit_to_its_c
         set(e["data"]) == {"campaign_id", "block_id", "round_id", "voter_unit_id", "commitment"} for e in cast_events
     )
     secrets = [*receipts.values(), *sealed_choices(s)]  # the receipts link ballots to voters; the sealed ones too
+    probes = [malformed, outsider]
     documents = {"stream": events, "notices": notices, "notice log": notice_log, "audit export": audit_export}
     for where, document in documents.items():
         text = json.dumps(document, ensure_ascii=False)
@@ -219,7 +227,7 @@ async def test_a_unit_finds_its_ballot_counted_and_nothing_links_a_unit_to_its_c
     about_casts = [line for line in lines if "cast_block_vote" in line]
     assert len(about_casts) >= 2 * len(MEMBERS)  # "Received" and "Processed" for each ballot
     for line in lines:
-        assert not [x for x in secrets if x in line], line
+        assert not [x for x in [*secrets, *probes] if x in line], line
         assert "candidate_unit_id" not in line, line
     for line in about_casts:
         assert not [u for u in MEMBERS if u in line], line
