@@ -18,7 +18,7 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 RECEIPT_BYTES = 32
 _COMMITMENT = b"emulation/block-vote/commitment/v1"
@@ -120,3 +120,34 @@ def open_choice(
     except (ValueError, KeyError, TypeError):
         return None
     return choice if matches else None
+
+
+def count_ballots(
+    seal: Seal,
+    campaign_id: str,
+    block_id: str,
+    round_id: str,
+    ballots: dict[str, dict[str, Any]],
+    candidates: list[str],
+) -> tuple[list[dict[str, str | None]], int]:
+    """The anonymous ballots of a round (voter → stored ballot) that count, and how many are rejected.
+
+    A ballot counts if its sealed choice opens, matches its commitment and names a candidate; it is
+    published as its anonymous id and candidate, sorted by id. A ballot stored in clear before sealing
+    (`plain_choice`) counts without an id, after the others.
+    """
+    counted: list[dict[str, str | None]] = []
+    rejected = 0
+    for voter, ballot in ballots.items():
+        if ballot["sealed"] is None:
+            anonymous, candidate = None, ballot["plain_choice"]
+        else:
+            choice = open_choice(seal, campaign_id, block_id, round_id, voter, ballot["commitment"], ballot["sealed"])
+            candidate = choice.candidate if choice else None
+            anonymous = ballot_id(campaign_id, block_id, round_id, choice.receipt) if choice else None
+        if candidate is None or candidate not in candidates:
+            rejected += 1
+            continue
+        counted.append({"ballot": anonymous, "candidate_unit_id": candidate})
+    counted.sort(key=lambda b: (b["ballot"] is None, b["ballot"] or "", b["candidate_unit_id"] or ""))
+    return counted, rejected

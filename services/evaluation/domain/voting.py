@@ -17,7 +17,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.evaluation.domain.ballots import Seal, ballot_id, open_choice, seal_choice
+from services.evaluation.domain.ballots import Seal, count_ballots, open_choice, seal_choice
 from services.evaluation.domain.errors import (
     AlreadyVoted,
     InvalidCandidates,
@@ -194,29 +194,6 @@ class BlockElection(Aggregate):
         )
         return None if choice is None else (choice.receipt, ballot["version"])
 
-    def _counted(self, round_id: str, seal: Seal) -> tuple[list[dict[str, str | None]], int]:
-        """The anonymous ballots whose sealed choice opens, matches its commitment and names a candidate
-        (sorted by ballot id; ballots recorded before commitments have none and come last), and how many
-        were rejected."""
-        r = self.rounds[round_id]
-        counted: list[dict[str, str | None]] = []
-        rejected = 0
-        for voter, ballot in r["ballots"].items():
-            if ballot["sealed"] is None:
-                ballot_key, candidate = None, ballot["plain_choice"]
-            else:
-                choice = open_choice(
-                    seal, self.campaign_id, self.block_id, round_id, voter, ballot["commitment"], ballot["sealed"]
-                )
-                candidate = choice.candidate if choice else None
-                ballot_key = ballot_id(self.campaign_id, self.block_id, round_id, choice.receipt) if choice else None
-            if candidate is None or candidate not in r["candidates"]:
-                rejected += 1
-                continue
-            counted.append({"ballot": ballot_key, "candidate_unit_id": candidate})
-        counted.sort(key=lambda b: (b["ballot"] is None, b["ballot"] or "", b["candidate_unit_id"] or ""))
-        return counted, rejected
-
     # ---- close -----------------------------------------------------------------------------------
 
     def runoff_id(self, round_id: str) -> str:
@@ -236,7 +213,9 @@ class BlockElection(Aggregate):
         r = self._round(round_id)
         if r["status"] != "open":
             raise RoundNotOpen(f"round {round_id!r} is already closed", "round_id")
-        counted, rejected = self._counted(round_id, seal)
+        counted, rejected = count_ballots(
+            seal, self.campaign_id, self.block_id, round_id, r["ballots"], r["candidates"]
+        )
         eligible = len(r["eligible"])
         quorum = vote_quorum(len(counted), eligible, r["quorum"])
         enough = vote_min_voters(len(counted), r["min_voters"])
