@@ -243,6 +243,38 @@ def audit_export(
         target.close()
 
 
+ballot_cli = typer.Typer(help="A unit's own secret ballot.", no_args_is_help=True)
+cli.add_typer(ballot_cli, name="ballot")
+
+
+@ballot_cli.command("check")
+def ballot_check(
+    campaign: Annotated[str, typer.Option(help="The campaign id.")],
+    block: Annotated[str, typer.Option(help="The block id.")],
+    round_id: Annotated[str, typer.Option("--round", help="The round id.")],
+    receipt: Annotated[
+        str, typer.Option(envvar="EMULATION_BALLOT_RECEIPT", help="The receipt of the cast_block_vote reply.")
+    ],
+    token: Annotated[
+        str | None, typer.Option(envvar="EMULATION_API_TOKEN", help="Your read API token (unit:<id>).")
+    ] = None,
+    api: Annotated[str | None, typer.Option(help="Read API base URL [default http://EMULATION_API_HOST:PORT].")] = None,
+) -> None:
+    """Check that your ballot was counted as cast: computes its anonymous id from the receipt here and looks
+    up only that id (the receipt is never sent). Exit 1 if the round counted no such ballot."""
+    from emulation.ballot import check
+    from services.evaluation.domain.ballots import InvalidReceipt
+
+    s = Settings.from_env()
+    try:
+        result = check(api or f"http://{s.api_host}:{s.api_port}", token, campaign, block, round_id, receipt)
+    except InvalidReceipt as e:
+        raise typer.BadParameter(str(e), param_hint="--receipt") from None
+    typer.echo(json.dumps(result, ensure_ascii=False))
+    if not result["counted"]:
+        raise typer.Exit(1)
+
+
 @cli.command()
 def replay(
     target: Annotated[Path, typer.Option(help="Fresh directory for the rebuilt projections.")] = Path("data/replay"),

@@ -6,14 +6,18 @@ reference views through `Facts`; everything the evaluation decides lives in its 
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+import secrets
+from collections.abc import Iterator
+from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 
 from services.evaluation.domain.achievements import Achievement
 from services.evaluation.domain.awards import Proposal, UnitAwards
+from services.evaluation.domain.ballots import RECEIPT_BYTES, Seal, SealUnavailable, encode_receipt
 from services.evaluation.domain.errors import (
     AchievementExists,
     AchievementNotFound,
@@ -32,6 +36,7 @@ from services.evaluation.domain.scoring import PolicyBook, ScoringTable
 from services.evaluation.domain.voting import BlockElection
 from shared.events.base import Accepted
 from shared.events.evaluation import (
+    BallotAccepted,
     CastBlockVote,
     CloseVoteRound,
     DecideAward,
@@ -43,8 +48,9 @@ from shared.events.evaluation import (
     SetScoringTable,
     VerifyAchievement,
 )
-from shared.infra.application import ServiceApplication
+from shared.infra.application import Problem, ServiceApplication
 from shared.infra.clock import Clock
+from shared.infra.eventstore import event_id
 from shared.infra.wire import WireMap
 
 A = TypeVar("A", bound=Aggregate)
@@ -67,10 +73,17 @@ class EvaluationApplication(ServiceApplication):
     name = "evaluation"
 
     def __init__(
-        self, wire: WireMap, facts: Facts, env: dict[str, str] | None = None, clock: Clock | None = None
+        self,
+        wire: WireMap,
+        facts: Facts,
+        seal: Seal,
+        env: dict[str, str] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__(wire, env=env, clock=clock)
         self.facts = facts
+        self.seal = seal
+        """Seals each ballot's choice and receipt in the store (the key holder can open them; the store alone not)."""
 
     # ---- helpers -----------------------------------------------------------------------------------
 
@@ -207,24 +220,68 @@ class EvaluationApplication(ServiceApplication):
 
         return self.execute(cmd, "open_vote_round", decide)
 
-    def cast_block_vote(self, cmd: CastBlockVote) -> Accepted:
+    def cast_block_vote(self, cmd: CastBlockVote) -> BallotAccepted:
+        """Record a secret ballot; the reply, and only the reply, carries the voter's receipt."""
+        receipt = encode_receipt(secrets.token_bytes(RECEIPT_BYTES))
+
         def decide() -> list[Aggregate]:
             self.campaign(cmd.campaign_id)
             require(own_ballot(cmd.actor, cmd.voter_unit_id), "actor")
             election = self.load_election(cmd.campaign_id, cmd.block_id, cmd.round_id)
-            election.cast(cmd.round_id, cmd.voter_unit_id, cmd.candidate_unit_id)
+            election.cast(cmd.round_id, cmd.voter_unit_id, cmd.candidate_unit_id, receipt, self.seal)
             return [election]
 
-        return self.execute(cmd, "cast_block_vote", decide)
+        reply = self.execute(cmd, "cast_block_vote", decide)
+        return BallotAccepted(events=reply.events, receipt=self.receipt_of(cmd, reply))
+
+    def receipt_of(self, cmd: CastBlockVote, reply: Accepted) -> str | None:
+        """The voter's receipt, opened from the sealed ballot this command recorded.
+
+        Read back rather than kept, so a re-sent command (same `command_id`) gets the same receipt while
+        no receipt is stored in clear (not in the command's `CommandReceipt` either). Given only to the
+        voter itself, and only for the ballot whose event is in this command's reply.
+        """
+        if not own_ballot(cmd.actor, cmd.voter_unit_id).passed:
+            return None
+        election: BlockElection | None = self.find(BlockElection.create_id(cmd.campaign_id, cmd.block_id))
+        opened = election.opened_ballot(cmd.round_id, cmd.voter_unit_id, self.seal) if election else None
+        if election is None or opened is None:
+            return None
+        receipt, version = opened
+        return receipt if any(e.id == event_id(election.id, version) for e in reply.events) else None
 
     def close_vote_round(self, cmd: CloseVoteRound) -> Accepted:
         def decide() -> list[Aggregate]:
             self.conducting(cmd.actor, cmd.campaign_id, cmd.block_id)
             election = self.load_election(cmd.campaign_id, cmd.block_id, cmd.round_id)
-            election.close(cmd.round_id)
+            election.close(cmd.round_id, self.seal)
             return [election]
 
         return self.execute(cmd, "close_vote_round", decide)
+
+    def integrity_problems(self) -> Iterator[Problem]:
+        """Every stored ballot whose sealed choice no longer opens or no longer matches the commitment published
+        when it was cast (kind `ballot_tampered`); the close of its round does not count it. Where the ballot
+        key is not (or is another), ballots cannot be checked: one `ballot_unchecked` says so."""
+        topic = get_topic(BlockElection.BallotCast)
+        start = 1
+        while notifications := self.recorder.select_notifications(start=start, limit=500, topics=[topic]):
+            for n in notifications:
+                eid = event_id(n.originator_id, n.originator_version)
+                try:
+                    ballot = cast(BlockElection.BallotCast, self.mapper.to_domain_event(n))
+                    intact = ballot.intact(self.seal)
+                except SealUnavailable as e:
+                    yield Problem(eid, "ballot_unchecked", f"sealed ballots cannot be checked here: {e}")
+                    return
+                except Exception:
+                    yield Problem(eid, "ballot_tampered", "the stored ballot cannot be read")
+                    continue
+                if not intact:
+                    where = f"round {ballot.round_id!r} of block {ballot.block_id!r}, campaign {ballot.campaign_id!r}"
+                    detail = f"ballot in {where}: its sealed choice does not open or does not match its commitment"
+                    yield Problem(eid, "ballot_tampered", detail)
+            start = notifications[-1].id + 1
 
     # ---- awards ------------------------------------------------------------------------------------
 

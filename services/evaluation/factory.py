@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.evaluation.adapters.seal import AesGcmSeal
 from services.evaluation.adapters.views import (
     AwardsView,
     CampaignsView,
@@ -34,5 +35,6 @@ def facts_of(views: list[View]) -> RegistryFacts:
 
 def build(settings: Settings) -> Service:
     views = build_views(settings)
-    app = EvaluationApplication(WIRE, facts_of(views), env=store_env(settings, "evaluation"))
+    seal = AesGcmSeal.from_settings(settings)
+    app = EvaluationApplication(WIRE, facts_of(views), seal, env=store_env(settings, "evaluation"))
     return Service("evaluation", app, command_router(app), views=views)

@@ -8,7 +8,7 @@ next request. Without a tokens file the API is open to everyone as `council` and
 - public (no token): campaigns, standings of closed campaigns, decided awards;
 - unit:<id>: what the public sees, plus its own registrations, achievements, notices and awards;
 - council: everything but the audit trail; auditor: everything, including the audit trail.
-  No one sees an open round's counts.
+  No one sees an open round's counts, nor who voted for whom (docs/contract/evaluation.md, "Secret ballot").
 
 The one 401/403 rule (`deny`): a caller without a token asking for what the public may not read gets 401
 with `WWW-Authenticate: Bearer` (authenticate, then ask again); a caller with a token whose role may not

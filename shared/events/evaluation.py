@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
-from shared.events.base import Command, CommandType, Contract, EventType
+from shared.events.base import Accepted, Command, CommandType, Contract, EventType
 from shared.events.types import Day, LongText, Name, Slug
 
 SERVICE = "evaluation"
+Digest = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+"""A SHA-256 digest in lowercase hex (a ballot's commitment, an anonymous ballot id)."""
 
 
 class Criterion(Contract):
@@ -26,8 +28,8 @@ class ScoreItem(Contract):
     points: float = Field(ge=0, le=10_000)
 
 
-class EvaluationPolicy(Contract):
-    """Parameters of the evaluation rules of one campaign; every field has the documented default."""
+class EvaluationPolicyV1(Contract):
+    """Parameters of the evaluation rules of one campaign, as `evaluation_policy_set.v1` published them."""
 
     vote_share: float = Field(default=0.5, gt=0, lt=1)
     """A block vote's winner needs MORE than this share of the eligible voters."""
@@ -44,7 +46,21 @@ class EvaluationPolicy(Contract):
     late_penalty_item: Slug = "late-report"
 
 
+class EvaluationPolicy(EvaluationPolicyV1):
+    """Parameters of the evaluation rules of one campaign; every field has the documented default."""
+
+    vote_min_voters: int = Field(default=3, ge=1, le=1000)
+    """A round's tally and anonymous ballots are published only if at least this many ballots count."""
+
+
+class EvaluationPolicySetV1(Contract):
+    campaign_id: Slug
+    policy: EvaluationPolicyV1
+
+
 class EvaluationPolicySet(Contract):
+    """Version 2: the policy has `vote_min_voters`; v1 messages are upcast with its default."""
+
     campaign_id: Slug
     policy: EvaluationPolicy
 
@@ -102,8 +118,8 @@ class VoteRoundOpened(Contract):
     self_vote_allowed: bool = False
 
 
-class BlockVoteCast(Contract):
-    """A ballot. The choice is sealed until the round closes; the event says only that the unit voted."""
+class BlockVoteCastV1(Contract):
+    """Version 1: that the unit voted, with nothing about the choice (the hash chain covered no choice)."""
 
     campaign_id: Slug
     block_id: Slug
@@ -111,8 +127,26 @@ class BlockVoteCast(Contract):
     voter_unit_id: Slug
 
 
+class BlockVoteCast(BlockVoteCastV1):
+    """A secret ballot: that the unit voted, and a commitment to its choice that reveals nothing without the
+    voter's receipt (docs/contract/evaluation.md, "Secret ballot")."""
+
+    commitment: Digest | None
+    """SHA-256 over the round, the voter's receipt and the candidate; null for a v1 ballot (upcast)."""
+
+
 class Ballot(Contract):
+    """A ballot with its voter, as `vote_round_closed` v1 and v2 published them (history only)."""
+
     voter_unit_id: Slug
+    candidate_unit_id: Slug
+
+
+class AnonymousBallot(Contract):
+    """A counted ballot without its voter: the voter finds it by the id computed from their receipt."""
+
+    ballot: Digest | None
+    """SHA-256 over the round and the voter's receipt; null for a ballot recorded before receipts existed."""
     candidate_unit_id: Slug
 
 
@@ -131,11 +165,43 @@ class VoteRoundClosedV1(Contract):
     reason: LongText | None = None
 
 
-class VoteRoundClosed(VoteRoundClosedV1):
-    """Version 2 names the winner. Stored v1 events are upcast (`shared/events/upcasting.py`)."""
+class VoteRoundClosedV2(VoteRoundClosedV1):
+    """Version 2 names the winner (and, like v1, every ballot with its voter)."""
 
     winner: Slug | None
     """The elected unit when `outcome` is `elected` (also announced by `block_leader_elected`), else null."""
+
+
+class VoteRoundClosed(Contract):
+    """Version 3: the counted ballots without voters, published only with enough voters. Older versions are
+    upcast (`shared/events/upcasting.py`), their ballots losing their voters."""
+
+    campaign_id: Slug
+    block_id: Slug
+    round_id: Slug
+    tally: dict[str, int] | None
+    """Votes per candidate; null unless the quorum is met and at least `min_voters` ballots count."""
+    ballots: list[AnonymousBallot]
+    """The counted ballots, sorted by `ballot`, so anyone can recount the tally; empty when it is null."""
+    voters: int
+    """Ballots cast."""
+    rejected: int
+    """Ballots not counted: their sealed choice did not match the commitment published when they were cast."""
+    eligible: int
+    quorum_met: bool
+    min_voters: int
+    outcome: Literal["elected", "runoff", "failed"]
+    reason: LongText | None = None
+    winner: Slug | None
+    """The elected unit when `outcome` is `elected` (also announced by `block_leader_elected`), else null."""
+
+
+class BallotAccepted(Accepted):
+    """The reply to `cast_block_vote`: the recorded events and the voter's receipt."""
+
+    receipt: str | None
+    """43 characters of base64url (32 random bytes), given only to the voter; the same again for the same
+    `command_id`. Keep it secret: with it the voter finds their anonymous ballot once the round closes."""
 
 
 class BlockLeaderElected(Contract):
@@ -278,15 +344,18 @@ class DecideAward(Command):
 
 
 EVENTS = [
-    EventType("evaluation_policy_set", 1, EvaluationPolicySet, SERVICE),
+    EventType("evaluation_policy_set", 1, EvaluationPolicySetV1, SERVICE),
+    EventType("evaluation_policy_set", 2, EvaluationPolicySet, SERVICE),
     EventType("scoring_table_set", 1, ScoringTableSet, SERVICE),
     EventType("achievement_reported", 1, AchievementReported, SERVICE),
     EventType("achievement_verified", 1, AchievementVerified, SERVICE),
     EventType("achievement_rejected", 1, AchievementRejected, SERVICE),
     EventType("vote_round_opened", 1, VoteRoundOpened, SERVICE),
-    EventType("block_vote_cast", 1, BlockVoteCast, SERVICE),
+    EventType("block_vote_cast", 1, BlockVoteCastV1, SERVICE),
+    EventType("block_vote_cast", 2, BlockVoteCast, SERVICE),
     EventType("vote_round_closed", 1, VoteRoundClosedV1, SERVICE),
-    EventType("vote_round_closed", 2, VoteRoundClosed, SERVICE),
+    EventType("vote_round_closed", 2, VoteRoundClosedV2, SERVICE),
+    EventType("vote_round_closed", 3, VoteRoundClosed, SERVICE),
     EventType("block_leader_elected", 1, BlockLeaderElected, SERVICE),
     EventType("vote_round_failed", 1, VoteRoundFailed, SERVICE),
     EventType("award_proposed", 1, AwardProposed, SERVICE),

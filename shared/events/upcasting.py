@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from shared.events.evaluation import EvaluationPolicy
+
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -20,8 +22,34 @@ def vote_round_closed_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "winner": winner}
 
 
+def vote_round_closed_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """v3 publishes ballots without voters: an older round's ballots keep only their candidate (no ballot id);
+    such rounds had no minimum of voters (1) and rejected nothing."""
+    ballots = sorted(b["candidate_unit_id"] for b in data.get("ballots", []))
+    return {
+        **data,
+        "ballots": [{"ballot": None, "candidate_unit_id": c} for c in ballots],
+        "rejected": 0,
+        "min_voters": 1,
+    }
+
+
+def block_vote_cast_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v2 carries the commitment to the choice; a v1 ballot had none."""
+    return {**data, "commitment": None}
+
+
+def evaluation_policy_set_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v2's policy has `vote_min_voters`; a v1 policy takes its default, as the service does."""
+    default = EvaluationPolicy.model_fields["vote_min_voters"].default
+    return {**data, "policy": {**data["policy"], "vote_min_voters": default}}
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("vote_round_closed", 1): vote_round_closed_v1_to_v2,
+    ("vote_round_closed", 2): vote_round_closed_v2_to_v3,
+    ("block_vote_cast", 1): block_vote_cast_v1_to_v2,
+    ("evaluation_policy_set", 1): evaluation_policy_set_v1_to_v2,
 }
 
 

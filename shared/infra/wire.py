@@ -32,6 +32,9 @@ class WireEvent:
     data: dict[str, Any]
     subject: str | None = None
     """CloudEvents `subject`: the entity the event is about (a unit, a block, an achievement)."""
+    version: int | None = None
+    """The contract version; None for the newest. An event stored before its type gained a version keeps
+    the version it was published as, so the envelope derived from the store again is the one published."""
 
 
 class WireMap:
@@ -41,18 +44,27 @@ class WireMap:
         self.service = service
         self.mappings = mappings
         self.event_types: dict[str, EventType] = {}
+        """Event name → its newest version."""
+        self.versions: dict[tuple[str, int], EventType] = {}
         for t in EVENT_TYPES.values():
             if t.source == service:
+                self.versions[(t.name, t.version)] = t
                 self.event_types.setdefault(t.name, t)
                 if t.version > self.event_types[t.name].version:
                     self.event_types[t.name] = t
         self.source = f"/services/{service}"
-        self.converters = {name: model_converter(t.model) for name, t in self.event_types.items()}
-        """Per event type, the direct conversion of its data (None: that contract always goes through pydantic)."""
+        self.converters = {key: model_converter(t.model) for key, t in self.versions.items()}
+        """Per event type and version, the direct conversion of its data (None: always through pydantic)."""
+
+    def contract(self, wire: WireEvent) -> EventType:
+        """The event type a `WireEvent` is published as."""
+        if wire.version is None:
+            return self.event_types[wire.name]
+        return self.versions[(wire.name, wire.version)]
 
     def wire_type(self, domain_event: Any) -> str | None:
         fn = self.mappings.get(type(domain_event))
-        return None if fn is None else self.event_types[fn(domain_event).name].type
+        return None if fn is None else self.contract(fn(domain_event)).type
 
     def envelope(self, domain_event: Any, event_id: str, meta: dict[str, str]) -> tuple[str, CloudEvent] | None:
         """The subject and CloudEvent for a stored domain event, or None if it is internal."""
@@ -60,7 +72,7 @@ class WireMap:
         if fn is None:
             return None
         wire = fn(domain_event)
-        etype = self.event_types[wire.name]
+        etype = self.contract(wire)
         data = json.loads(etype.model.model_validate(wire.data).model_dump_json())
         timestamp: datetime = domain_event.timestamp
         envelope = CloudEvent(
@@ -99,7 +111,8 @@ class WireMap:
         pydantic_core's `to_json`, several times faster than `json.dumps(sort_keys=True)`, writes it.
         """
         wire = self.mappings[type(domain_event)](domain_event)
-        convert = self.converters[wire.name]
+        etype = self.contract(wire)
+        convert = self.converters[(etype.name, etype.version)]
         actor = meta.get("actor", "system")
         causation = meta.get("command_id", "")
         correlation = meta.get("correlation_id", causation)
@@ -118,7 +131,7 @@ class WireMap:
         if wire.subject is not None:
             attributes["subject"] = text(wire.subject)
         attributes["time"] = instant(domain_event.timestamp)
-        attributes["type"] = self.event_types[wire.name].type
+        attributes["type"] = etype.type
         return event_subject(wire.campaign_id, wire.name), to_json(attributes)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from services.evaluation.adapters.seal import AesGcmSeal
 from services.evaluation.adapters.wire import WIRE
 from services.evaluation.application import EvaluationApplication
 from services.evaluation.domain.awards import Proposal
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.unit
 C = "2022"
 COUNCIL = "council:chair"
 BLOCK = {"b1": ["u1", "u2", "u3", "u4"], "b2": ["v1", "v2", "v3"]}
+TEST_SEAL = AesGcmSeal.with_key(bytes(range(32)))
 
 
 @dataclass
@@ -59,7 +61,7 @@ class Driver:
 
     def __init__(self) -> None:
         self.facts = FakeFacts()
-        self.app = EvaluationApplication(WIRE, self.facts, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+        self.app = EvaluationApplication(WIRE, self.facts, TEST_SEAL, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
 
     def __call__(self, command: str, actor: str = COUNCIL, **body: Any) -> list[str]:
         model = {c.name: c.model for c in ev.COMMANDS}[command]
@@ -171,7 +173,7 @@ def test_vote_elects_with_more_than_half(send: Driver) -> None:
     assert send("open_vote_round", actor="u2", block_id="b1", round_id="r1") == ["vote_round_opened.v1"]
     vote(send, "r1", {"u1": "u2", "u3": "u2", "u4": "u2", "u2": "u1"})
     types = send("close_vote_round", actor="u2", block_id="b1", round_id="r1")
-    assert types == ["vote_round_closed.v2", "block_leader_elected.v1"]
+    assert types == ["vote_round_closed.v3", "block_leader_elected.v1"]
 
 
 def test_ballot_refusals(send: Driver) -> None:
@@ -199,7 +201,7 @@ def test_tie_opens_a_runoff_among_the_leaders_which_decides(send: Driver) -> Non
     send("open_vote_round", block_id="b1", round_id="r1")
     vote(send, "r1", {"u1": "u2", "u2": "u1", "u3": "u1", "u4": "u2"})
     types = send("close_vote_round", block_id="b1", round_id="r1")
-    assert types == ["vote_round_closed.v2", "vote_round_failed.v1", "vote_round_opened.v1"]
+    assert types == ["vote_round_closed.v3", "vote_round_failed.v1", "vote_round_opened.v1"]
     election = send.app.load_election(C, "b1", "r1")
     assert election.open_round == "r1-r2"
     assert election.rounds["r1-r2"]["candidates"] == ["u1", "u2"]
@@ -213,14 +215,14 @@ def test_a_second_tie_fails_when_no_runoff_is_left(send: Driver) -> None:
     vote(send, "r1", {"u3": "u1", "u4": "u2", "u1": "u2", "u2": "u1"})
     send("close_vote_round", block_id="b1", round_id="r1")
     vote(send, "r1-r2", {"u3": "u1", "u4": "u2", "u1": "u2", "u2": "u1"})
-    assert send("close_vote_round", block_id="b1", round_id="r1-r2") == ["vote_round_closed.v2", "vote_round_failed.v1"]
+    assert send("close_vote_round", block_id="b1", round_id="r1-r2") == ["vote_round_closed.v3", "vote_round_failed.v1"]
     assert send.app.load_election(C, "b1", "r1").open_round is None
 
 
 def test_no_quorum_fails_without_runoff(send: Driver) -> None:
     send("open_vote_round", block_id="b1", round_id="r1")
     vote(send, "r1", {"u1": "u2", "u3": "u2"})
-    assert send("close_vote_round", block_id="b1", round_id="r1") == ["vote_round_closed.v2", "vote_round_failed.v1"]
+    assert send("close_vote_round", block_id="b1", round_id="r1") == ["vote_round_closed.v3", "vote_round_failed.v1"]
     assert send.refused("close_vote_round", block_id="b1", round_id="r1").code == "round_not_open"
 
 

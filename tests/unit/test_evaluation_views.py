@@ -139,14 +139,23 @@ def test_tally_is_sealed_until_the_round_closes(views: dict[str, View]) -> None:
     assert r1["voted"] == ["u1", "u2", "u3", "u4"]
     for e in published(d):
         if e.event_name == "block_vote_cast":
-            assert set(e.data) == {"campaign_id", "block_id", "round_id", "voter_unit_id"}
+            assert set(e.data) == {"campaign_id", "block_id", "round_id", "voter_unit_id", "commitment"}
+    assert r1["ballots"] is None
     d("close_vote_round", block_id="b1", round_id="r1")
     feed(views, stream(d))
     r1, r2 = votes.rounds(C)
-    assert (r1["status"], r1["tally"], r1["runoff_candidates"]) == (
+    assert (r1["status"], r1["tally"], r1["runoff_candidates"], r1["rejected"]) == (
         "runoff",
         {"u1": 2, "u2": 2, "u3": 0, "u4": 0},
         ["u1", "u2"],
+        0,
+    )
+    assert sorted(b["candidate_unit_id"] for b in r1["ballots"]) == ["u1", "u1", "u2", "u2"]
+    assert all(set(b) == {"ballot", "candidate_unit_id"} for b in r1["ballots"])
+    found = votes.ballot(C, r1["ballots"][0]["ballot"])
+    assert found is not None and (found["round_id"], found["candidate_unit_id"]) == (
+        "r1",
+        r1["ballots"][0]["candidate_unit_id"],
     )
     assert r1["reason"] == "tie at 2 votes between u1, u2"
     assert (r2["round_id"], r2["runoff_of"], r2["status"], r2["candidates"]) == ("r1-r2", "r1", "open", ["u1", "u2"])

@@ -143,21 +143,36 @@ def test_vote_opened_goes_to_every_block_member_and_eligible_voter() -> None:
     assert notices[0].subject == "Mở vòng bỏ phiếu bầu đơn vị dẫn đầu Khối các Phòng Chuyên môn Sở"
 
 
-def test_vote_result_names_the_elected_unit() -> None:
-    event = trigger(
-        "vote_round_closed",
-        block_id="khoi-1",
-        round_id="v1",
-        tally={"phong-a": 5, "phong-b": 2},
-        ballots=[],
-        voters=7,
-        eligible=8,
-        quorum_met=True,
-        outcome="elected",
-    )
-    [first, *_] = decide(event, FakeFacts())
+CLOSED = {
+    "block_id": "khoi-1",
+    "round_id": "v1",
+    "tally": {"phong-a": 5, "phong-b": 2},
+    "ballots": [{"ballot": "ab" * 32, "candidate_unit_id": "phong-a"}],
+    "voters": 7,
+    "rejected": 0,
+    "eligible": 8,
+    "quorum_met": True,
+    "min_voters": 3,
+    "outcome": "elected",
+    "reason": "phong-a has 5 of 8 votes, more than 50%",
+    "winner": "phong-a",
+}
+
+
+def test_vote_result_names_the_elected_unit_and_carries_no_ballot() -> None:
+    notices = decide(trigger("vote_round_closed", **CLOSED), FakeFacts())
+    first = notices[0]
     assert "Kết quả: Phòng A được bầu là đơn vị dẫn đầu." in first.body
     assert "Số phiếu: Phòng A: 5; Phòng B: 2" in first.body
+    assert all("ballots" not in n.data and n.data["tally"] == CLOSED["tally"] for n in notices)
+    assert {n.unit_id for n in notices} == {"phong-a", "phong-b"}  # the block's members
+
+
+def test_a_round_without_enough_voters_says_no_tally() -> None:
+    failed = {**CLOSED, "tally": None, "ballots": [], "voters": 2, "outcome": "failed", "winner": None}
+    [first, *_] = decide(trigger("vote_round_closed", **failed), FakeFacts())
+    assert "Kết quả: vòng bỏ phiếu không thành." in first.body and "Số phiếu: không công bố" in first.body
+    assert first.data["tally"] is None and "ballots" not in first.data
 
 
 def test_award_and_rejection_go_to_the_unit_concerned() -> None:

@@ -1,4 +1,5 @@
-"""Block vote rounds: who may vote, how many voted, and — only once a round is closed — the tally."""
+"""Block vote rounds: who may vote, who voted, and — only once a round is closed with enough voters — the
+tally and the counted ballots without voters, each findable by the anonymous id its voter computes."""
 
 from __future__ import annotations
 
@@ -17,6 +18,12 @@ class VotesView(View):
         "voted TEXT NOT NULL, runoff_of TEXT, share REAL, quorum REAL, self_vote_allowed INTEGER, "
         "tally TEXT, quorum_met INTEGER, outcome TEXT, reason TEXT, winner TEXT, runoff_candidates TEXT, "
         "opened_at TEXT NOT NULL, closed_at TEXT, seq BIGINT NOT NULL, PRIMARY KEY (campaign_id, block_id, round_id))",
+        "CREATE TABLE IF NOT EXISTS {vote_counts} (campaign_id TEXT NOT NULL, block_id TEXT NOT NULL, "
+        "round_id TEXT NOT NULL, rejected INTEGER NOT NULL, min_voters INTEGER NOT NULL, ballots TEXT NOT NULL, "
+        "PRIMARY KEY (campaign_id, block_id, round_id))",
+        "CREATE TABLE IF NOT EXISTS {vote_ballots} (campaign_id TEXT NOT NULL, ballot TEXT NOT NULL, "
+        "block_id TEXT NOT NULL, round_id TEXT NOT NULL, candidate_unit_id TEXT NOT NULL, "
+        "PRIMARY KEY (campaign_id, ballot))",
     )
 
     def handlers(self) -> dict[str, Handler]:
@@ -73,7 +80,7 @@ class VotesView(View):
             "seq = ? WHERE campaign_id = ? AND block_id = ? AND round_id = ?",
             (
                 d["outcome"],
-                dumps(d["tally"]),
+                None if d["tally"] is None else dumps(d["tally"]),
                 int(bool(d["quorum_met"])),
                 d["outcome"],
                 d.get("reason"),
@@ -82,6 +89,20 @@ class VotesView(View):
                 *self.key(e),
             ),
         )
+        self.execute(
+            c,
+            "INSERT INTO {vote_counts} (campaign_id, block_id, round_id, rejected, min_voters, ballots) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, block_id, round_id) DO NOTHING",
+            (*self.key(e), d["rejected"], d["min_voters"], dumps(d["ballots"])),
+        )
+        for b in d["ballots"]:
+            if b["ballot"] is not None:
+                self.execute(
+                    c,
+                    "INSERT INTO {vote_ballots} (campaign_id, ballot, block_id, round_id, candidate_unit_id) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (campaign_id, ballot) DO NOTHING",
+                    (d["campaign_id"], b["ballot"], d["block_id"], d["round_id"], b["candidate_unit_id"]),
+                )
 
     def on_elected(self, c: Any, e: CloudEvent, seq: int) -> None:
         self.execute(
@@ -99,14 +120,19 @@ class VotesView(View):
         )
 
     def rounds(self, campaign_id: str, block: str | None = None) -> list[dict[str, Any]]:
-        """Every round in opening order; `tally` is null while the round is open (ballots are sealed)."""
-        sql = "SELECT * FROM {vote_rounds} WHERE campaign_id = ?"
+        """Every round in opening order; `tally` and `ballots` are null while the round is open, and stay null
+        when it closed without enough voters to publish them."""
+        sql = (
+            "SELECT r.*, k.rejected, k.min_voters, k.ballots FROM {vote_rounds} r LEFT JOIN {vote_counts} k "
+            "ON k.campaign_id = r.campaign_id AND k.block_id = r.block_id AND k.round_id = r.round_id "
+            "WHERE r.campaign_id = ?"
+        )
         params: list[Any] = [campaign_id]
         if block:
-            sql += " AND block_id = ?"
+            sql += " AND r.block_id = ?"
             params.append(block)
         out = []
-        for r in self.query(sql + " ORDER BY opened_at, block_id, round_id", params):
+        for r in self.query(sql + " ORDER BY r.opened_at, r.block_id, r.round_id", params):
             voted = json.loads(r["voted"])
             out.append(
                 {
@@ -122,6 +148,9 @@ class VotesView(View):
                     "quorum": r["quorum"],
                     "self_vote_allowed": bool(r["self_vote_allowed"]),
                     "tally": json.loads(r["tally"]) if r["tally"] else None,
+                    "ballots": json.loads(r["ballots"]) if r["tally"] and r["ballots"] else None,
+                    "rejected": r["rejected"],
+                    "min_voters": r["min_voters"],
                     "quorum_met": None if r["quorum_met"] is None else bool(r["quorum_met"]),
                     "outcome": r["outcome"],
                     "reason": r["reason"],
@@ -130,6 +159,15 @@ class VotesView(View):
                 }
             )
         return out
+
+    def ballot(self, campaign_id: str, ballot: str) -> dict[str, Any] | None:
+        """A counted ballot by its anonymous id (the voter computes it from the receipt), once published."""
+        rows = self.query(
+            "SELECT campaign_id, block_id, round_id, ballot, candidate_unit_id FROM {vote_ballots} "
+            "WHERE campaign_id = ? AND ballot = ?",
+            (campaign_id, ballot),
+        )
+        return dict(rows[0]) if rows else None
 
     def leaders(self, campaign_id: str) -> dict[str, str]:
         """Block id → its elected leader (the latest round that elected one)."""

@@ -2,7 +2,11 @@
 """Evaluation domain events → wire contracts (shared/events/evaluation.py). The one place they are mapped.
 
 Internal events (an election started, a unit's award ledger) are not mapped and never leave the
-service. A ballot's choice stays internal until its round closes: `block_vote_cast` omits it.
+service. A ballot's choice never leaves with its voter: `block_vote_cast` carries only a commitment to
+it (its sealed content stays in the store), and `vote_round_closed` the counted ballots without voters.
+
+An event stored before its contract gained a version is published (and re-derived by `audit verify`)
+in the version it had: what a stored event holds says which.
 """
 
 from __future__ import annotations
@@ -17,9 +21,24 @@ from services.evaluation.domain.voting import BlockElection
 from shared.infra.wire import WireEvent, WireMap
 
 
-def fields(name: str, subject: Callable[[Any], str], *names: str) -> Callable[[Any], WireEvent]:
+def fields(
+    name: str, subject: Callable[[Any], str], *names: str, version: int | None = None
+) -> Callable[[Any], WireEvent]:
     def to_wire(e: Any) -> WireEvent:
-        return WireEvent(name, e.campaign_id, {k: getattr(e, k) for k in ("campaign_id", *names)}, subject(e))
+        data = {k: getattr(e, k) for k in ("campaign_id", *names)}
+        return WireEvent(name, e.campaign_id, data, subject(e), version)
+
+    return to_wire
+
+
+ToWire = Callable[[Any], WireEvent]
+
+
+def by_version(newest: ToWire, older: ToWire, is_older: Callable[[Any], bool]) -> ToWire:
+    """`older` for an event recorded before its contract's newest version, else `newest`."""
+
+    def to_wire(e: Any) -> WireEvent:
+        return older(e) if is_older(e) else newest(e)
 
     return to_wire
 
@@ -44,7 +63,8 @@ _REPORTED = ("achievement_id", "unit_id", "person", "content_no", "criterion_id"
 _TABLE = ("criteria", "bonuses", "penalties")
 _ROUND = ("block_id", "round_id")
 _OPENED = (*_ROUND, "candidates", "eligible_voters", "runoff_of", "share", "quorum", "self_vote_allowed")
-_CLOSED = (*_ROUND, "tally", "ballots", "voters", "eligible", "quorum_met", "outcome", "reason", "winner")
+_CLOSED_V2 = (*_ROUND, "tally", "ballots", "voters", "eligible", "quorum_met", "outcome", "reason", "winner")
+_CLOSED = (*_CLOSED_V2, "rejected", "min_voters")
 _PROPOSED = ("proposal_id", "award", "unit_id", "person", "rule_results", "eligible")
 _DECIDED = (
     "proposal_id",
@@ -59,7 +79,21 @@ _DECIDED = (
     "reason",
 )
 
-policy_set = fields("evaluation_policy_set", campaign, "policy")
+policy_set = by_version(
+    fields("evaluation_policy_set", campaign, "policy"),
+    fields("evaluation_policy_set", campaign, "policy", version=1),
+    lambda e: "vote_min_voters" not in e.policy,
+)
+ballot_cast = by_version(
+    fields("block_vote_cast", block, *_ROUND, "voter_unit_id", "commitment"),
+    fields("block_vote_cast", block, *_ROUND, "voter_unit_id", version=1),
+    lambda e: getattr(e, "commitment", None) is None,  # class version 1 (stored in clear, no commitment)
+)
+round_closed = by_version(
+    fields("vote_round_closed", block, *_CLOSED),
+    fields("vote_round_closed", block, *_CLOSED_V2, version=2),
+    lambda e: getattr(e, "min_voters", None) is None,  # class version 1 (ballots with voters)
+)
 table_set = fields("scoring_table_set", campaign, *_TABLE)
 
 WIRE = WireMap(
@@ -75,8 +109,8 @@ WIRE = WireMap(
         ),
         Achievement.Rejected: fields("achievement_rejected", achievement, "achievement_id", "unit_id", "reason"),
         BlockElection.RoundOpened: fields("vote_round_opened", block, *_OPENED),
-        BlockElection.BallotCast: fields("block_vote_cast", block, *_ROUND, "voter_unit_id"),
-        BlockElection.RoundClosed: fields("vote_round_closed", block, *_CLOSED),
+        BlockElection.BallotCast: ballot_cast,
+        BlockElection.RoundClosed: round_closed,
         BlockElection.LeaderElected: fields("block_leader_elected", block, *_ROUND, "unit_id", "votes"),
         BlockElection.RoundFailed: fields("vote_round_failed", block, *_ROUND, "reason", "runoff_candidates"),
         Proposal.Proposed: fields("award_proposed", proposal, *_PROPOSED),

@@ -20,6 +20,8 @@ class Policy:
     """Whether a unit may vote for itself in its block's vote."""
     max_runoffs: int = 1
     """How many runoffs a tie or a round without a winner may open before the vote fails."""
+    vote_min_voters: int = 3
+    """A round's tally is published only if at least this many ballots count (a smaller one reveals choices)."""
     cstdcs_quota: float = 0.15
     """A unit's Chiến sĩ thi đua cơ sở stay within this share of its Lao động tiên tiến."""
     xuat_sac_ldtt_share: float = 0.70

@@ -50,6 +50,13 @@ def vote_quorum(voters: int, eligible: int, quorum: float) -> RuleResult:
     )
 
 
+def vote_min_voters(counted: int, min_voters: int) -> RuleResult:
+    """Enough ballots count that publishing the tally does not reveal how any one unit voted."""
+    ok = counted >= min_voters
+    verdict = "a result may be published" if ok else f"a result is published only from {min_voters}"
+    return RuleResult("vote-min-voters", ok, f"{counted} ballot(s) counted; {verdict}")
+
+
 def vote_share(tally: dict[str, int], eligible: int, share: float) -> tuple[str | None, RuleResult]:
     """The single leading candidate has MORE than `share` of the eligible voters; else no winner."""
     if not tally or max(tally.values()) == 0:

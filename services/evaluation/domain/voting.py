@@ -1,8 +1,12 @@
-"""A block's year-end vote (bình xét, suy tôn) for its leading unit: rounds, sealed ballots, tally, runoff.
+"""A block's year-end vote (bình xét, suy tôn) for its leading unit: rounds, secret ballots, tally, runoff.
 
 One aggregate per block and campaign holds every round, so two ballots from the same unit, even
 sent at the same moment, are two writes to the same aggregate: one wins, the other is retried,
 sees the first and is refused.
+
+A ballot is recorded as the voter, a commitment to the choice and the choice sealed (`ballots.py`);
+the close opens each sealed choice, counts only those that still match their commitment, and
+publishes the tally with the anonymous ballots only when enough units took part to hide each one.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from services.evaluation.domain.ballots import Seal, count_ballots, open_choice, seal_choice
 from services.evaluation.domain.errors import (
     AlreadyVoted,
     InvalidCandidates,
@@ -26,7 +31,10 @@ from services.evaluation.domain.errors import (
 )
 from services.evaluation.domain.ids import aggregate_id
 from services.evaluation.domain.policy import Policy
-from services.evaluation.domain.rules import runoff_candidates, vote_quorum, vote_share
+from services.evaluation.domain.rules import runoff_candidates, vote_min_voters, vote_quorum, vote_share
+
+DEFAULT_MIN_VOTERS = Policy().vote_min_voters
+"""Rounds opened before the rule existed (their `RoundOpened` has no `min_voters`) close under the default."""
 
 
 class BlockElection(Aggregate):
@@ -72,6 +80,7 @@ class BlockElection(Aggregate):
             quorum=policy["vote_quorum"],
             self_vote_allowed=policy["self_vote_allowed"],
             runoffs_left=policy["max_runoffs"],
+            min_voters=policy.get("vote_min_voters", DEFAULT_MIN_VOTERS),
         )
 
     @event("RoundOpened")
@@ -87,6 +96,7 @@ class BlockElection(Aggregate):
         quorum: float,
         self_vote_allowed: bool,
         runoffs_left: int,
+        min_voters: int = DEFAULT_MIN_VOTERS,
     ) -> None:
         self.rounds[round_id] = {
             "candidates": candidates,
@@ -96,14 +106,15 @@ class BlockElection(Aggregate):
             "quorum": quorum,
             "self_vote_allowed": self_vote_allowed,
             "runoffs_left": runoffs_left,
+            "min_voters": min_voters,
             "status": "open",
         }
         self.open_round = round_id
 
     # ---- cast ------------------------------------------------------------------------------------
 
-    def cast(self, round_id: str, voter: str, candidate: str) -> None:
-        """One sealed ballot per eligible unit and round."""
+    def cast(self, round_id: str, voter: str, candidate: str, receipt: str, seal: Seal) -> None:
+        """One secret ballot per eligible unit and round: recorded as a commitment and a sealed choice."""
         r = self._round(round_id)
         if r["status"] != "open":
             raise RoundNotOpen(f"round {round_id!r} is closed", "round_id")
@@ -117,17 +128,71 @@ class BlockElection(Aggregate):
             raise SelfVoteNotAllowed(
                 "this campaign's policy does not allow a unit to vote for itself", "candidate_unit_id"
             )
-        self._cast(
+        committed, sealed = seal_choice(seal, self.campaign_id, self.block_id, round_id, voter, receipt, candidate)
+        self.trigger_event(
+            self.BallotCast,
             campaign_id=self.campaign_id,
             block_id=self.block_id,
             round_id=round_id,
             voter_unit_id=voter,
-            candidate_unit_id=candidate,
+            commitment=committed,
+            sealed=sealed,
         )
 
-    @event("BallotCast")
-    def _cast(self, campaign_id: str, block_id: str, round_id: str, voter_unit_id: str, candidate_unit_id: str) -> None:
-        self.rounds[round_id]["ballots"][voter_unit_id] = candidate_unit_id
+    class BallotCast(Aggregate.Event):
+        """A ballot: the voter, the commitment to the choice, and the choice with the receipt sealed.
+
+        Class version 1 held the choice in clear (`candidate_unit_id`, published as `block_vote_cast.v1`
+        without it); such ballots load with `commitment` and `sealed` null and count as recorded.
+        """
+
+        class_version = 2
+        campaign_id: str
+        block_id: str
+        round_id: str
+        voter_unit_id: str
+        commitment: str | None
+        sealed: str | None
+        plain_choice: str | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["plain_choice"] = state.pop("candidate_unit_id")
+            state["commitment"] = None
+            state["sealed"] = None
+
+        def intact(self, seal: Seal) -> bool:
+            """Whether the sealed choice still opens and matches the commitment (one in clear: nothing to check)."""
+            if self.sealed is None:
+                return True
+            opened = open_choice(
+                seal,
+                self.campaign_id,
+                self.block_id,
+                self.round_id,
+                self.voter_unit_id,
+                self.commitment or "",
+                self.sealed,
+            )
+            return opened is not None
+
+        def apply(self, election: BlockElection) -> None:
+            election.rounds[self.round_id]["ballots"][self.voter_unit_id] = {
+                "commitment": self.commitment,
+                "sealed": self.sealed,
+                "plain_choice": self.plain_choice,
+                "version": self.originator_version,
+            }
+
+    def opened_ballot(self, round_id: str, voter: str, seal: Seal) -> tuple[str, int] | None:
+        """The receipt of `voter`'s sealed ballot in the round and the version that recorded it, if it opens."""
+        ballot = self.rounds.get(round_id, {}).get("ballots", {}).get(voter)
+        if ballot is None or ballot["sealed"] is None:
+            return None
+        choice = open_choice(
+            seal, self.campaign_id, self.block_id, round_id, voter, ballot["commitment"], ballot["sealed"]
+        )
+        return None if choice is None else (choice.receipt, ballot["version"])
 
     # ---- close -----------------------------------------------------------------------------------
 
@@ -139,44 +204,60 @@ class BlockElection(Aggregate):
             n += 1
         return f"{base}-r{n}"
 
-    def close(self, round_id: str) -> None:
-        """Tally; elect, fail, or open a runoff among the leading candidates."""
+    def close(self, round_id: str, seal: Seal) -> None:
+        """Count the ballots that verify; elect, fail, or open a runoff among the leading candidates.
+
+        The tally and the anonymous ballots are published only when the quorum is met and at least
+        `min_voters` ballots count; otherwise the round fails and says nothing about any choice.
+        """
         r = self._round(round_id)
         if r["status"] != "open":
             raise RoundNotOpen(f"round {round_id!r} is already closed", "round_id")
-        ballots = r["ballots"]
-        counted = Counter(ballots.values())
-        tally = {c: counted.get(c, 0) for c in r["candidates"]}
+        counted, rejected = count_ballots(
+            seal, self.campaign_id, self.block_id, round_id, r["ballots"], r["candidates"]
+        )
         eligible = len(r["eligible"])
-        quorum = vote_quorum(len(ballots), eligible, r["quorum"])
-        winner, share = vote_share(tally, eligible, r["share"]) if quorum.passed else (None, None)
-        runoff: list[str] = []
-        if winner is not None:
-            outcome, reason = "elected", share.reason if share else ""
-        elif not quorum.passed:
-            outcome, reason = "failed", quorum.reason
+        quorum = vote_quorum(len(counted), eligible, r["quorum"])
+        enough = vote_min_voters(len(counted), r["min_voters"])
+        published = quorum.passed and enough.passed
+        tally: dict[str, int] | None = None
+        winner, runoff = None, []
+        if not published:
+            outcome, reason = "failed", (quorum if not quorum.passed else enough).reason
+            counted = []
         else:
-            runoff = runoff_candidates(tally)
-            can_runoff = r["runoffs_left"] > 0 and len(runoff) >= 2
-            outcome = "runoff" if can_runoff else "failed"
-            reason = share.reason if share else ""
-            if not can_runoff:
-                reason += "; no runoff left" if r["runoffs_left"] <= 0 else ""
-                runoff = []
-        self._closed(
+            ballots = Counter(b["candidate_unit_id"] for b in counted)
+            tally = {c: ballots.get(c, 0) for c in r["candidates"]}
+            winner, share = vote_share(tally, eligible, r["share"])
+            if winner is not None:
+                outcome, reason = "elected", share.reason
+            else:
+                runoff = runoff_candidates(tally)
+                can_runoff = r["runoffs_left"] > 0 and len(runoff) >= 2
+                outcome = "runoff" if can_runoff else "failed"
+                reason = share.reason
+                if not can_runoff:
+                    reason += "; no runoff left" if r["runoffs_left"] <= 0 else ""
+                    runoff = []
+        if rejected:
+            reason += f"; {rejected} ballot(s) rejected: the sealed choice does not match its commitment"
+        self.trigger_event(
+            self.RoundClosed,
             campaign_id=self.campaign_id,
             block_id=self.block_id,
             round_id=round_id,
             tally=tally,
-            ballots=[{"voter_unit_id": v, "candidate_unit_id": c} for v, c in sorted(ballots.items())],
-            voters=len(ballots),
+            ballots=counted,
+            voters=len(r["ballots"]),
+            rejected=rejected,
             eligible=eligible,
             quorum_met=quorum.passed,
+            min_voters=r["min_voters"],
             outcome=outcome,
             reason=reason,
             winner=winner,
         )
-        if winner is not None:
+        if winner is not None and tally is not None:
             self._elected(
                 campaign_id=self.campaign_id,
                 block_id=self.block_id,
@@ -198,26 +279,42 @@ class BlockElection(Aggregate):
                 "vote_quorum": r["quorum"],
                 "self_vote_allowed": r["self_vote_allowed"],
                 "max_runoffs": r["runoffs_left"] - 1,
+                "vote_min_voters": r["min_voters"],
             }
             self._open(self.runoff_id(round_id), runoff, r["eligible"], round_id, policy)
 
-    @event("RoundClosed")
-    def _closed(
-        self,
-        campaign_id: str,
-        block_id: str,
-        round_id: str,
-        tally: dict[str, int],
-        ballots: list[dict[str, str]],
-        voters: int,
-        eligible: int,
-        quorum_met: bool,
-        outcome: str,
-        reason: str,
-        winner: str | None,
-    ) -> None:
-        self.rounds[round_id]["status"] = outcome
-        self.open_round = None
+    class RoundClosed(Aggregate.Event):
+        """A round's result. Class version 1 published every ballot with its voter (`vote_round_closed.v2`);
+        such closes load with `min_voters` null (their own wire version is kept for verification)."""
+
+        class_version = 2
+        campaign_id: str
+        block_id: str
+        round_id: str
+        tally: dict[str, int] | None
+        """Null unless the result was published (quorum met and at least `min_voters` ballots counted)."""
+        ballots: list[dict[str, Any]]
+        """The counted anonymous ballots (`ballot`, `candidate_unit_id`); empty unless published."""
+        voters: int
+        """Ballots cast."""
+        rejected: int
+        """Ballots not counted: their sealed choice no longer opens or no longer matches its commitment."""
+        eligible: int
+        quorum_met: bool
+        min_voters: int | None
+        outcome: str
+        reason: str
+        winner: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["rejected"] = 0
+            state["min_voters"] = None
+            state.setdefault("winner", None)
+
+        def apply(self, election: BlockElection) -> None:
+            election.rounds[self.round_id]["status"] = self.outcome
+            election.open_round = None
 
     @event("LeaderElected")
     def _elected(self, campaign_id: str, block_id: str, round_id: str, unit_id: str, votes: int) -> None:

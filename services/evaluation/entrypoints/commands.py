@@ -9,6 +9,7 @@ from faststream.nats import NatsRouter
 from services.evaluation.application import EvaluationApplication
 from shared.events.base import Accepted
 from shared.events.evaluation import (
+    BallotAccepted,
     CastBlockVote,
     CloseVoteRound,
     DecideAward,
@@ -59,8 +60,8 @@ def command_router(app: EvaluationApplication) -> NatsRouter:
         return await asyncio.to_thread(app.open_vote_round, cmd)
 
     @sub("cast_block_vote")
-    async def cast_block_vote(cmd: CastBlockVote) -> Accepted:
-        """A member unit casts its one sealed ballot."""
+    async def cast_block_vote(cmd: CastBlockVote) -> BallotAccepted:
+        """A member unit casts its one secret ballot; only the reply carries its receipt."""
         return await asyncio.to_thread(app.cast_block_vote, cmd)
 
     @sub("close_vote_round")

@@ -7,7 +7,7 @@ through the `Facts` protocol; the result is a list of `Notice`s, the same for th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import NAMESPACE_URL, uuid5
@@ -179,7 +179,18 @@ def decide(trigger: Trigger, facts: Facts) -> list[Notice]:
     campaign = facts.campaign(campaign_id)
     values = {"campaign_title": campaign.title if campaign else campaign_id, **values}
     targets = [facts.unit(u) for u in unit_ids]
+    if trigger.name in NOTICE_DATA:
+        trigger = replace(trigger, data={k: d[k] for k in NOTICE_DATA[trigger.name] if k in d})
     return fan_out(rule, trigger, campaign_id, targets, values, facts.subscribers())
+
+
+NOTICE_DATA = {
+    "vote_round_closed": (
+        *("campaign_id", "block_id", "round_id", "outcome", "winner", "reason"),
+        *("voters", "eligible", "quorum_met", "rejected", "min_voters", "tally"),
+    ),
+}
+"""The event fields a notice carries, where not all: a vote result says outcome, turnout and tally, never ballots."""
 
 
 Decided = tuple[str, list[str], dict[str, object]]
@@ -229,21 +240,25 @@ def _vote_opened(d: Mapping[str, Any], facts: Facts) -> Decided:
 
 
 def _vote_result(d: Mapping[str, Any], facts: Facts) -> Decided:
-    tally: dict[str, int] = d["tally"]
-    ranked = sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))
+    """Outcome, winner, turnout and (when the round published it) the tally; to every member of the block."""
+    tally: dict[str, int] | None = d["tally"]
     outcome = templates.OUTCOMES[d["outcome"]]
-    if d["outcome"] == "elected" and ranked:
-        outcome = outcome.replace("$winner", facts.unit(ranked[0][0]).name)
+    if d["outcome"] == "elected" and d.get("winner"):
+        outcome = outcome.replace("$winner", facts.unit(d["winner"]).name)
+    if tally is None:
+        counts = templates.TALLY_WITHHELD
+    else:
+        ranked = sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))
+        counts = "; ".join(f"{facts.unit(u).name}: {n}" for u, n in ranked) or "không có"
     values = {
         "block_name": facts.block_name(d["campaign_id"], d["block_id"]),
         "round_id": d["round_id"],
         "outcome": outcome,
-        "tally": "; ".join(f"{facts.unit(u).name}: {n}" for u, n in ranked) or "không có",
+        "tally": counts,
         "voters": d["voters"],
         "eligible": d["eligible"],
     }
-    voters = [b["voter_unit_id"] for b in d.get("ballots", [])]
-    return rules.VOTE_RESULT, _members(d, facts, voters), values
+    return rules.VOTE_RESULT, _members(d, facts), values
 
 
 def _award_decided(d: Mapping[str, Any], facts: Facts) -> Decided:

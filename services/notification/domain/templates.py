@@ -83,6 +83,9 @@ TEMPLATES: dict[str, tuple[Template, Template]] = {
     ),
 }
 
+TALLY_WITHHELD = "không công bố (quá ít đơn vị tham gia hoặc không đủ túc số để giữ bí mật lá phiếu)"
+"""A round that failed its quorum or its minimum of voters publishes no tally (it would reveal ballots)."""
+
 OUTCOMES = {
     "elected": "$winner được bầu là đơn vị dẫn đầu.",
     "runoff": "chưa đơn vị nào đạt đa số; sẽ bỏ phiếu vòng hai.",

@@ -145,7 +145,8 @@ def render_standings(
 def get_votes(
     campaign_id: str, request: Request, block: str | None = None, p: Principal = Depends(principal)
 ) -> dict[str, Any]:
-    """Block vote rounds; a round's tally appears only once it is closed. `leaders`: block → elected unit."""
+    """Block vote rounds; a round's tally and its ballots without voters (to recount) appear only once it is
+    closed with enough voters. `leaders`: block → elected unit."""
     require(p, COUNCIL, AUDITOR, UNIT, what="block votes")
     known_campaign(request, campaign_id)
     votes: VotesView = view(request, "votes")
@@ -154,6 +155,20 @@ def get_votes(
         "rounds": votes.rounds(campaign_id, block),
         "leaders": votes.leaders(campaign_id),
     }
+
+
+@router.get("/v1/campaigns/{campaign_id}/ballots/{ballot}", tags=["evaluation"])
+def get_ballot(campaign_id: str, ballot: str, request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
+    """A counted ballot by its anonymous id, which its voter computes from the receipt without sending the
+    receipt anywhere (`emulation ballot check`): the voter checks it was counted as cast."""
+    require(p, COUNCIL, AUDITOR, UNIT, what="block votes")
+    known_campaign(request, campaign_id)
+    votes: VotesView = view(request, "votes")
+    found = votes.ballot(campaign_id, ballot)
+    if found is None:
+        message = f"no counted ballot {ballot!r} in campaign {campaign_id!r} (not cast, not counted, or not yet closed)"
+        raise api_error(404, "unknown_ballot", message, "ballot")
+    return found
 
 
 @router.get("/v1/campaigns/{campaign_id}/awards", tags=["evaluation"])
