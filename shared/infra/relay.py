@@ -5,8 +5,9 @@ notification order and in batches (asynchronous publishes, then all acks awaited
 carries `Nats-Msg-Id` (the event id), so a batch re-sent after a failure is deduplicated by
 JetStream, plus `Emulation-Position` (its notification id) and `Emulation-Chain-Length`: a restarted
 relay reads the last message it published back from the stream and resumes after it, continuing
-the hash chain (`shared/infra/chain.py`). Every `checkpoint_every` events it also publishes a
-`chain_checkpoint` (head and length of the chain) that outside parties can keep.
+the hash chain (`shared/infra/chain.py`). After every `checkpoint_every`-th event it also publishes a
+`chain_checkpoint.v2` (head and length of the chain, a prefix of each event's hash since the previous
+checkpoint), signed with the service's key (`shared/infra/checkpoints.py`), that outside parties can keep.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, uuid5
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.utils import get_topic
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from shared.events.audit import MAX_WINDOW
 from shared.events.envelope import STREAM, CloudEvent, event_subject
 from shared.infra.application import ServiceApplication
-from shared.infra.chain import GENESIS, seal
+from shared.infra.chain import GENESIS, seal, sealed_hash
+from shared.infra.checkpoints import SIGNED, Window, last_checkpoint, prefix, relay_source, sign
 from shared.infra.eventstore import ProvenanceMapper, event_id
 
 log = logging.getLogger("emulation.relay")
@@ -49,10 +53,13 @@ class Relay:
         self,
         app: ServiceApplication,
         js: JetStreamContext,
+        key: Ed25519PrivateKey,
         batch: int = 500,
         poll: float = 0.01,
         checkpoint_every: int = 1000,
     ) -> None:
+        if not 1 <= checkpoint_every <= MAX_WINDOW:
+            raise ValueError(f"EMULATION_CHECKPOINT_EVERY must be between 1 and {MAX_WINDOW}, not {checkpoint_every}")
         self.app = app
         self.js = js
         self.batch = batch
@@ -60,6 +67,10 @@ class Relay:
         self.checkpoint_every = checkpoint_every
         self.service = app.wire.service
         self.chain = Chain()
+        self.key = key
+        """Signs checkpoints (`shared.infra.keys.signing_key`); it never leaves the keys dir."""
+        self.window: Window | None = None
+        """What the next checkpoint covers; read back at the first batch (`recover_window`)."""
         self.published = 0
         mapper = app.mapper
         assert isinstance(mapper, ProvenanceMapper)
@@ -121,22 +132,75 @@ class Relay:
             out.append((subject, body, headers))
         return Chain(position, head, length), out
 
-    def checkpoint(self, chain: Chain) -> Message:
-        """A `chain_checkpoint` event: derived from the store, so its id is stable and re-sends are dropped."""
+    def checkpoint(self, chain: Chain, window: Window) -> Message:
+        """A signed `chain_checkpoint.v2` at `chain`, covering `window`. Derived from the store alone (Ed25519
+        signatures are deterministic), so its id and body are stable and a re-sent one is dropped."""
         cid = str(uuid5(NAMESPACE_URL, f"urn:emulation:checkpoint:{self.service}:{chain.length}"))
+        data = {
+            "service": self.service,
+            "length": chain.length,
+            "head": chain.head,
+            "position": chain.position,
+            "start_length": window.length,
+            "start_head": window.head,
+            "hashes": list(window.hashes),
+        }
         envelope = CloudEvent(
             id=cid,
-            source=f"/services/{self.service}/relay",
-            type="chain_checkpoint.v1",
+            source=relay_source(self.service),
+            type=SIGNED,
             subject=f"chain/{self.service}",
             time=datetime.now(UTC),
-            data={"service": self.service, "head": chain.head, "length": chain.length, "position": chain.position},
+            data=sign(self.key, data),
             actor="system:relay",
             causationid=cid,
             correlationid=cid,
         )
         body = envelope.model_dump_json(exclude_none=True).encode()
         return event_subject(None, "chain_checkpoint"), body, {"Nats-Msg-Id": cid, SOURCE_HEADER: self.service}
+
+    async def recover_window(self) -> Window:
+        """Where the next checkpoint's window starts when the relay resumes at `self.chain`.
+
+        At a checkpoint (or at the start) it starts there. In between, this service's last checkpoint is read
+        back from the stream and the hashes since are recomputed from the store, up to the chain head the
+        stream holds; if they do not lead there (or cannot be had), the window starts here instead: the
+        next checkpoint then still proves the whole history, but locates a change only after this point.
+        """
+        here = Window(self.chain.length, self.chain.head)
+        if self.chain.length % self.checkpoint_every == 0:
+            return here
+        try:
+            last = await last_checkpoint(self.js, self.service, self.key.public_key(), self.chain.length)
+        except Exception as e:  # the stream cannot be read now: publishing matters more than a full window
+            log.warning("last checkpoint unreadable", extra={"service_name": self.service, "error": repr(e)})
+            return here
+        start = Chain() if last is None else Chain(last["position"], last["head"], last["length"])
+        if self.chain.length - start.length > MAX_WINDOW:
+            return here
+        hashes = await asyncio.to_thread(self.rechain, start, self.chain)
+        if hashes is None:
+            log.error(
+                "the store no longer leads from the last checkpoint to the chain head on the stream",
+                extra={"service_name": self.service, "checkpoint_length": start.length, "length": self.chain.length},
+            )
+            return here
+        return Window(start.length, start.head, tuple(hashes))
+
+    def rechain(self, start: Chain, end: Chain) -> list[str] | None:
+        """The hash prefixes of the stored events from `start` to `end`, or None if they do not chain to `end`."""
+        chain, hashes, head = start, [], start.head
+        while chain.position < end.position:
+            advanced, messages = self.envelopes(chain)
+            if advanced.position == chain.position:
+                break
+            for _, body, headers in messages:
+                if int(headers[POSITION_HEADER]) > end.position:
+                    break
+                head = sealed_hash(body)
+                hashes.append(prefix(head))
+            chain = advanced
+        return hashes if head == end.head and len(hashes) == end.length - start.length else None
 
     async def publish(self, messages: list[Message]) -> None:
         """Publish asynchronously, then await every ack."""
@@ -147,16 +211,26 @@ class Relay:
             await asyncio.wait_for(asyncio.gather(*futures), timeout=30)
 
     async def run_once(self) -> int:
-        """Publish one batch; returns how many notifications it moved past."""
+        """Publish one batch, with a signed checkpoint after each `checkpoint_every`-th event in it; returns how
+        many notifications it moved past."""
+        if self.window is None:
+            self.window = await self.recover_window()
         chain, messages = await asyncio.to_thread(self.envelopes, self.chain)
         if chain.position == self.chain.position:
             return 0
-        if chain.length // self.checkpoint_every > self.chain.length // self.checkpoint_every:
-            messages.append(self.checkpoint(chain))
-        await self.publish(messages)
+        window, hashes, checkpoints = self.window, list(self.window.hashes), []
+        for length, (_, body, headers) in enumerate(messages, start=self.chain.length + 1):
+            head = sealed_hash(body)
+            hashes.append(prefix(head))
+            if length % self.checkpoint_every == 0:
+                at = Chain(int(headers[POSITION_HEADER]), head, length)
+                checkpoints.append(self.checkpoint(at, Window(window.length, window.head, tuple(hashes))))
+                window, hashes = Window(length, head), []
+        await self.publish(messages + checkpoints)
         read = chain.position - self.chain.position
         self.chain = chain
-        self.published += len(messages)
+        self.window = Window(window.length, window.head, tuple(hashes))
+        self.published += len(messages) + len(checkpoints)
         return read
 
     async def run(self, stop: asyncio.Event) -> None:

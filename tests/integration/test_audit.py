@@ -159,7 +159,8 @@ async def test_verify_names_each_kind_of_tampering(system: System) -> None:
         ],
     )
     problem = await first_divergence()
-    assert (problem["kind"], problem["event_id"], problem["index"]) == ("reordered", ids[4], 3)
+    assert (problem["kind"], problem["event_id"], problem["index"]) == ("reordered", ids[3], 4)
+    assert problem["detail"] == f"stored after {ids[4]} but published before it"
 
     # 4. insert a duplicate (the attacker drops the uniqueness the store enforces)
     tamper(
@@ -180,12 +181,12 @@ async def test_verify_names_each_kind_of_tampering(system: System) -> None:
     assert (problem["kind"], problem["event_id"]) == ("duplicated", ids[0])
     assert problem["detail"] == "the event appears twice in the store"
 
-    # 5. a duplicate published on the stream by a misbehaving system
+    # 5. a duplicate published on the stream by a misbehaving system: a copy, and a break in the chain
     [msg, *_] = await system.stream_messages()
     await system.nc.jetstream().publish(msg.subject, msg.data, headers={"Nats-Msg-Id": str(uuid.uuid4())})
-    problem = (await verify_history(system.settings))["divergences"][0]
-    assert (problem["kind"], problem["event_id"], problem["detail"]) == (
-        "duplicated",
-        ids[0],
-        "the event appears twice on the stream",
-    )
+    report = await verify_history(system.settings)
+    assert sorted((d["kind"], d["event_id"], d["index"], d["detail"]) for d in report["divergences"]) == [
+        ("chain_broken", ids[0], 5, "its predecessorhash is not the hash of the service's previous event"),
+        ("duplicated", ids[0], 5, "the event appears twice on the stream"),
+    ]
+    assert report["summary"] == {"divergences": 2, "by_service": {"registry": {"chain_broken": 1, "duplicated": 1}}}
