@@ -77,6 +77,12 @@ class Window:
     head: str = GENESIS
     hashes: tuple[str, ...] = ()
 
+    def reaches(self, length: int, head: str) -> bool:
+        """Whether the window ends at this chain length and head (else it belongs to another run of the relay)."""
+        if self.length + len(self.hashes) != length:
+            return False
+        return self.hashes[-1] == prefix(head) if self.hashes else self.head == head
+
 
 def prefix(chain_hash: str) -> str:
     return chain_hash[:HASH_PREFIX]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, uuid5
@@ -33,6 +34,8 @@ from shared.infra.checkpoints import SIGNED, Window, last_checkpoint, prefix, re
 from shared.infra.eventstore import ProvenanceMapper, event_id
 
 log = logging.getLogger("emulation.relay")
+RECOMPUTE_AT_MOST = 2 * MAX_WINDOW
+"""Events a resuming relay recomputes from its store to rebuild a checkpoint window; further back it starts afresh."""
 POSITION_HEADER = "Emulation-Position"
 LENGTH_HEADER = "Emulation-Chain-Length"
 SOURCE_HEADER = "Emulation-Source"
@@ -133,8 +136,8 @@ class Relay:
         return Chain(position, head, length), out
 
     def checkpoint(self, chain: Chain, window: Window) -> Message:
-        """A signed `chain_checkpoint.v2` at `chain`, covering `window`. Derived from the store alone (Ed25519
-        signatures are deterministic), so its id and body are stable and a re-sent one is dropped."""
+        """A signed `chain_checkpoint.v2` at `chain`, covering `window`. Its id comes from the chain length and
+        its data from the store alone (Ed25519 signatures are deterministic), so a re-sent one is dropped."""
         cid = str(uuid5(NAMESPACE_URL, f"urn:emulation:checkpoint:{self.service}:{chain.length}"))
         data = {
             "service": self.service,
@@ -159,37 +162,53 @@ class Relay:
         body = envelope.model_dump_json(exclude_none=True).encode()
         return event_subject(None, "chain_checkpoint"), body, {"Nats-Msg-Id": cid, SOURCE_HEADER: self.service}
 
-    async def recover_window(self) -> Window:
-        """Where the next checkpoint's window starts when the relay resumes at `self.chain`.
+    def checkpoints(
+        self, window: Window, after: int, events: Iterable[tuple[int, str]]
+    ) -> tuple[Window, list[Message]]:
+        """`window` extended by `events` ((position, chain hash) of the events after chain length `after`), and
+        a signed checkpoint after each `checkpoint_every`-th of them."""
+        hashes, out = list(window.hashes), []
+        for length, (position, head) in enumerate(events, start=after + 1):
+            hashes.append(prefix(head))
+            if length % self.checkpoint_every == 0:
+                covered = Window(window.length, window.head, tuple(hashes))
+                out.append(self.checkpoint(Chain(position, head, length), covered))
+                window, hashes = Window(length, head), []
+        return Window(window.length, window.head, tuple(hashes)), out
 
-        At a checkpoint (or at the start) it starts there. In between, this service's last checkpoint is read
-        back from the stream and the hashes since are recomputed from the store, up to the chain head the
-        stream holds; if they do not lead there (or cannot be had), the window starts here instead: the
-        next checkpoint then still proves the whole history, but locates a change only after this point.
+    async def recover_window(self) -> tuple[Window, list[Message]]:
+        """The next checkpoint's window when the relay resumes at `self.chain`, and the checkpoints it owes.
+
+        This service's last checkpoint is read back from the stream and the hashes since recomputed from the
+        store up to the chain head the stream holds; a checkpoint owed by a relay that stopped between a
+        batch's events and its checkpoint is made now. If the store does not lead there (or the stream cannot
+        be read), the window starts here: the next checkpoint still proves the whole history, but locates a
+        change only after this point.
         """
         here = Window(self.chain.length, self.chain.head)
-        if self.chain.length % self.checkpoint_every == 0:
-            return here
+        if self.chain.length == 0:
+            return here, []
         try:
             last = await last_checkpoint(self.js, self.service, self.key.public_key(), self.chain.length)
         except Exception as e:  # the stream cannot be read now: publishing matters more than a full window
             log.warning("last checkpoint unreadable", extra={"service_name": self.service, "error": repr(e)})
-            return here
+            return here, []
         start = Chain() if last is None else Chain(last["position"], last["head"], last["length"])
-        if self.chain.length - start.length > MAX_WINDOW:
-            return here
-        hashes = await asyncio.to_thread(self.rechain, start, self.chain)
-        if hashes is None:
+        if self.chain.length - start.length > RECOMPUTE_AT_MOST:
+            log.warning("no recent checkpoint", extra={"service_name": self.service, "length": self.chain.length})
+            return here, []
+        events = await asyncio.to_thread(self.rechain, start, self.chain)
+        if events is None:
             log.error(
                 "the store no longer leads from the last checkpoint to the chain head on the stream",
                 extra={"service_name": self.service, "checkpoint_length": start.length, "length": self.chain.length},
             )
-            return here
-        return Window(start.length, start.head, tuple(hashes))
+            return here, []
+        return self.checkpoints(Window(start.length, start.head), start.length, events)
 
-    def rechain(self, start: Chain, end: Chain) -> list[str] | None:
-        """The hash prefixes of the stored events from `start` to `end`, or None if they do not chain to `end`."""
-        chain, hashes, head = start, [], start.head
+    def rechain(self, start: Chain, end: Chain) -> list[tuple[int, str]] | None:
+        """(position, chain hash) of each stored event from `start` to `end`, or None if they do not lead to `end`."""
+        chain, events = start, []
         while chain.position < end.position:
             advanced, messages = self.envelopes(chain)
             if advanced.position == chain.position:
@@ -197,10 +216,10 @@ class Relay:
             for _, body, headers in messages:
                 if int(headers[POSITION_HEADER]) > end.position:
                     break
-                head = sealed_hash(body)
-                hashes.append(prefix(head))
+                events.append((int(headers[POSITION_HEADER]), sealed_hash(body)))
             chain = advanced
-        return hashes if head == end.head and len(hashes) == end.length - start.length else None
+        head = events[-1][1] if events else start.head
+        return events if head == end.head and len(events) == end.length - start.length else None
 
     async def publish(self, messages: list[Message]) -> None:
         """Publish asynchronously, then await every ack."""
@@ -213,23 +232,18 @@ class Relay:
     async def run_once(self) -> int:
         """Publish one batch, with a signed checkpoint after each `checkpoint_every`-th event in it; returns how
         many notifications it moved past."""
-        if self.window is None:
-            self.window = await self.recover_window()
+        if self.window is None or not self.window.reaches(self.chain.length, self.chain.head):
+            window, owed = await self.recover_window()
+            await self.publish(owed)
+            self.window = window
         chain, messages = await asyncio.to_thread(self.envelopes, self.chain)
         if chain.position == self.chain.position:
             return 0
-        window, hashes, checkpoints = self.window, list(self.window.hashes), []
-        for length, (_, body, headers) in enumerate(messages, start=self.chain.length + 1):
-            head = sealed_hash(body)
-            hashes.append(prefix(head))
-            if length % self.checkpoint_every == 0:
-                at = Chain(int(headers[POSITION_HEADER]), head, length)
-                checkpoints.append(self.checkpoint(at, Window(window.length, window.head, tuple(hashes))))
-                window, hashes = Window(length, head), []
+        events = [(int(headers[POSITION_HEADER]), sealed_hash(body)) for _, body, headers in messages]
+        window, checkpoints = self.checkpoints(self.window, self.chain.length, events)
         await self.publish(messages + checkpoints)
         read = chain.position - self.chain.position
-        self.chain = chain
-        self.window = Window(window.length, window.head, tuple(hashes))
+        self.chain, self.window = chain, window
         self.published += len(messages) + len(checkpoints)
         return read
 

@@ -83,9 +83,31 @@ def test_a_resumed_relay_recomputes_the_hashes_since_the_last_checkpoint_from_it
     heads = [json.loads(body)["hash"] for _, body, _ in messages]
     positions = [int(h["Emulation-Position"]) for _, _, h in messages]
     at = [Chain(positions[i - 1], heads[i - 1], i) for i in (10, 13)]
-    assert relay.rechain(at[0], at[1]) == [h[:16] for h in heads[10:13]]
-    assert relay.rechain(Chain(), at[1]) == [h[:16] for h in heads[:13]]
+    assert relay.rechain(at[0], at[1]) == list(zip(positions[10:13], heads[10:13], strict=True))
+    assert relay.rechain(Chain(), at[1]) == list(zip(positions[:13], heads[:13], strict=True))
     assert relay.rechain(at[0], Chain(at[1].position, "0" * 64, 13)) is None, "the store does not lead to that head"
+
+
+async def test_a_relay_that_stopped_before_its_checkpoint_reached_the_stream_makes_it_when_it_resumes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app, key, js = registry(), Ed25519PrivateKey.generate(), FlakyStream()
+    first = Relay(app, js, key, batch=14, checkpoint_every=10)  # type: ignore[arg-type]
+    await first.run_once()  # events 1 to 14, and the checkpoint after the 10th ...
+    [lost] = [m for m in js.messages if m["type"] == "chain_checkpoint.v2"]
+    js.messages.remove(lost)  # ... which never reached the stream: the relay died first
+    js.ids.discard(lost["id"])
+
+    async def none_on_the_stream(*args: object) -> None:
+        return None
+
+    monkeypatch.setattr("shared.infra.relay.last_checkpoint", none_on_the_stream)
+    second = Relay(app, js, key, batch=14, checkpoint_every=10)  # type: ignore[arg-type]
+    second.chain = first.chain  # where the stream says the chain stands
+    events, checkpoints = await relay_everything(second, js)
+    assert checkpoints[0]["data"] == lost["data"], "the same checkpoint, signature included"
+    assert [c["data"]["length"] for c in checkpoints] == list(range(10, len(events) + 1, 10))
+    assert [c["data"]["start_length"] for c in checkpoints] == list(range(0, len(events) - 9, 10))
 
 
 def test_a_checkpoint_out_of_another_mouth_is_told_apart() -> None:
