@@ -22,7 +22,6 @@ from services.read_api.access import AUDITOR, Principal, principal, require
 from shared.infra.keys import public_keys, public_pem
 
 router = APIRouter(tags=["audit"])
-ONE_AT_A_TIME = asyncio.Lock()
 
 
 class PublicKey(BaseModel):
@@ -46,7 +45,10 @@ def keys(request: Request) -> list[PublicKey]:
 async def verify(request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
     """Re-read the stream and every service's store: `intact`, or every divergence with a summary."""
     require(p, AUDITOR, what="verification")
-    async with ONE_AT_A_TIME:
+    one_at_a_time = getattr(request.app.state, "verifying", None)
+    if one_at_a_time is None:
+        one_at_a_time = request.app.state.verifying = asyncio.Lock()
+    async with one_at_a_time:
         pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
         try:
             loop = asyncio.get_running_loop()
