@@ -131,7 +131,10 @@ class Witness:
                 for length, expected in enumerate(checkpoint.hashes, start=checkpoint.start_length + 1):
                     here = self.at(length)
                     if here is not None and not here[0].startswith(expected):
-                        detail = f"history differs from {named} from this event on (the first that changed)"
+                        detail = (
+                            f"the first place where history differs from {named}: this event was changed, "
+                            "inserted or moved here, or the one that was here removed"
+                        )
                         self._broken(checkpoint, here[1], length - 1, detail, located=True)
                         return
         if checkpoint.kept in self.broken:

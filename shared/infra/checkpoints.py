@@ -109,7 +109,8 @@ async def last_checkpoint(
         ),
     )
     try:
-        while True:
+        pending = (await sub.consumer_info()).num_pending
+        while pending:
             try:
                 msgs = await sub.fetch(1000, timeout=1.0)
             except (TimeoutError, NatsTimeout):
@@ -117,8 +118,7 @@ async def last_checkpoint(
             candidates.extend(
                 m.metadata.sequence.stream for m in msgs if (m.headers or {}).get("Emulation-Source") == service
             )
-            if not msgs or msgs[-1].metadata.num_pending == 0:
-                break
+            pending = msgs[-1].metadata.num_pending if msgs else 0
     finally:
         await sub.unsubscribe()
     for seq in reversed(candidates):
