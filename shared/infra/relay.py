@@ -73,7 +73,8 @@ class Relay:
         self.key = key
         """Signs checkpoints (`shared.infra.keys.signing_key`); it never leaves the keys dir."""
         self.window: Window | None = None
-        """What the next checkpoint covers; read back at the first batch (`recover_window`)."""
+        """What the next checkpoint covers; rebuilt (`recover_window`) at the first batch and whenever the chain
+        was set anew."""
         self.published = 0
         mapper = app.mapper
         assert isinstance(mapper, ProvenanceMapper)
@@ -138,7 +139,7 @@ class Relay:
     def checkpoint(self, chain: Chain, window: Window) -> Message:
         """A signed `chain_checkpoint.v2` at `chain`, covering `window`. Its id comes from the chain length and
         its data from the store alone (Ed25519 signatures are deterministic), so a re-sent one is dropped."""
-        cid = str(uuid5(NAMESPACE_URL, f"urn:emulation:checkpoint:{self.service}:{chain.length}"))
+        cid = str(uuid5(NAMESPACE_URL, f"urn:emulation:{SIGNED}:{self.service}:{chain.length}"))
         data = {
             "service": self.service,
             "length": chain.length,
