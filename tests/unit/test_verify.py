@@ -4,14 +4,21 @@ and checkpoints against the chain recomputed from the store (naming the first ch
 from __future__ import annotations
 
 import hashlib
+import json
+import uuid
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.audit.findings import Findings
 from services.audit.reconcile import Published, Reconciler, Stored
+from services.audit.verify import Audit
 from services.audit.witness import Checkpoint, Witness
 from shared.infra.chain import GENESIS, chained
+from shared.infra.relay import Relay
+from tests.unit.test_wire_fast_path import FlakyStream, registry
 
 pytestmark = pytest.mark.unit
 
@@ -164,3 +171,37 @@ def test_a_change_before_the_first_kept_window_is_bounded_and_a_shortened_store_
     assert "at or before length 10" in found.listed[0].detail
     found = witnessed(CONTENTS[:25], [checkpoint(HEADS, 20, 30)])
     assert "the store's chain ends at length 25" in found.listed[0].detail
+
+
+async def test_a_relayed_history_with_unsigned_v1_checkpoints_before_the_signed_ones_is_intact() -> None:
+    app, key, js = registry(), Ed25519PrivateKey.generate(), FlakyStream()
+    relay = Relay(app, js, key, batch=7, checkpoint_every=10)  # type: ignore[arg-type]
+    while await relay.run_once():
+        pass
+    events = [m for m in js.messages if m["source"] == "/services/registry"]
+    v1 = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "/services/registry/relay",
+        "type": "chain_checkpoint.v1",
+        "time": "2022-01-01T00:00:00Z",
+        "data": {"service": "registry", "head": events[6]["hash"], "length": 7, "position": 8},
+        "actor": "system:relay",
+        "causationid": "c",
+        "correlationid": "c",
+    }
+
+    def verified(messages: list[dict[str, Any]]) -> dict[str, Any]:
+        audit = Audit([app], {"registry": key.public_key()})
+        audit.take((seq, json.dumps(m).encode(), None) for seq, m in enumerate(messages, start=1))
+        return audit.finish()
+
+    signed = len(js.messages) - len(events)
+    report = verified([*events[:7], v1, *js.messages[7:]])
+    assert (report["status"], report["checkpoints_checked"]) == ("intact", signed + 1), report
+    report = verified([*js.messages, v1])
+    assert report["summary"] == {"divergences": 1, "by_service": {"registry": {"checkpoint_forged": 1}}}
+    assert report["divergences"][0]["detail"].endswith("an unsigned checkpoint after the service began signing")
+    wrong = {**v1, "data": {**v1["data"], "head": events[5]["hash"]}}
+    [rewritten] = verified([*events[:7], wrong, *js.messages[7:]])["divergences"]
+    assert rewritten["kind"] == "rewritten" and "(unsigned, length 7)" in rewritten["detail"]
