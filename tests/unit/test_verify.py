@@ -179,7 +179,7 @@ async def test_a_relayed_history_with_unsigned_v1_checkpoints_before_the_signed_
     while await relay.run_once():
         pass
     events = [m for m in js.messages if m["source"] == "/services/registry"]
-    v1 = {
+    v1: dict[str, Any] = {
         "specversion": "1.0",
         "id": str(uuid.uuid4()),
         "source": "/services/registry/relay",
