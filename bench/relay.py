@@ -23,6 +23,7 @@ from services.registry.adapters.wire import WIRE
 from services.registry.application import RegistryApplication
 from shared.events.registry import LaunchCampaign
 from shared.infra.eventstore import store_env
+from shared.infra.keys import signing_key
 from shared.infra.relay import Relay
 from shared.infra.stream import ensure_stream
 
@@ -40,7 +41,13 @@ async def relay_figure(data_dir: Path, n: int, batch: int) -> dict[str, Any]:
         try:
             js = nc.jetstream()
             await ensure_stream(js)
-            relay = Relay(app, js, batch=batch, checkpoint_every=cluster.settings.checkpoint_every)
+            relay = Relay(
+                app,
+                js,
+                signing_key(cluster.settings, "registry"),
+                batch,
+                checkpoint_every=cluster.settings.checkpoint_every,
+            )
             relay.chain = await relay.last_published()
             start, cpu = time.perf_counter(), time.process_time()
             while await relay.run_once():

@@ -211,11 +211,21 @@ cli.add_typer(audit_cli, name="audit")
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Re-read the stream and every service's store; exit 1 and name the first divergence if any."""
-    from services.audit.verify import verify_history
+def audit_verify(
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(help="Checkpoints you kept: NDJSON, one chain_checkpoint envelope per line, as received."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Divergences listed (all are counted in the summary).")] = 1000,
+) -> None:
+    """Re-read the stream and every service's store (and the checkpoints you kept); exit 1 on any divergence."""
+    from services.audit.verify import read_kept, verify_history
 
-    report = over_nats("audit", "audit verify", verify_history)
+    try:
+        kept = read_kept(checkpoints) if checkpoints else []
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--checkpoints") from None
+    report = over_nats("audit", "audit verify", lambda settings: verify_history(settings, kept, limit))
     typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     if report["status"] != "intact":
         raise typer.Exit(1)

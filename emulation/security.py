@@ -55,15 +55,17 @@ def durables(service: str) -> list[str]:
     return [durable_name(service, view.name) for view in views]
 
 
-def relay_consumer(service: str) -> str:
+def relay_consumers(service: str) -> list[str]:
+    """The named consumers a service's relay reads the stream back with: its last event, its checkpoints."""
+    from shared.infra.checkpoints import checkpoint_consumer
     from shared.infra.relay import resume_consumer
 
-    return resume_consumer(service)
+    return [resume_consumer(service), checkpoint_consumer(service)]
 
 
 def system_consumers() -> list[str]:
     """Consumers only their owner may create, read, acknowledge or delete."""
-    return [c for s in (*SERVICES, "audit") for c in durables(s)] + [relay_consumer(s) for s in SERVICES]
+    return [c for s in (*SERVICES, "audit") for c in durables(s)] + [c for s in SERVICES for c in relay_consumers(s)]
 
 
 def own_consumer(name: str, stream: str = "EMULATION") -> list[str]:
@@ -101,7 +103,7 @@ def permissions(user: str) -> dict[str, Any]:
     elif role == "relay":
         own_events = sorted({t.name for t in EVENT_TYPES.values() if t.source == service})
         publish += [f"emulation.events.*.{name}" for name in own_events] + ["emulation.events._.chain_checkpoint"]
-        publish += own_consumer(relay_consumer(service))
+        publish += [subject for name in relay_consumers(service) for subject in own_consumer(name)]
     elif role == "views" or user == "audit":
         name = "audit" if user == "audit" else service
         publish.append(f"emulation.deadletter.{name}")

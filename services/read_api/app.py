@@ -15,7 +15,7 @@ from fastapi import Depends, FastAPI
 from services.audit.catalog import all_views
 from services.read_api import errors
 from services.read_api.access import load_tokens, principal
-from services.read_api.routes import audit, evaluation, notification, registry
+from services.read_api.routes import audit, evaluation, notification, registry, verification
 from shared.infra.leader import building
 from shared.infra.settings import Settings
 
@@ -45,6 +45,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (registry, evaluation, notification, audit):
+    for module in (registry, evaluation, notification, audit, verification):
         app.include_router(module.router)
     return app

@@ -39,3 +39,8 @@ def seal(predecessor: str, canonical_json: bytes) -> tuple[str, bytes]:
         predecessor.encode(),
         digest.encode(),
     )
+
+
+def sealed_hash(body: bytes) -> str:
+    """The `hash` of a body `seal` made (its last attribute), without parsing the JSON."""
+    return body[-66:-2].decode("ascii")

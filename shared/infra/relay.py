@@ -5,8 +5,9 @@ notification order and in batches (asynchronous publishes, then all acks awaited
 carries `Nats-Msg-Id` (the event id), so a batch re-sent after a failure is deduplicated by
 JetStream, plus `Emulation-Position` (its notification id) and `Emulation-Chain-Length`: a restarted
 relay reads the last message it published back from the stream and resumes after it, continuing
-the hash chain (`shared/infra/chain.py`). Every `checkpoint_every` events it also publishes a
-`chain_checkpoint` (head and length of the chain) that outside parties can keep.
+the hash chain (`shared/infra/chain.py`). After every `checkpoint_every`-th event it also publishes a
+`chain_checkpoint.v2` (head and length of the chain, a prefix of each event's hash since the previous
+checkpoint), signed with the service's key (`shared/infra/checkpoints.py`), that outside parties can keep.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, uuid5
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.utils import get_topic
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
@@ -27,13 +29,17 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from shared.events.audit import MAX_WINDOW
 from shared.events.envelope import STREAM, CloudEvent, event_subject
 from shared.infra.application import ServiceApplication
-from shared.infra.chain import GENESIS, link, seal
+from shared.infra.chain import GENESIS, link, seal, sealed_hash
+from shared.infra.checkpoints import SIGNED, Window, last_checkpoint, prefix, relay_source, sign
 from shared.infra.eventstore import ProvenanceMapper, event_id
 from shared.infra.stream import position
 
 log = logging.getLogger("emulation.relay")
+RECOMPUTE_AT_MOST = 2 * MAX_WINDOW
+"""Events a resuming relay recomputes from its store to rebuild a checkpoint window; further back it starts afresh."""
 POSITION_HEADER = "Emulation-Position"
 LENGTH_HEADER = "Emulation-Chain-Length"
 SOURCE_HEADER = "Emulation-Source"
@@ -72,10 +78,13 @@ class Relay:
         self,
         app: ServiceApplication,
         js: JetStreamContext,
+        key: Ed25519PrivateKey,
         batch: int = 500,
         poll: float = 0.01,
         checkpoint_every: int = 1000,
     ) -> None:
+        if not 1 <= checkpoint_every <= MAX_WINDOW:
+            raise ValueError(f"EMULATION_CHECKPOINT_EVERY must be between 1 and {MAX_WINDOW}, not {checkpoint_every}")
         self.app = app
         self.js = js
         self.batch = batch
@@ -83,6 +92,11 @@ class Relay:
         self.checkpoint_every = checkpoint_every
         self.service = app.wire.service
         self.chain = Chain()
+        self.key = key
+        """Signs checkpoints (`shared.infra.keys.signing_key`); it never leaves the keys dir."""
+        self.window: Window | None = None
+        """What the next checkpoint covers; rebuilt (`recover_window`) at the first batch and whenever the chain
+        was set anew."""
         self.published = 0
         mapper = app.mapper
         assert isinstance(mapper, ProvenanceMapper)
@@ -178,22 +192,91 @@ class Relay:
             out.append((subject, body, headers))
         return Chain(position, head, length), out
 
-    def checkpoint(self, chain: Chain) -> Message:
-        """A `chain_checkpoint` event: derived from the store, so its id is stable and re-sends are dropped."""
-        cid = str(uuid5(NAMESPACE_URL, f"urn:emulation:checkpoint:{self.service}:{chain.length}"))
+    def checkpoint(self, chain: Chain, window: Window) -> Message:
+        """A signed `chain_checkpoint.v2` at `chain`, covering `window`. Its id comes from the chain length and
+        its data from the store alone (Ed25519 signatures are deterministic), so a re-sent one is dropped."""
+        cid = str(uuid5(NAMESPACE_URL, f"urn:emulation:{SIGNED}:{self.service}:{chain.length}"))
+        data = {
+            "service": self.service,
+            "length": chain.length,
+            "head": chain.head,
+            "position": chain.position,
+            "start_length": window.length,
+            "start_head": window.head,
+            "hashes": list(window.hashes),
+        }
         envelope = CloudEvent(
             id=cid,
-            source=f"/services/{self.service}/relay",
-            type="chain_checkpoint.v1",
+            source=relay_source(self.service),
+            type=SIGNED,
             subject=f"chain/{self.service}",
             time=datetime.now(UTC),
-            data={"service": self.service, "head": chain.head, "length": chain.length, "position": chain.position},
+            data=sign(self.key, data),
             actor="system:relay",
             causationid=cid,
             correlationid=cid,
         )
         body = envelope.model_dump_json(exclude_none=True).encode()
         return event_subject(None, "chain_checkpoint"), body, {"Nats-Msg-Id": cid, SOURCE_HEADER: self.service}
+
+    def checkpoints(
+        self, window: Window, after: int, events: Iterable[tuple[int, str]]
+    ) -> tuple[Window, list[Message]]:
+        """`window` extended by `events` ((position, chain hash) of the events after chain length `after`), and
+        a signed checkpoint after each `checkpoint_every`-th of them."""
+        hashes, out = list(window.hashes), []
+        for length, (at, head) in enumerate(events, start=after + 1):
+            hashes.append(prefix(head))
+            if length % self.checkpoint_every == 0:
+                covered = Window(window.length, window.head, tuple(hashes))
+                out.append(self.checkpoint(Chain(at, head, length), covered))
+                window, hashes = Window(length, head), []
+        return Window(window.length, window.head, tuple(hashes)), out
+
+    async def recover_window(self) -> tuple[Window, list[Message]]:
+        """The next checkpoint's window when the relay resumes at `self.chain`, and the checkpoints it owes.
+
+        This service's last checkpoint is read back from the stream and the hashes since recomputed from the
+        store up to the chain head the stream holds; a checkpoint owed by a relay that stopped between a
+        batch's events and its checkpoint is made now. If the store does not lead there (or the stream cannot
+        be read), the window starts here: the next checkpoint still proves the whole history, but locates a
+        change only after this point.
+        """
+        here = Window(self.chain.length, self.chain.head)
+        if self.chain.length == 0:
+            return here, []
+        try:
+            last = await last_checkpoint(self.js, self.service, self.key.public_key(), self.chain.length)
+        except Exception as e:  # the stream cannot be read now: publishing matters more than a full window
+            log.warning("last checkpoint unreadable", extra={"service_name": self.service, "error": repr(e)})
+            return here, []
+        start = Chain() if last is None else Chain(last["position"], last["head"], last["length"])
+        if self.chain.length - start.length > RECOMPUTE_AT_MOST:
+            log.warning("no recent checkpoint", extra={"service_name": self.service, "length": self.chain.length})
+            return here, []
+        events = await asyncio.to_thread(self.rechain, start, self.chain)
+        if events is None:
+            log.error(
+                "the store no longer leads from the last checkpoint to the chain head on the stream",
+                extra={"service_name": self.service, "checkpoint_length": start.length, "length": self.chain.length},
+            )
+            return here, []
+        return self.checkpoints(Window(start.length, start.head), start.length, events)
+
+    def rechain(self, start: Chain, end: Chain) -> list[tuple[int, str]] | None:
+        """(position, chain hash) of each stored event from `start` to `end`, or None if they do not lead to `end`."""
+        chain, events = start, []
+        while chain.position < end.position:
+            advanced, messages = self.envelopes(chain)
+            if advanced.position == chain.position:
+                break
+            for _, body, headers in messages:
+                if int(headers[POSITION_HEADER]) > end.position:
+                    break
+                events.append((int(headers[POSITION_HEADER]), sealed_hash(body)))
+            chain = advanced
+        head = events[-1][1] if events else start.head
+        return events if head == end.head and len(events) == end.length - start.length else None
 
     async def publish(self, messages: list[Message]) -> None:
         """Publish asynchronously, then await every ack."""
@@ -204,16 +287,21 @@ class Relay:
             await asyncio.wait_for(asyncio.gather(*futures), timeout=ACK_TIMEOUT)
 
     async def run_once(self) -> int:
-        """Publish one batch; returns how many notifications it moved past."""
+        """Publish one batch, with a signed checkpoint after each `checkpoint_every`-th event in it; returns how
+        many notifications it moved past."""
+        if self.window is None or not self.window.reaches(self.chain.length, self.chain.head):
+            window, owed = await self.recover_window()
+            await self.publish(owed)
+            self.window = window
         chain, messages = await asyncio.to_thread(self.envelopes, self.chain)
         if chain.position == self.chain.position:
             return 0
-        if chain.length // self.checkpoint_every > self.chain.length // self.checkpoint_every:
-            messages.append(self.checkpoint(chain))
-        await self.publish(messages)
+        events = [(int(headers[POSITION_HEADER]), sealed_hash(body)) for _, body, headers in messages]
+        window, checkpoints = self.checkpoints(self.window, self.chain.length, events)
+        await self.publish(messages + checkpoints)
         read = chain.position - self.chain.position
-        self.chain = chain
-        self.published += len(messages)
+        self.chain, self.window = chain, window
+        self.published += len(messages) + len(checkpoints)
         return read
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -28,6 +28,7 @@ from shared.infra.application import ServiceApplication
 from shared.infra.commands import COMMAND_WORKERS, command_replies, rejected
 from shared.infra.connect import connect, nats_options
 from shared.infra.consumer import Consumer
+from shared.infra.keys import signing_key
 from shared.infra.leader import run_as_leader
 from shared.infra.relay import Relay
 from shared.infra.settings import Settings
@@ -160,6 +161,7 @@ async def run_service(
             relay = Relay(
                 service.app,
                 (await connection("relay")).jetstream(),
+                key=signing_key(settings, service.name),
                 batch=settings.relay_batch,
                 poll=settings.poll_interval,
                 checkpoint_every=settings.checkpoint_every,

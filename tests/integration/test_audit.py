@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import sqlite3
+import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from emulation.demo import load_scenario
@@ -159,7 +163,8 @@ async def test_verify_names_each_kind_of_tampering(system: System) -> None:
         ],
     )
     problem = await first_divergence()
-    assert (problem["kind"], problem["event_id"], problem["index"]) == ("reordered", ids[4], 3)
+    assert (problem["kind"], problem["event_id"], problem["index"]) == ("reordered", ids[3], 4)
+    assert problem["detail"] == f"stored after {ids[4]} but published before it"
 
     # 4. insert a duplicate (the attacker drops the uniqueness the store enforces)
     tamper(
@@ -180,12 +185,66 @@ async def test_verify_names_each_kind_of_tampering(system: System) -> None:
     assert (problem["kind"], problem["event_id"]) == ("duplicated", ids[0])
     assert problem["detail"] == "the event appears twice in the store"
 
-    # 5. a duplicate published on the stream by a misbehaving system
+    # 5. a duplicate published on the stream by a misbehaving system: a copy, and a break in the chain
     [msg, *_] = await system.stream_messages()
     await system.nc.jetstream().publish(msg.subject, msg.data, headers={"Nats-Msg-Id": str(uuid.uuid4())})
-    problem = (await verify_history(system.settings))["divergences"][0]
-    assert (problem["kind"], problem["event_id"], problem["detail"]) == (
-        "duplicated",
-        ids[0],
-        "the event appears twice on the stream",
-    )
+    report = await verify_history(system.settings)
+    assert sorted((d["kind"], d["event_id"], d["index"], d["detail"]) for d in report["divergences"]) == [
+        ("chain_broken", ids[0], 5, "its predecessorhash is not the hash of the service's previous event"),
+        ("duplicated", ids[0], 5, "the event appears twice on the stream"),
+    ]
+    assert report["summary"] == {"divergences": 2, "by_service": {"registry": {"chain_broken": 1, "duplicated": 1}}}
+
+
+@pytest.mark.both_stores
+async def test_healthz_answers_while_verify_reads_thousands_of_events(system: System, tmp_path: Path) -> None:
+    """Verification runs in its own process: the read API's event loop keeps answering meanwhile."""
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text(json.dumps({"auditor-token": "auditor"}))
+    system.settings = replace(system.settings, api_tokens_file=str(tokens))
+    system.start("registry")
+    system.start_api()
+    campaign = copy.deepcopy(load_scenario()["campaign"])
+    total = 3000
+
+    async def one(i: int) -> None:
+        body = {**campaign, "campaign_id": f"c{i}", "command_id": str(uuid.uuid4()), "actor": "van-phong-so"}
+        assert (await system.send("launch_campaign", body, timeout=30))["ok"]
+
+    for start in range(0, total, 100):
+        await asyncio.gather(*(one(i) for i in range(start, start + 100)))
+
+    async def all_published() -> bool:
+        info = await system.nc.jetstream().stream_info("EMULATION")
+        return bool(info.state.messages >= total)
+
+    await wait_for(all_published, timeout=60)
+
+    with system.http() as anyone:
+        [key] = anyone.get("/v1/audit/keys").json()
+        assert anyone.get("/v1/audit/verify").status_code in (401, 403)
+    pem = (system.settings.data_dir / "public-keys" / "registry.pem").read_text()
+    assert (key["service"], key["algorithm"], key["public_key"]) == ("registry", "Ed25519", pem)
+
+    def verify_over_http() -> dict[str, Any]:
+        headers = {"Authorization": "Bearer auditor-token"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{system.settings.api_port}", timeout=120) as http:
+            answer = http.get("/v1/audit/verify", headers=headers)
+        answer.raise_for_status()
+        report: dict[str, Any] = answer.json()
+        return report
+
+    running = asyncio.create_task(asyncio.to_thread(verify_over_http))
+    latencies = []
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{system.settings.api_port}", timeout=10) as http:
+        while not running.done():
+            started = time.perf_counter()
+            assert (await http.get("/healthz")).status_code == 200
+            latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(0.02)
+    report = await running
+    print(f"verify of {report['events_checked']} messages; healthz {len(latencies)}× meanwhile, slowest "
+          f"{max(latencies) * 1000:.0f} ms")  # fmt: skip
+    assert report["status"] == "intact" and report["events_checked"] >= total, report
+    assert report["checkpoints_checked"] == total // 1000
+    assert len(latencies) >= 10 and max(latencies) < 0.25

@@ -47,3 +47,12 @@ def test_nats_configs_form_one_cluster_of_three_with_jetstream() -> None:
     assert names == set(confs)
     mounted = {v.split(":")[0] for s in compose()["services"].values() for v in s.get("volumes", []) if "nats/" in v}
     assert mounted == {f"./nats/{n}.conf" for n in confs}
+
+
+def test_each_service_signs_with_one_key_across_instances_and_the_api_serves_every_public_key() -> None:
+    """The image's data dir is /data, so keys live in /data-keys: one volume per service, none in the data dir."""
+    services = compose()["services"]
+    for name in ("registry", "evaluation", "notification"):
+        assert {f"{name}-keys:/data-keys", "public-keys:/data/public-keys"} <= set(services[name]["volumes"])
+    assert "public-keys:/data/public-keys:ro" in services["read-api"]["volumes"]
+    assert "EMULATION_DATA_DIR=/data" in (DEPLOY.parent / "Dockerfile").read_text()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from emulation.demo import load_scenario
 from services.evaluation.adapters.views import CampaignsView
@@ -45,7 +46,7 @@ def test_relay_envelope_carries_provenance_but_aggregates_do_not(tmp_path: Path)
     assert app is not None
     cmd = launch()
     reply = app.launch_campaign(cmd)  # type: ignore[attr-defined]
-    relay = Relay(app, js=None)  # type: ignore[arg-type]
+    relay = Relay(app, js=None, key=Ed25519PrivateKey.generate())  # type: ignore[arg-type]
     chain, messages = relay.envelopes(Chain())
     assert (chain.position, chain.length) == (2, 1) and len(messages) == 1  # the receipt is internal
     head = chain.head
@@ -65,8 +66,14 @@ def test_view_applies_each_stream_sequence_once(tmp_path: Path) -> None:
     view = CampaignsView(view_factory(replace(Settings(), data_dir=tmp_path), "evaluation"))
     data = load_scenario()["campaign"]
     event = CloudEvent(
-        id="e1", source="/services/registry", type="campaign_launched.v1", time=datetime(2021, 12, 28, tzinfo=UTC),
-        data=data, actor="van-phong-so", causationid="c", correlationid="c",
+        id="e1",
+        source="/services/registry",
+        type="campaign_launched.v1",
+        time=datetime(2021, 12, 28, tzinfo=UTC),
+        data=data,
+        actor="van-phong-so",
+        causationid="c",
+        correlationid="c",
     )
     assert view.apply([(1, event)]) == 1
     assert view.apply([(1, event)]) == 0  # redelivered: skipped by the stored position

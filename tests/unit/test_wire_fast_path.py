@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from emulation.demo import commands, load_scenario
 from services.audit.verify import check_chain
@@ -62,7 +63,7 @@ def assert_same_both_ways(app: ServiceApplication) -> None:
         assert app.wire.direct(event, eid, meta) == app.wire.canonical(event, eid, meta) == expected, name
     assert seen == set(app.wire.event_types)
 
-    relay = Relay(app, js=None)  # type: ignore[arg-type]
+    relay = Relay(app, js=None, key=Ed25519PrivateKey.generate())  # type: ignore[arg-type]
     _, messages = relay.envelopes(Chain())
     published = [json.loads(body) for _, body, _ in messages]
     assert [m["id"] for m in published] == [eid for _, eid, _ in stored(app)]
@@ -275,7 +276,7 @@ class FlakyStream:
 async def test_relay_keeps_order_and_chain_through_a_failed_batch() -> None:
     app = registry()
     js = FlakyStream()
-    relay = Relay(app, js, batch=7, checkpoint_every=10)  # type: ignore[arg-type]
+    relay = Relay(app, js, Ed25519PrivateKey.generate(), batch=7, checkpoint_every=10)  # type: ignore[arg-type]
     batches, failed = 0, False
     while True:
         if batches == 3 and not failed:
@@ -289,10 +290,10 @@ async def test_relay_keeps_order_and_chain_through_a_failed_batch() -> None:
             break
         batches += 1
     assert failed
-    events = [m for m in js.messages if m["type"] != "chain_checkpoint.v1"]
+    events = [m for m in js.messages if m["type"] != "chain_checkpoint.v2"]
     assert [m["id"] for m in events] == [eid for _, eid, _ in stored(app)]
     assert check_chain("registry", events) is None
-    checkpoints = [m["data"] for m in js.messages if m["type"] == "chain_checkpoint.v1"]
+    checkpoints = [m["data"] for m in js.messages if m["type"] == "chain_checkpoint.v2"]
     assert [c["length"] // 10 for c in checkpoints] == list(range(1, len(events) // 10 + 1))
     assert relay.chain.length == len(events) and relay.chain.head == events[-1]["hash"]
 

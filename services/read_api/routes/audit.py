@@ -1,4 +1,4 @@
-"""The audit trail over HTTP: filtered, cursor-paginated entries, a streamed export, and verification."""
+"""The audit trail over HTTP: filtered, cursor-paginated entries and a streamed export (verification: verification.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from services.audit.verify import verify_history
 from services.audit.views import AuditView
 from services.read_api.access import AUDITOR, Principal, principal, require
 from services.read_api.errors import error_responses
@@ -123,10 +122,3 @@ def render(rows: Iterator[dict[str, Any]], fmt: str) -> Iterator[str]:
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
-
-
-@router.get("/v1/audit/verify")
-async def verify(request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
-    """Re-read the stream and every service's store: `intact`, or the first divergent event of each service."""
-    require(p, AUDITOR, what="verification")
-    return await verify_history(request.app.state.settings)
