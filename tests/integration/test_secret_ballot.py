@@ -281,8 +281,11 @@ async def test_a_ballot_edited_in_the_store_is_named_and_its_round_counted_witho
     events = await wait_for(relayed, timeout=30)
     await admin.close()
 
-    # the stream and its hash chain are intact (the sealed choice was never published)...
-    assert (await verify_history(s.as_user("admin")))["divergences"] == []
+    # the stream and its hash chain are intact (the sealed choice was never published), and `audit verify`,
+    # which opens the sealed choices with the key, names the edited ballot and nothing else...
+    report = await verify_history(s.as_user("admin"))
+    tampered_id = event_id(uuid.UUID(oid), version)
+    assert [(d["kind"], d["event_id"]) for d in report["divergences"]] == [("ballot_tampered", tampered_id)]
     # ...and the integrity check, which opens the sealed choices with the key, names the edited ballot
     app = build(s.system.settings).app
     assert app is not None
