@@ -219,9 +219,9 @@ async def prepare_reminders(system: System) -> None:
         ("phong-b", "Phòng B", "b@stp.example"),
         ("phong-c", "Phòng C", "c@stp.example"),
     ]
+    await launch(system)
     for unit_id, name, mail in units:
         await command(system, "register_unit", unit_id=unit_id, name=name, kind="department", email=mail)
-    await launch(system)
     await command(system, "define_block", campaign_id="2022", block_id="khoi-1", name="Khối các Phòng Chuyên môn Sở")
     for unit_id, _, _ in units:
         await command(system, "assign_unit_to_block", campaign_id="2022", block_id="khoi-1", unit_id=unit_id)
@@ -460,8 +460,8 @@ async def test_vietnamese_email_decodes_to_exactly_the_expected_text(
     box = smtp[0]
     system.start("registry")
     system.start("notification")
+    await launch(system)  # first: its secretariat becomes the Department Office, which registers units
     await unit(system, "phong-hanh-chinh-tu-phap", "Phòng Hành chính tư pháp", "hctp@stp.example")
-    await launch(system)
     await wait_for(lambda: state(system, "SELECT 1 FROM campaigns") and state(system, "SELECT 1 FROM units"))
     await publish_event(
         system,
@@ -518,8 +518,8 @@ async def test_rules_are_switched_and_reminder_offsets_set_per_campaign(
     assert bad["ok"] is False and bad["error"]["code"] == "unknown_rule"
     system.start("registry")
 
-    await unit(system, "phong-a", "Phòng A", "a@stp.example")
     await launch(system)
+    await unit(system, "phong-a", "Phòng A", "a@stp.example")
     await wait_for(lambda: state(system, "SELECT offset_days FROM reminders") == [(3,)])
     await publish_event(
         system,

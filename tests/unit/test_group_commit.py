@@ -99,8 +99,9 @@ def test_commands_waiting_together_share_one_transaction_with_their_own_provenan
 ) -> None:
     with held_writer(app, monkeypatch) as send:
         first = send(launch("c0"))
-        rest = [send(launch(f"c{i}", actor=f"actor-{i}")) for i in range(1, 6)]
-    assert send.transactions == [2, 10]  # type: ignore[attr-defined]  # (receipt + event) × 1, then × 5
+        rest = [send(launch(f"c{i}", actor=f"system:hr-{i}")) for i in range(1, 6)]
+    # receipt + event + the Department's first Office, then (receipt + event) × 5
+    assert send.transactions == [3, 10]  # type: ignore[attr-defined]
     assert all(f.result().ok for f in [first, *rest])
     mapper = app.mapper
     assert isinstance(mapper, ProvenanceMapper)
@@ -110,7 +111,7 @@ def test_commands_waiting_together_share_one_transaction_with_their_own_provenan
         if type(event).__name__ == "Launched":
             actors[event.campaign_id] = (meta["actor"], meta["command"])
     assert actors == {"c0": ("van-phong-so", "launch_campaign")} | {
-        f"c{i}": (f"actor-{i}", "launch_campaign") for i in range(1, 6)
+        f"c{i}": (f"system:hr-{i}", "launch_campaign") for i in range(1, 6)
     }
 
 
