@@ -1,7 +1,7 @@
 """Error codes every service may answer with, before any domain rule runs. Domain codes live with each domain."""
 
 INVALID_JSON = "invalid_json"
-"""The body is not a UTF-8 JSON object."""
+"""The body is not a UTF-8 JSON object in strict JSON (no NaN/Infinity, numbers in range), or nests too deeply."""
 UNKNOWN_COMMAND = "unknown_command"
 """No service handles `emulation.cmd.<name>`."""
 MISSING_FIELD = "missing_field"
