@@ -49,13 +49,18 @@ def parse_bytes(body: bytes) -> CloudEvent:
     return envelope.model_copy(update={"type": newest.type, "data": data})
 
 
+def durable_name(service: str, view: View) -> str:
+    """The durable consumer that feeds `view` of `service` (one per view, shared by the service's instances)."""
+    return f"{service}-{view.name}"
+
+
 class Consumer:
     def __init__(self, service: str, view: View, js: JetStreamContext, batch: int = 500) -> None:
         self.service = service
         self.view = view
         self.js = js
         self.batch = batch
-        self.durable = f"{service}-{view.name}"
+        self.durable = durable_name(service, view)
         self.processed = 0
         self.reconnected = asyncio.Event()
         """Set by the connection after a reconnect: the pull subscription is then made anew."""
