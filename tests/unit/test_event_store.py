@@ -66,8 +66,14 @@ def test_view_applies_each_stream_sequence_once(tmp_path: Path) -> None:
     view = CampaignsView(view_factory(replace(Settings(), data_dir=tmp_path), "evaluation"))
     data = load_scenario()["campaign"]
     event = CloudEvent(
-        id="e1", source="/services/registry", type="campaign_launched.v1", time=datetime(2021, 12, 28, tzinfo=UTC),
-        data=data, actor="van-phong-so", causationid="c", correlationid="c",
+        id="e1",
+        source="/services/registry",
+        type="campaign_launched.v1",
+        time=datetime(2021, 12, 28, tzinfo=UTC),
+        data=data,
+        actor="van-phong-so",
+        causationid="c",
+        correlationid="c",
     )
     assert view.apply([(1, event)]) == 1
     assert view.apply([(1, event)]) == 0  # redelivered: skipped by the stored position
