@@ -13,3 +13,12 @@ class RuleResult:
 
     def to_dict(self) -> dict[str, object]:
         return {"rule": self.rule, "passed": self.passed, "reason": self.reason}
+
+
+SYSTEM_PREFIX = "system:"
+"""`system:<name>`: a city system acting in its own name. Which systems may use such an actor, and which
+commands each may send at all, is decided by their NATS grants (`security.json`), before any rule runs."""
+
+
+def is_city_system(actor: str) -> bool:
+    return actor.startswith(SYSTEM_PREFIX) and len(actor) > len(SYSTEM_PREFIX)

@@ -38,9 +38,9 @@ async def secured(tmp_path: Path) -> AsyncIterator[Secured]:
     s.stop()
 
 
-async def _answers(nc: Any) -> bool:
+async def _answers(nc: Any, command: str = "launch_campaign") -> bool:
     try:
-        await nc.request("emulation.cmd.launch_campaign", b"{}", timeout=1)
+        await nc.request(f"emulation.cmd.{command}", b"{}", timeout=1)
         return True
     except nats.errors.Error:
         return False
@@ -95,6 +95,36 @@ async def test_a_city_system_limited_to_one_unit_cannot_act_on_another(secured: 
     topics = secured.system.stored_topics("registry")
     assert topics["Unit.Renamed"] == 1 and topics["Campaign.Launched"] == 1
     assert not {"Roster.UnitWithdrawn", "Campaign.Closed"} & set(topics)
+    await app.close()
+
+
+async def test_a_city_system_limited_to_one_unit_subscribes_only_to_its_own_notices(secured: Secured) -> None:
+    secured.start("notification")
+    portal = secured.system.nc
+    await department(portal)
+    app = await secured.connect("phong-a-app")
+    hook = {"url": "https://phong-a.example/hook", "secret": "s" * 16}
+    await wait_for(lambda: _answers(app, "register_subscription"))
+    for name, unit_id, reason in [
+        ("all", None, "phong-a may not subscribe to every unit's notices"),
+        ("b", "phong-b", "phong-a may not subscribe to the notices of phong-b"),
+    ]:
+        reply = await request(
+            app, "register_subscription", cmd("phong-a", subscription_id=name, unit_id=unit_id, **hook)
+        )
+        assert reply["error"] == {"code": "not_allowed", "message": reason, "field": "actor"}, reply
+    rules = {"campaign_id": "2022", "disabled_rules": ["registration-reminder"]}
+
+    async def secretariat_configures() -> bool:  # once the notifier has the campaign from the stream
+        return bool((await request(portal, "configure_notification_rules", cmd("van-phong-so", **rules)))["ok"])
+
+    await wait_for(secretariat_configures)
+    refused = await request(app, "configure_notification_rules", cmd("phong-a", **rules))
+    assert refused["error"]["code"] == "not_allowed", refused
+    own = await request(app, "register_subscription", cmd("phong-a", subscription_id="a", unit_id="phong-a", **hook))
+    assert own["ok"], own
+    topics = secured.system.stored_topics("notification")
+    assert topics["Subscription.Registered"] == 1 and topics["RuleSetting.Configured"] == 1
     await app.close()
 
 

@@ -564,7 +564,7 @@ async def test_rules_are_switched_and_reminder_offsets_set_per_campaign(
     box = smtp[0]
     system.start("notification")  # first: the registry would swallow a command sent before this one subscribes
     body = {"campaign_id": "2022", "disabled_rules": ["achievement-rejected"], "reminder_offsets_days": [3]}
-    cmd = {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", **body}
+    cmd = {"command_id": str(uuid.uuid4()), "actor": "system:portal", **body}  # before the campaign: a city system
     reply = await system.send("configure_notification_rules", cmd)
     assert reply["ok"] and reply["events"][0]["type"] == "notification_rules_configured.v1"
     assert await system.send("configure_notification_rules", cmd) == reply  # same command id, same reply

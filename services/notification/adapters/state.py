@@ -273,6 +273,11 @@ class NotifierState(View):
                 (status, campaign_id, offset),
             )
 
+    def secretariat(self, campaign_id: str) -> str | None:
+        """The campaign's secretariat unit as far as the stream has told (None: campaign not known yet)."""
+        rows = self.query("SELECT secretariat FROM {campaigns} WHERE campaign_id = ?", (campaign_id,))
+        return str(rows[0]["secretariat"]) if rows else None
+
     def due_notices(self, now: datetime, limit: int = 100) -> list[Notice]:
         rows = self.query(
             "SELECT * FROM {notices} WHERE status = 'pending' AND wait_until <= ? "

@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable
 from datetime import date, datetime, timedelta, timezone
 
 from services.registry.domain.errors import DateOutOfPeriod, DuplicateContent, InvalidPeriod
-from shared.domain.rules import RuleResult
+from shared.domain.rules import RuleResult, is_city_system
 
 DEPARTMENT_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 """Deadlines are calendar days in Ho Chi Minh City (UTC+7, no daylight saving)."""
@@ -37,14 +37,6 @@ def is_late(at: datetime, deadline: date, tz: timezone = DEPARTMENT_TZ) -> bool:
 
 
 # ---- who may act --------------------------------------------------------------------------------
-
-SYSTEM_PREFIX = "system:"
-"""`system:<name>`: a city system acting in its own name. Which systems may use such an actor, and which
-commands each may send at all, is decided by their NATS grants (`security.json`), before any rule runs."""
-
-
-def is_city_system(actor: str) -> bool:
-    return actor.startswith(SYSTEM_PREFIX) and len(actor) > len(SYSTEM_PREFIX)
 
 
 def administers_campaign(actor: str, campaign_id: str, secretariat_unit_id: str) -> RuleResult:
