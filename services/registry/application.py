@@ -35,6 +35,8 @@ from shared.domain.rules import RuleResult
 from shared.events import registry as c
 from shared.events.base import Accepted, Command
 from shared.infra.application import ServiceApplication
+from shared.infra.clock import Clock
+from shared.infra.wire import WireMap
 
 _META = {"command_id", "actor", "correlation_id"}
 
@@ -51,6 +53,11 @@ def require(result: RuleResult) -> None:
 
 class RegistryApplication(ServiceApplication):
     name = "registry"
+
+    def __init__(self, wire: WireMap, env: dict[str, str] | None = None, clock: Clock | None = None) -> None:
+        super().__init__(wire, env=env, clock=clock)
+        self.known_offices: set[str] = set()
+        """Units read from the store as Department Offices (read and written by the writer thread only)."""
 
     # ---- loading -----------------------------------------------------------------------------------
 
@@ -85,16 +92,27 @@ class RegistryApplication(ServiceApplication):
         campaign.check_open()
         return campaign
 
-    def offices(self) -> list[str]:
-        """The Department's Offices (none before its first campaign)."""
+    def offices(self, actor: str) -> list[str]:
+        """The Department's Offices as far as `actor` is concerned (none before the Department's first campaign).
+
+        The Department only ever gains Offices, so a unit once read as an Office stays one: when `actor` is
+        known as one, the known Offices answer every rule about it without reading the store.
+        """
+        if actor in self.known_offices:
+            return sorted(self.known_offices)
         department: Department | None = self._get(Department.create_id())
-        return department.offices if department is not None else []
+        offices = department.offices if department is not None else []
+        self.known_offices.update(offices)
+        return offices
 
     def name_office(self, unit_id: str) -> list[Aggregate]:
-        """The Department with `unit_id` among its Offices, to be saved if that changed it."""
+        """The Department with `unit_id` among its Offices, to be saved if that changed it (nothing if known)."""
+        if unit_id in self.known_offices:
+            return []
         department: Department | None = self._get(Department.create_id())
         if department is None:
             return [Department(offices=[unit_id])]
+        self.known_offices.update(department.offices)  # as stored: what this command adds may yet be voided
         department.name_office(unit_id)
         return [department]
 
@@ -137,7 +155,7 @@ class RegistryApplication(ServiceApplication):
 
     def launch_campaign(self, cmd: c.LaunchCampaign) -> Accepted:
         def decide() -> list[Aggregate]:
-            require(launches_campaign(cmd.actor, cmd.secretariat_unit_id, self.offices()))
+            require(launches_campaign(cmd.actor, cmd.secretariat_unit_id, self.offices(cmd.actor)))
             if self.exists(Campaign.create_id(cmd.campaign_id)):
                 raise CampaignExists(f"campaign {cmd.campaign_id!r} already exists", "campaign_id")
             return [Campaign.launch(**payload(cmd)), *self.name_office(cmd.secretariat_unit_id)]
@@ -205,7 +223,7 @@ class RegistryApplication(ServiceApplication):
 
     def register_unit(self, cmd: c.RegisterUnit) -> Accepted:
         def decide() -> list[Aggregate]:
-            require(department_office(cmd.actor, self.offices()))
+            require(department_office(cmd.actor, self.offices(cmd.actor)))
             if self.exists(Unit.create_id(cmd.unit_id)):
                 raise UnitExists(f"unit {cmd.unit_id!r} already exists", "unit_id")
             return [Unit(**payload(cmd))]
@@ -215,7 +233,7 @@ class RegistryApplication(ServiceApplication):
     def rename_unit(self, cmd: c.RenameUnit) -> Accepted:
         def decide() -> list[Aggregate]:
             if cmd.actor != cmd.unit_id:  # a unit renaming itself needs no lookup
-                require(renames_unit(cmd.actor, cmd.unit_id, self.offices()))
+                require(renames_unit(cmd.actor, cmd.unit_id, self.offices(cmd.actor)))
             unit = self.get_unit(cmd.unit_id)
             unit.rename(cmd.name)
             return [unit]

@@ -10,7 +10,6 @@ from a fresh read.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
@@ -80,11 +79,11 @@ class CommandReceipt(Aggregate):
 
 
 def command_digest(name: str, command: Command) -> str:
-    """SHA-256 of the command's name and its canonical body without `command_id` (the validated model, so
-    an omitted default, key order or spacing make no difference)."""
-    body = command.model_dump(mode="json", exclude={"command_id"})
-    canonical = json.dumps([name, body], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """SHA-256 of the command's name and its canonical body without `command_id`: the validated model's JSON
+    (fields in the contract's order, defaults left out), so key order, spacing, a default sent or omitted, and
+    an optional field the contract gains later make no difference."""
+    body = command.model_dump_json(exclude={"command_id"}, exclude_defaults=True)
+    return hashlib.sha256(f"{name}\n{body}".encode()).hexdigest()
 
 
 class ServiceApplication(Application[UUID]):

@@ -128,8 +128,8 @@ def base(**fields: Any) -> bytes:
         (base(title="bad\x07title"), "invalid_field"),
         (base(theme="x" * 200_000), "invalid_field"),
         (b'{"title": "' + b"x" * 1_000_000 + b'"}', "payload_too_large"),
-        (base(year=float("nan")), "invalid_field"),
-        (base(year=float("inf")), "invalid_field"),
+        (base(year=float("nan")), "invalid_json"),  # NaN and Infinity are not JSON
+        (base(year=float("inf")), "invalid_json"),
         (base(year=-2022), "invalid_field"),
         (base(year=99999), "invalid_field"),
         (base(period_end="9999-12-31"), "invalid_field"),
