@@ -7,28 +7,49 @@ decisions, saved with plain `save` and stamped with the triggering event as thei
 from __future__ import annotations
 
 import unicodedata
+from typing import Protocol
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.notification.domain.aggregates import Delivery, RuleSetting, Subscription
-from services.notification.domain.errors import SubscriptionExists
+from services.notification.domain.errors import NotAllowed, SubscriptionExists
 from services.notification.domain.notices import Notice
-from services.notification.domain.rules import check_rules
+from services.notification.domain.rules import check_rules, configures_notifications, own_subscription
+from shared.domain.rules import RuleResult
 from shared.events.base import Accepted
 from shared.events.notification import ConfigureNotificationRules, RegisterSubscription
 from shared.events.types import CONTROL
 from shared.infra.application import ServiceApplication
+from shared.infra.clock import Clock
 from shared.infra.eventstore import provenance
+from shared.infra.wire import WireMap
 
 ACTOR = "system:notification"
+
+
+class Facts(Protocol):
+    def secretariat(self, campaign_id: str) -> str | None: ...
+
+
+def require(result: RuleResult) -> None:
+    if not result.passed:
+        raise NotAllowed(result.reason, "actor")
 
 
 class NotificationApplication(ServiceApplication):
     name = "notification"
 
+    def __init__(
+        self, wire: WireMap, facts: Facts, env: dict[str, str] | None = None, clock: Clock | None = None
+    ) -> None:
+        super().__init__(wire, env=env, clock=clock)
+        self.facts = facts
+        """What the notifier knows of campaigns (its own state, fed by the stream)."""
+
     def register_subscription(self, cmd: RegisterSubscription) -> Accepted:
         def decide() -> list[Subscription]:
+            require(own_subscription(cmd.actor, cmd.unit_id))
             if self.exists(Subscription.create_id(cmd.subscription_id)):
                 raise SubscriptionExists(f"subscription {cmd.subscription_id!r} already exists", "subscription_id")
             return [Subscription(cmd.subscription_id, cmd.url, cmd.secret, list(cmd.event_types), cmd.unit_id)]
@@ -37,6 +58,7 @@ class NotificationApplication(ServiceApplication):
 
     def configure_notification_rules(self, cmd: ConfigureNotificationRules) -> Accepted:
         def decide() -> list[RuleSetting]:
+            require(configures_notifications(cmd.actor, cmd.campaign_id, self.facts.secretariat(cmd.campaign_id)))
             checked = check_rules(cmd.disabled_rules, cmd.reminder_offsets_days)
             try:
                 setting: RuleSetting = self.repository.get(RuleSetting.create_id(cmd.campaign_id))

@@ -26,8 +26,8 @@ def build_views(settings: Settings) -> list[View]:
 
 def build(settings: Settings) -> Service:
     clock = Clock.from_env()
-    app = NotificationApplication(WIRE, env=store_env(settings, "notification"), clock=clock)
     views = build_views(settings)
     state = next(v for v in views if isinstance(v, NotifierState))
+    app = NotificationApplication(WIRE, state, env=store_env(settings, "notification"), clock=clock)
     dispatcher = Dispatcher(app, state, NotifierConfig.from_env(), settings, clock)
     return Service("notification", app, command_router(app), views=views, tasks=[dispatcher.run])

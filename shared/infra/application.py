@@ -1,12 +1,15 @@
 """The base of every service application: idempotent, provenance-stamped command execution.
 
 A command's events and its receipt are saved in one transaction. The receipt, keyed by the
-command id, holds the reply; the same command id again returns that reply and records nothing.
-Concurrent writers that collide (optimistic concurrency) are retried from a fresh read.
+command id, holds the reply and a digest of the command; the same command again (same id, same
+name and body) returns that reply and records nothing, while the same id on another command is
+refused `command_id_reused`. Concurrent writers that collide (optimistic concurrency) are retried
+from a fresh read.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
@@ -18,6 +21,8 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoder
 
+from shared.domain.errors import DomainError
+from shared.events import errors
 from shared.events.base import Accepted, Command, EventRef
 from shared.infra.clock import Clock
 from shared.infra.eventstore import DateAsISO, ProvenanceMapper, ProvenanceTranscoder, event_id, provenance
@@ -40,6 +45,12 @@ class CommandConflict(Exception):
     """Concurrent writers kept colliding; nothing was recorded."""
 
 
+class CommandIdReused(DomainError):
+    """A command id already recorded for another command (another name, or another body)."""
+
+    code = errors.COMMAND_ID_REUSED
+
+
 class CommandReceipt(Aggregate):
     """Proof that a command was executed, with the reply it got. Internal: never published."""
 
@@ -48,10 +59,31 @@ class CommandReceipt(Aggregate):
         return uuid5(_RECEIPT_NS, command_id)
 
     @event("Recorded")
-    def __init__(self, command_id: str, command: str, events: list[dict[str, str]]) -> None:
+    def __init__(self, command_id: str, command: str, events: list[dict[str, str]], digest: str = "") -> None:
         self.command_id = command_id
         self.command = command
         self.events = events
+        self.digest = digest
+        """`command_digest` of what was executed; receipts recorded before digests have "" (the default)."""
+
+    def reply_to(self, name: str, digest: str) -> Accepted:
+        """The first reply, for the same command sent again; another command under this id is refused."""
+        if name != self.command or (self.digest and digest != self.digest):
+            what = "another body" if name == self.command else "another command"
+            raise CommandIdReused(
+                f"command_id {self.command_id} was already used for a {self.command} command; "
+                f"this is {what}: send it with a new command_id",
+                "command_id",
+            )
+        return accepted(self.events)
+
+
+def command_digest(name: str, command: Command) -> str:
+    """SHA-256 of the command's name and its canonical body without `command_id`: the validated model's JSON
+    (fields in the contract's order, defaults left out), so key order, spacing, a default sent or omitted, and
+    an optional field the contract gains later make no difference."""
+    body = command.model_dump_json(exclude={"command_id"}, exclude_defaults=True)
+    return hashlib.sha256(f"{name}\n{body}".encode()).hexdigest()
 
 
 class ServiceApplication(Application[UUID]):
@@ -129,7 +161,9 @@ class ServiceApplication(Application[UUID]):
             for e in a.pending_events
             if (wire := self.wire.wire_type(e)) is not None
         ]
-        receipt = CommandReceipt(command_id=str(pending.command.command_id), command=pending.name, events=refs)
+        receipt = CommandReceipt(
+            command_id=str(pending.command.command_id), command=pending.name, events=refs, digest=pending.digest()
+        )
         return [receipt, *aggregates], refs
 
     def _insert(self, decided: Sequence[tuple[Pending, list[Aggregate], list[dict[str, str]]]]) -> None:
@@ -141,12 +175,12 @@ class ServiceApplication(Application[UUID]):
         self.recorder.insert_events(stored)
 
     def _receipt(self, pending: Pending) -> Accepted | None:
-        """The reply a command already got, if it was executed before."""
+        """The reply a command already got, if it was executed before (`CommandIdReused` if that was another)."""
         try:
             receipt: CommandReceipt = self.repository.get(CommandReceipt.create_id(str(pending.command.command_id)))
         except AggregateNotFoundError:
             return None
-        return accepted(receipt.events)
+        return receipt.reply_to(pending.name, pending.digest())
 
     def _settle_failure(self, pending: Pending, error: Exception) -> None:
         """A refused command may be a re-send of one already executed: that one keeps its first reply."""
@@ -191,6 +225,9 @@ class Pending:
     name: str
     decide: Callable[[], Sequence[Aggregate]]
     future: Future[Accepted] = field(default_factory=Future)
+
+    def digest(self) -> str:
+        return command_digest(self.name, self.command)
 
     def meta(self) -> dict[str, str]:
         """Provenance stamped on each of the command's stored events."""

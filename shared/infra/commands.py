@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from fnmatch import fnmatch
 from typing import Any
 
@@ -30,16 +31,60 @@ def rejected(code: str, message: str, field: str | None = None) -> dict[str, Any
     return Rejected(error=ErrorBody(code=code, message=message, field=field)).model_dump()
 
 
+MAX_DEPTH = 32
+"""Nesting depth of a command body (arrays and objects); the deepest command needs 3."""
+
+
+class NotJSON(ValueError):
+    """What the strict JSON reading of a command body refuses, with a message for the sender."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotJSON(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise NotJSON(f"{name} is not a JSON value")
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in `value`, counted without recursion and no further than MAX_DEPTH + 1."""
+    deepest, pending = 0, [(value, 1)]
+    while pending and deepest <= MAX_DEPTH:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def check_body(body: bytes) -> dict[str, Any] | None:
-    """A rejection for a body that is too large or not a UTF-8 JSON object, else None."""
+    """A rejection for a body that is too large or not a UTF-8 JSON object, else None.
+
+    Strict JSON: NaN and Infinity, numbers out of range (1e999999, thousands of digits) and nesting deeper than
+    MAX_DEPTH are refused here. Left to the parser they raise `RecursionError` or `ValueError`, which used
+    to escape this middleware and leave the sender without a reply.
+    """
     if len(body) > MAX_COMMAND_BYTES:
         return rejected(errors.PAYLOAD_TOO_LARGE, f"command body exceeds {MAX_COMMAND_BYTES} bytes")
     try:
-        value = json.loads(body.decode("utf-8"))
+        value = json.loads(body.decode("utf-8"), parse_float=_finite, parse_constant=_no_constant)
     except UnicodeDecodeError:
         return rejected(errors.INVALID_JSON, "command body is not valid UTF-8")
     except json.JSONDecodeError as e:
         return rejected(errors.INVALID_JSON, f"command body is not JSON: {e.msg} at position {e.pos}")
+    except NotJSON as e:
+        return rejected(errors.INVALID_JSON, f"command body is not JSON: {e}")
+    except RecursionError:
+        return rejected(errors.INVALID_JSON, f"command body nests deeper than {MAX_DEPTH} levels")
+    except ValueError:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        return rejected(errors.INVALID_JSON, "command body is not JSON: a number is too long")
+    if _depth(value) > MAX_DEPTH:
+        return rejected(errors.INVALID_JSON, f"command body nests deeper than {MAX_DEPTH} levels")
     if not isinstance(value, dict):
         return rejected(errors.INVALID_JSON, "command body must be a JSON object")
     return None

@@ -108,7 +108,8 @@ def campaign_rows(db: Path) -> list[tuple[Any, ...]]:
 async def test_verify_names_each_kind_of_tampering(system: System) -> None:
     system.start("registry")
     ids = await launch_several(system, 5)
-    await wait_for(lambda: len(system.store_rows("registry", "SELECT 1 FROM stored_events")) == 10)
+    # (receipt + campaign_launched) × 5, and the Department naming its first Office
+    await wait_for(lambda: len(system.store_rows("registry", "SELECT 1 FROM stored_events")) == 11)
 
     async def published() -> bool:
         return len(await system.stream_messages()) == 5

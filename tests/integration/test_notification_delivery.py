@@ -8,6 +8,7 @@ are published onto the stream by `publish_event` below, as well-formed CloudEven
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import email
 import hashlib
@@ -17,7 +18,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,9 +30,12 @@ from aiosmtpd.controller import Controller
 
 from emulation import natsd
 from emulation.demo import load_scenario
+from emulation.supervisor import create_streams
 from shared.events.envelope import CloudEvent, event_subject
 from shared.infra.clock import Clock
+from shared.infra.leader import leadership
 from shared.infra.stream import ensure_stream
+from tests.support.secured import Secured
 from tests.support.system import System, decode, wait_for
 
 pytestmark = pytest.mark.integration
@@ -219,9 +223,9 @@ async def prepare_reminders(system: System) -> None:
         ("phong-b", "Phòng B", "b@stp.example"),
         ("phong-c", "Phòng C", "c@stp.example"),
     ]
+    await launch(system)
     for unit_id, name, mail in units:
         await command(system, "register_unit", unit_id=unit_id, name=name, kind="department", email=mail)
-    await launch(system)
     await command(system, "define_block", campaign_id="2022", block_id="khoi-1", name="Khối các Phòng Chuyên môn Sở")
     for unit_id, _, _ in units:
         await command(system, "assign_unit_to_block", campaign_id="2022", block_id="khoi-1", unit_id=unit_id)
@@ -292,6 +296,58 @@ async def test_reminders_go_out_at_the_right_moments_to_units_not_yet_registered
     assert (str(office["To"]), str(office["Subject"])) == ("vp@stp.example", "Đăng ký thi đua trễ hạn: Phòng A")
     assert "sau hạn chót ngày 20/01/2022" in office.get_content()  # type: ignore[attr-defined]
     assert len(box.raw) == 5
+
+
+async def test_a_reminder_waits_for_facts_as_new_as_its_slot(
+    tmp_path: Path, smtp: tuple[Mailbox, int], notify_env: None, clock: Clock
+) -> None:
+    """The race a whole-year run met, made deterministic, over an authenticated server: phong-a registers a
+    second before the 7-day slot while the notifier's state is behind the stream (its consumer held back by
+    its leader lock). The scan at the slot must not decide from that stale state: the slot waits, and once
+    the state has caught up only phong-b (still unregistered) is reminded."""
+    box = smtp[0]
+    secured = Secured(tmp_path)
+    await create_streams(secured.as_user("admin"))
+    system = secured.system
+    secured.start("registry")
+    notifier = secured.start("notification")
+    system.nc = await secured.connect("portal")
+    admin_nc = await secured.connect("admin")
+    admin = admin_nc.jetstream()
+    try:
+        await prepare_reminders(system)
+        await scanned(system, datetime(2022, 1, 1, tzinfo=UTC))
+        system.kill(notifier)
+        stop = asyncio.Event()
+        async with leadership(system.settings, "notification-notification-state", stop) as holding:
+            assert holding  # the notifier's state takes no message while the test holds this
+            clock.set(SEVEN_DAYS - timedelta(seconds=1))
+            pledge = {"campaign_id": "2022", "unit_id": "phong-a", "collective_target": "tap-the-lao-dong-tien-tien"}
+            await command(system, "register_emulation", **pledge, staff=[])
+            await wait_for(lambda: registrations_on_stream(admin, 3))  # published: only the notifier lags
+            secured.start("notification")
+            clock.set(SEVEN_DAYS)
+            await wait_for(lambda: state(system, "SELECT 1 FROM freshness WHERE checked_at >= ?", (utc(SEVEN_DAYS),)))
+            assert state(system, "SELECT status FROM reminders WHERE offset_days = 7") == [("pending",)]
+            assert state(system, "SELECT facts_as_of FROM freshness") == [(None,)]  # not known since the restart
+            assert state(system, "SELECT unit_id FROM notices WHERE rule = 'registration-reminder'") == []
+        await wait_for(lambda: len(box.raw) >= 1)  # released: the state catches up, then the slot is decided
+        await scanned(system, SEVEN_DAYS)
+        assert state(system, "SELECT status FROM reminders WHERE offset_days = 7") == [("decided",)]
+        assert recipients(box) == [("b@stp.example", "Nhắc hạn đăng ký thi đua: còn 7 ngày")]
+    finally:
+        await admin_nc.close()
+        await system.nc.close()
+        secured.stop()
+
+
+async def registrations_on_stream(js: Any, count: int) -> bool:
+    info = await js.stream_info("EMULATION", subjects_filter="emulation.events.2022.emulation_registered")
+    return sum((info.state.subjects or {}).values()) >= count
+
+
+def utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 async def test_reminder_due_during_downtime_is_sent_once_on_restart(
@@ -460,8 +516,8 @@ async def test_vietnamese_email_decodes_to_exactly_the_expected_text(
     box = smtp[0]
     system.start("registry")
     system.start("notification")
+    await launch(system)  # first: its secretariat becomes the Department Office, which registers units
     await unit(system, "phong-hanh-chinh-tu-phap", "Phòng Hành chính tư pháp", "hctp@stp.example")
-    await launch(system)
     await wait_for(lambda: state(system, "SELECT 1 FROM campaigns") and state(system, "SELECT 1 FROM units"))
     await publish_event(
         system,
@@ -508,7 +564,7 @@ async def test_rules_are_switched_and_reminder_offsets_set_per_campaign(
     box = smtp[0]
     system.start("notification")  # first: the registry would swallow a command sent before this one subscribes
     body = {"campaign_id": "2022", "disabled_rules": ["achievement-rejected"], "reminder_offsets_days": [3]}
-    cmd = {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", **body}
+    cmd = {"command_id": str(uuid.uuid4()), "actor": "system:portal", **body}  # before the campaign: a city system
     reply = await system.send("configure_notification_rules", cmd)
     assert reply["ok"] and reply["events"][0]["type"] == "notification_rules_configured.v1"
     assert await system.send("configure_notification_rules", cmd) == reply  # same command id, same reply
@@ -518,8 +574,8 @@ async def test_rules_are_switched_and_reminder_offsets_set_per_campaign(
     assert bad["ok"] is False and bad["error"]["code"] == "unknown_rule"
     system.start("registry")
 
-    await unit(system, "phong-a", "Phòng A", "a@stp.example")
     await launch(system)
+    await unit(system, "phong-a", "Phòng A", "a@stp.example")
     await wait_for(lambda: state(system, "SELECT offset_days FROM reminders") == [(3,)])
     await publish_event(
         system,

@@ -104,7 +104,13 @@ async def test_a_city_system_reads_only_the_events_granted_to_it(secured: Secure
     await hr.flush()
     await wait_for(lambda: _answers(hr))
     portal = secured.system.nc
-    unit = {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", "unit_id": "x", "name": "X", "kind": "department"}
+    unit = {
+        "command_id": str(uuid.uuid4()),
+        "actor": "system:portal",
+        "unit_id": "x",
+        "name": "X",
+        "kind": "department",
+    }
     assert (await request(portal, "emulation.cmd.register_unit", json.dumps(unit).encode()))["ok"]
     assert (await request(portal, "emulation.cmd.launch_campaign", launch("van-phong-so")))["ok"]
     await wait_for(lambda: got)

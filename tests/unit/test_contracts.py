@@ -82,6 +82,25 @@ def test_bodies_that_are_not_json_objects_are_refused(body: bytes, code: str) ->
 
 def test_a_json_object_passes_the_body_check() -> None:
     assert check_body(json.dumps(launch()).encode()) is None
+    assert check_body(b'{"a":' * 31 + b"[1.5e300]" + b"}" * 31) is None  # 32 levels
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"[" * 100_000, "command body nests deeper than 32 levels"),
+        (b"[" * 50_000 + b"]" * 50_000, "command body nests deeper than 32 levels"),
+        (b'{"a":' * 40_000 + b"1" + b"}" * 40_000, "command body nests deeper than 32 levels"),
+        (b'{"a":' * 32 + b"[]" + b"}" * 32, "command body nests deeper than 32 levels"),
+        (b'{"year": 1e999999}', "command body is not JSON: the number 1e999999 is out of range"),
+        (b'{"year": -1e999999}', "command body is not JSON: the number -1e999999 is out of range"),
+        (b'{"year": ' + b"9" * 5000 + b"}", "command body is not JSON: a number is too long"),
+        (b'{"year": NaN}', "command body is not JSON: NaN is not a JSON value"),
+        (b'{"year": -Infinity}', "command body is not JSON: -Infinity is not a JSON value"),
+    ],
+)
+def test_pathological_bodies_are_refused_with_a_message(body: bytes, message: str) -> None:
+    assert check_body(body) == {"ok": False, "error": {"code": "invalid_json", "message": message, "field": None}}
 
 
 def test_event_subjects() -> None:

@@ -37,7 +37,8 @@ def test_same_command_twice_records_once_and_replies_the_same(tmp_path: Path) ->
     first = app.launch_campaign(cmd)  # type: ignore[union-attr]
     again = app.launch_campaign(cmd)  # type: ignore[union-attr]
     assert first == again
-    assert app.recorder.max_notification_id() == 2  # type: ignore[union-attr]  # receipt + campaign_launched
+    # receipt + campaign_launched + the Department naming its first Office
+    assert app.recorder.max_notification_id() == 3  # type: ignore[union-attr]
 
 
 def test_relay_envelope_carries_provenance_but_aggregates_do_not(tmp_path: Path) -> None:

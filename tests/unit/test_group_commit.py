@@ -6,6 +6,8 @@ sent meanwhile queue up and form the next batch, deterministically.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import threading
 import time
 import uuid
@@ -23,7 +25,8 @@ from services.registry.application import RegistryApplication
 from services.registry.domain.campaign import Campaign
 from shared.domain.errors import DomainError
 from shared.events.base import Accepted
-from shared.events.registry import LaunchCampaign
+from shared.events.registry import LaunchCampaign, RegisterUnit
+from shared.infra.application import CommandIdReused, CommandReceipt
 from shared.infra.eventstore import ProvenanceMapper
 
 pytestmark = pytest.mark.unit
@@ -99,8 +102,9 @@ def test_commands_waiting_together_share_one_transaction_with_their_own_provenan
 ) -> None:
     with held_writer(app, monkeypatch) as send:
         first = send(launch("c0"))
-        rest = [send(launch(f"c{i}", actor=f"actor-{i}")) for i in range(1, 6)]
-    assert send.transactions == [2, 10]  # type: ignore[attr-defined]  # (receipt + event) × 1, then × 5
+        rest = [send(launch(f"c{i}", actor=f"system:hr-{i}")) for i in range(1, 6)]
+    # receipt + event + the Department's first Office, then (receipt + event) × 5
+    assert send.transactions == [3, 10]  # type: ignore[attr-defined]
     assert all(f.result().ok for f in [first, *rest])
     mapper = app.mapper
     assert isinstance(mapper, ProvenanceMapper)
@@ -110,7 +114,7 @@ def test_commands_waiting_together_share_one_transaction_with_their_own_provenan
         if type(event).__name__ == "Launched":
             actors[event.campaign_id] = (meta["actor"], meta["command"])
     assert actors == {"c0": ("van-phong-so", "launch_campaign")} | {
-        f"c{i}": (f"actor-{i}", "launch_campaign") for i in range(1, 6)
+        f"c{i}": (f"system:hr-{i}", "launch_campaign") for i in range(1, 6)
     }
 
 
@@ -160,3 +164,77 @@ def test_a_failing_store_fails_every_command_of_the_batch_and_the_writer_goes_on
     assert app.launch_campaign(launch("kept")).ok
     assert app.exists(Campaign.create_id("kept"))
     assert not app.exists(Campaign.create_id("lost"))
+
+
+# ---- a command id is one command: the same again gets its reply, another is refused -----------------
+
+
+def reused(outcome: Callable[[], Any]) -> tuple[str, str | None, str]:
+    """The `command_id_reused` refusal that `outcome()` raises: code, field, message."""
+    with pytest.raises(CommandIdReused) as info:
+        outcome()
+    return info.value.code, info.value.field, info.value.message
+
+
+def test_a_reused_command_id_is_refused_naming_the_first_command_when_run_alone(app: RegistryApplication) -> None:
+    command_id = str(uuid.uuid4())
+    first = app.launch_campaign(launch("c1", command_id))
+    before = app.recorder.max_notification_id()
+    assert app.launch_campaign(launch("c1", command_id)) == first  # the same command: its first reply
+    other_body = launch("c1", command_id).model_copy(update={"title": "Another title"})
+    code, field, message = reused(lambda: app.launch_campaign(other_body))  # refused by the rules first
+    assert (code, field) == ("command_id_reused", "command_id")
+    assert message == (
+        f"command_id {command_id} was already used for a launch_campaign command; "
+        "this is another body: send it with a new command_id"
+    )
+    code, _, message = reused(lambda: app.launch_campaign(launch("c2", command_id)))  # would be recorded
+    assert code == "command_id_reused" and "launch_campaign" in message
+    unit = RegisterUnit.model_validate(
+        {"command_id": command_id, "actor": "van-phong-so", "unit_id": "u1", "name": "U1", "kind": "department"}
+    )
+    code, _, message = reused(lambda: app.register_unit(unit))
+    assert message.endswith(
+        "was already used for a launch_campaign command; this is another command: send it with a new command_id"
+    )
+    assert app.recorder.max_notification_id() == before
+    assert not app.exists(Campaign.create_id("c2"))
+
+
+def test_a_reused_command_id_is_refused_inside_a_batch(
+    app: RegistryApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command_id, later = str(uuid.uuid4()), str(uuid.uuid4())
+    app.launch_campaign(launch("earlier", later))
+    with held_writer(app, monkeypatch) as send:
+        send(launch("first"))
+        same = send(launch("twice", command_id))
+        other = send(launch("other", command_id))  # another body under the id of a command of the same batch
+        refused_earlier = send(launch("earlier", later).model_copy(update={"theme": "changed"}))
+        fine = send(launch("fine"))
+    assert same.result().ok and fine.result().ok
+    assert reused(other.result)[:2] == ("command_id_reused", "command_id")
+    assert reused(refused_earlier.result)[:2] == ("command_id_reused", "command_id")
+    assert not app.exists(Campaign.create_id("other"))
+
+
+def test_a_receipt_recorded_before_digests_still_answers_its_command(app: RegistryApplication) -> None:
+    """Receipts stored without a digest: the same command id still gets its first reply (its body cannot be
+    compared), and another command under it is still refused."""
+    command_id = str(uuid.uuid4())
+    legacy = CommandReceipt(command_id=command_id, command="launch_campaign", events=[{"id": "e1", "type": "t.v1"}])
+    stored = []
+    for e in legacy.collect_events():
+        s = app.mapper.to_stored_event(e)
+        state = json.loads(s.state)
+        del state["digest"]
+        stored.append(dataclasses.replace(s, state=json.dumps(state).encode()))
+    app.recorder.insert_events(stored)
+    receipt: CommandReceipt = app.repository.get(CommandReceipt.create_id(command_id))
+    assert receipt.digest == ""
+    reply = app.launch_campaign(launch("c1", command_id))
+    assert [e.id for e in reply.events] == ["e1"] and not app.exists(Campaign.create_id("c1"))
+    unit = RegisterUnit.model_validate(
+        {"command_id": command_id, "actor": "van-phong-so", "unit_id": "u1", "name": "U1", "kind": "department"}
+    )
+    assert reused(lambda: app.register_unit(unit))[0] == "command_id_reused"

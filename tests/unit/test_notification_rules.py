@@ -212,3 +212,27 @@ def test_webhook_subscriptions_filter_by_rule_event_type_and_unit() -> None:
     hooks = [n for n in decide(rejected, FakeFacts(subs=subs)) if n.channel == "webhook"]
     assert [n.subscription_id for n in hooks] == ["all", "by-rule", "by-event"]
     assert len({n.notification_id for n in hooks}) == 3
+
+
+def test_a_city_system_subscribes_to_any_notices_a_unit_only_to_its_own() -> None:
+    assert rules.own_subscription("system:hr", None).passed
+    assert rules.own_subscription("system:hr", "phong-b").passed
+    own = rules.own_subscription("phong-a", "phong-a")
+    assert (own.rule, own.passed, own.reason) == (
+        "own-subscription",
+        True,
+        "phong-a may subscribe to the notices of phong-a",
+    )
+    assert rules.own_subscription("phong-a", "phong-b").reason == "phong-a may not subscribe to the notices of phong-b"
+    every = rules.own_subscription("phong-a", None)
+    assert not every.passed and every.reason == "phong-a may not subscribe to every unit's notices"
+
+
+def test_a_city_system_or_the_campaign_secretariat_sets_its_notification_rules() -> None:
+    assert rules.configures_notifications("system:portal", "2022", None).passed
+    assert rules.configures_notifications("van-phong-so", "2022", "van-phong-so").passed
+    bad = rules.configures_notifications("phong-a", "2022", "van-phong-so")
+    assert (bad.rule, bad.passed) == ("configures-notifications", False)
+    assert bad.reason == "phong-a may not set the notification rules of campaign '2022' (its secretariat: van-phong-so)"
+    unknown = rules.configures_notifications("van-phong-so", "2023", None)
+    assert not unknown.passed and unknown.reason.endswith("(its secretariat: not yet known)")

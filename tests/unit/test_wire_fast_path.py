@@ -131,8 +131,15 @@ def award_notice(notification_id: str, trigger_event_id: str, **overrides: Any) 
     return Notice(**(fields | overrides))
 
 
+class Campaigns:
+    """What the notifier knows of campaigns: 2022, whose secretariat is van-phong-so."""
+
+    def secretariat(self, campaign_id: str) -> str | None:
+        return "van-phong-so" if campaign_id == "2022" else None
+
+
 def notification() -> NotificationApplication:
-    app = NotificationApplication(NOTIFICATION_WIRE, env=MEMORY)
+    app = NotificationApplication(NOTIFICATION_WIRE, Campaigns(), env=MEMORY)
     command = {"command_id": str(uuid.uuid4()), "actor": "system:hr"}
     app.register_subscription(
         RegisterSubscription.model_validate(

@@ -19,18 +19,9 @@ from services.evaluation.domain.policy import (
     TT_XUAT_SAC,
     Policy,
 )
+from shared.domain.rules import RuleResult
 
 EPSILON = 1e-9
-
-
-@dataclass(frozen=True)
-class RuleResult:
-    rule: str
-    passed: bool
-    reason: str
-
-    def to_dict(self) -> dict[str, object]:
-        return {"rule": self.rule, "passed": self.passed, "reason": self.reason}
 
 
 def _pct(x: float) -> str:

@@ -37,7 +37,7 @@ def from_utc(text: str) -> datetime:
 
 class NotifierState(View):
     name = "notification-state"
-    operational = ("reminders", "notices", "dispatcher")  # the dispatcher's working state
+    operational = ("reminders", "notices", "dispatcher", "freshness")  # the dispatcher's working state
     ddl = (
         "CREATE TABLE IF NOT EXISTS {campaigns} (campaign_id TEXT PRIMARY KEY, title TEXT NOT NULL, "
         "deadline TEXT NOT NULL, secretariat TEXT NOT NULL, launched_event_id TEXT NOT NULL)",
@@ -62,6 +62,7 @@ class NotifierState(View):
         "wait_until TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, data TEXT NOT NULL, status TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS notices_due ON {notices} (status, wait_until)",
         "CREATE TABLE IF NOT EXISTS {dispatcher} (id INTEGER PRIMARY KEY, scanned_until TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {freshness} (id INTEGER PRIMARY KEY, checked_at TEXT NOT NULL, facts_as_of TEXT)",
     )
 
     def handlers(self) -> dict[str, Handler]:
@@ -223,7 +224,10 @@ class NotifierState(View):
             )
 
     def expand_due_reminders(self, now: datetime) -> int:
-        """Turn reminder slots due by `now` into notices to the units not yet registered; returns notices made."""
+        """Turn reminder slots due by `now` into notices to the units not yet registered; returns notices made.
+
+        `now` is the moment the state is known to hold every fact published before (see the dispatcher), so a
+        slot is decided from facts at least as new as the slot."""
         made = 0
         with self.datastore.transaction(commit=True) as c:
             self.execute(
@@ -269,6 +273,11 @@ class NotifierState(View):
                 (status, campaign_id, offset),
             )
 
+    def secretariat(self, campaign_id: str) -> str | None:
+        """The campaign's secretariat unit as far as the stream has told (None: campaign not known yet)."""
+        rows = self.query("SELECT secretariat FROM {campaigns} WHERE campaign_id = ?", (campaign_id,))
+        return str(rows[0]["secretariat"]) if rows else None
+
     def due_notices(self, now: datetime, limit: int = 100) -> list[Notice]:
         rows = self.query(
             "SELECT * FROM {notices} WHERE status = 'pending' AND wait_until <= ? "
@@ -299,14 +308,23 @@ class NotifierState(View):
         with self.datastore.transaction(commit=True) as c:
             self.execute(c, "UPDATE {notices} SET status = ? WHERE notification_id = ?", (status, notification_id))
 
-    def mark_scanned(self, now: datetime) -> None:
-        """Record that every notice due by `now` has been dealt with (tests wait on this)."""
+    def mark_scanned(self, now: datetime, decided_until: datetime | None) -> None:
+        """Record a scan at `now` that dealt with every notice and reminder due by `decided_until` (tests wait on
+        this), and how new its facts were: a `facts_as_of` far behind `checked_at` means reminders are waiting
+        for the state to catch up with the stream."""
         with self.datastore.transaction(commit=True) as c:
+            if decided_until is not None:
+                self.execute(
+                    c,
+                    "INSERT INTO {dispatcher} (id, scanned_until) VALUES (1, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET scanned_until = excluded.scanned_until",
+                    (utc(decided_until),),
+                )
             self.execute(
                 c,
-                "INSERT INTO {dispatcher} (id, scanned_until) VALUES (1, ?) "
-                "ON CONFLICT (id) DO UPDATE SET scanned_until = excluded.scanned_until",
-                (utc(now),),
+                "INSERT INTO {freshness} (id, checked_at, facts_as_of) VALUES (1, ?, ?) ON CONFLICT (id) "
+                "DO UPDATE SET checked_at = excluded.checked_at, facts_as_of = excluded.facts_as_of",
+                (utc(now), utc(decided_until) if decided_until is not None else None),
             )
 
     def scanned_until(self) -> datetime | None:

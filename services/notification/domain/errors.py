@@ -13,3 +13,9 @@ class UnknownRule(DomainError):
 
 class InvalidReminderOffsets(DomainError):
     code = "invalid_reminder_offsets"
+
+
+class NotAllowed(DomainError):
+    """The actor may not do this (see "Who may act"); the message is the rule's reason."""
+
+    code = "not_allowed"

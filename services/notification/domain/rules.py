@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from services.notification.domain.errors import InvalidReminderOffsets, UnknownRule
+from shared.domain.rules import RuleResult, is_city_system
 
 REGISTRATION_REMINDER = "registration-reminder"
 """Every unit not yet registered, `offset` days before the registration deadline."""
@@ -82,3 +83,26 @@ def reminders_to_send(due_offsets: Iterable[int]) -> tuple[int | None, list[int]
     if not offsets:
         return None, []
     return offsets[0], offsets[1:]
+
+
+# ---- who may act --------------------------------------------------------------------------------
+
+
+def own_subscription(actor: str, unit_id: str | None) -> RuleResult:
+    """A city system registers its webhook, for every unit's notices or one unit's; a unit only for its own."""
+    ok = is_city_system(actor) or (unit_id is not None and actor == unit_id)
+    whose = f"the notices of {unit_id}" if unit_id else "every unit's notices"
+    verdict = "may" if ok else "may not"
+    return RuleResult("own-subscription", ok, f"{actor} {verdict} subscribe to {whose}")
+
+
+def configures_notifications(actor: str, campaign_id: str, secretariat_unit_id: str | None) -> RuleResult:
+    """A city system or the campaign's secretariat (as the notifier knows it from the stream) sets its rules."""
+    ok = is_city_system(actor) or (secretariat_unit_id is not None and actor == secretariat_unit_id)
+    verdict = "may" if ok else "may not"
+    return RuleResult(
+        "configures-notifications",
+        ok,
+        f"{actor} {verdict} set the notification rules of campaign {campaign_id!r} (its secretariat: "
+        f"{secretariat_unit_id or 'not yet known'})",
+    )

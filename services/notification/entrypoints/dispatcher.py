@@ -2,7 +2,10 @@
 
 Every `poll` seconds it reads `clock.now()`, turns reminder slots that have fallen due into notices,
 then delivers every due, undelivered notice. Because it works from durable state against the clock,
-a reminder whose time passed while the service was down goes out on restart, once.
+a reminder whose time passed while the service was down goes out on restart, once. A reminder slot is
+decided only once the notifier's state is known to hold every fact published before the slot
+(`shared/infra/freshness.py`): a unit that registered just before the slot, while the state had not
+caught up, gets no reminder; the slot waits for the state instead.
 
 Per notice: record `notification_scheduled` (first time), send, record `notification_sent`; on a
 failure record `notification_failed`, wait (exponential backoff) and try again, up to
@@ -29,6 +32,8 @@ from services.notification.domain.aggregates import Delivery
 from services.notification.domain.notices import Notice
 from shared.infra.clock import Clock
 from shared.infra.connect import connect
+from shared.infra.consumer import durable_name
+from shared.infra.freshness import Freshness
 from shared.infra.settings import Settings
 
 log = logging.getLogger("emulation.notification.dispatcher")
@@ -50,10 +55,12 @@ class Dispatcher:
         self.clock = clock
         self.js: nats.js.JetStreamContext | None = None
         self.http: httpx.AsyncClient | None = None
+        self.freshness: Freshness | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         nc = await connect(self.settings.for_role("views"), "notification-dispatcher")  # it runs with the views
         self.js = nc.jetstream()
+        self.freshness = Freshness(self.js, durable_name("notification", self.state.name), self.clock)
         await channels.ensure_notifications_stream(self.js)
         self.http = httpx.AsyncClient(timeout=self.config.webhook_timeout)
         log.info("dispatcher starting")
@@ -71,7 +78,11 @@ class Dispatcher:
 
     async def scan(self) -> None:
         now = self.clock.now()
-        await asyncio.to_thread(self.state.expand_due_reminders, now)
+        assert self.freshness is not None
+        facts_as_of = await self.freshness.as_of()
+        decided_until = min(now, facts_as_of) if facts_as_of is not None else None
+        if decided_until is not None:
+            await asyncio.to_thread(self.state.expand_due_reminders, decided_until)
         limit = asyncio.Semaphore(self.config.concurrency)
 
         async def one(notice: Notice) -> None:
@@ -80,7 +91,7 @@ class Dispatcher:
 
         while due := await asyncio.to_thread(self.state.due_notices, now, 200):
             await asyncio.gather(*(one(n) for n in due))
-        await asyncio.to_thread(self.state.mark_scanned, now)
+        await asyncio.to_thread(self.state.mark_scanned, now, decided_until)
 
     async def deliver(self, notice: Notice) -> None:
         delivery: Delivery = await asyncio.to_thread(self.app.get_delivery, notice)

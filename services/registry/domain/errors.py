@@ -85,3 +85,9 @@ class RegistrationExists(AlreadyExists):
 
 class RegistrationNotFound(NotFound):
     code = "unknown_registration"
+
+
+class NotAllowed(DomainError):
+    """The actor may not do this (see "Who may act"); the message is the rule's reason."""
+
+    code = "not_allowed"
