@@ -46,7 +46,7 @@ async def secured(tmp_path: Path) -> AsyncIterator[Secured]:
 
 
 def register(unit_id: str) -> dict[str, Any]:
-    return {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", "unit_id": unit_id, "name": unit_id.upper(),
+    return {"command_id": str(uuid.uuid4()), "actor": "system:portal", "unit_id": unit_id, "name": unit_id.upper(),
             "kind": "department"}  # fmt: skip
 
 

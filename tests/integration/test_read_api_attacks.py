@@ -238,7 +238,13 @@ def test_openapi_documents_the_error_shape_on_every_operation(api: Api) -> None:
 
 # ---- the 401/403 rule, on every protected route -----------------------------------------------------------
 
-PUBLIC_ROUTES = {"/healthz", "/v1/campaigns", "/v1/campaigns/{campaign_id}", "/v1/campaigns/{campaign_id}/awards"}
+PUBLIC_ROUTES = {
+    "/healthz",
+    "/v1/campaigns",
+    "/v1/campaigns/{campaign_id}",
+    "/v1/campaigns/{campaign_id}/awards",
+    "/v1/audit/keys",
+}
 PROTECTED = {
     # route: (a request for it, the roles that may not read it)
     "/v1/campaigns/{campaign_id}/blocks": (f"/v1/campaigns/{C}/blocks", ["public"]),
