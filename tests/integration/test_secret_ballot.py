@@ -27,7 +27,7 @@ from services.evaluation.factory import build
 from services.read_api.access import create_token
 from shared.infra.eventstore import event_id
 from tests.support.secured import Secured
-from tests.support.system import ROOT, wait_for
+from tests.support.system import ROOT, stream_messages, wait_for
 
 pytestmark = pytest.mark.integration
 C = "2022"
@@ -103,26 +103,6 @@ async def cast_all(s: Secured, votes: dict[str, str]) -> dict[str, str]:
     return receipts
 
 
-async def everything(js: Any, stream: str, subject: str) -> list[Any]:
-    info = await js.stream_info(stream)
-    if info.state.messages == 0:
-        return []
-    sub = await js.subscribe(subject, ordered_consumer=True, stream=stream)
-    out: list[Any] = []
-    try:
-        while True:
-            try:
-                msg = await sub.next_msg(timeout=2.0)
-            except nats.errors.TimeoutError:
-                break
-            out.append(msg)
-            if msg.metadata.num_pending == 0:
-                break
-    finally:
-        await sub.unsubscribe()
-    return out
-
-
 def objects(value: Any) -> Iterator[dict[str, Any]]:
     """Every JSON object nested in `value`."""
     if isinstance(value, dict):
@@ -186,15 +166,16 @@ async def test_a_unit_finds_its_ballot_counted_and_nothing_links_a_unit_to_its_c
 
     # every notice of the result has gone out on NATS (stream NOTIFICATIONS) before we look
     admin = await s.connect("admin")
-    js = admin.jetstream()
 
     async def result_notices() -> list[Any]:
-        notices = [json.loads(m.data) for m in await everything(js, "NOTIFICATIONS", "emulation.notifications.>")]
+        notices = [
+            json.loads(m.data) for m in await stream_messages(admin, "emulation.notifications.>", "NOTIFICATIONS")
+        ]
         results = [n for n in notices if n["rule"] == "vote-result"]
         return notices if len({n["unit_id"] for n in results}) >= len(MEMBERS) else []
 
     notices = await wait_for(result_notices, timeout=60)
-    events = [json.loads(m.data) for m in await everything(js, "EMULATION", "emulation.events.>")]
+    events = [json.loads(m.data) for m in await stream_messages(admin, "emulation.events.>")]
     await admin.close()
     audit_export = await wait_for(lambda: _export_when_closed(get(f"/v1/audit/export?campaign={C}", "auditor").text))
     notice_log = get("/v1/notifications", "council").json()
@@ -272,10 +253,9 @@ async def test_a_ballot_edited_in_the_store_is_named_and_its_round_counted_witho
     closed = await send(s, "close_vote_round", LEADER, block_id=BLOCK, round_id="bau-khoi")
     assert closed["ok"], closed
     admin = await s.connect("admin")
-    js = admin.jetstream()
 
     async def relayed() -> list[dict[str, Any]]:
-        events = [json.loads(m.data) for m in await everything(js, "EMULATION", f"emulation.events.{C}.>")]
+        events = [json.loads(m.data) for m in await stream_messages(admin, f"emulation.events.{C}.>")]
         return events if {e["id"] for e in closed["events"]} <= {e["id"] for e in events} else []
 
     events = await wait_for(relayed, timeout=30)

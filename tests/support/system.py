@@ -157,14 +157,14 @@ class System:
         return await stream_messages(self.nc, subject)
 
 
-async def stream_messages(nc: Any, subject: str = "emulation.events.>") -> list[Any]:
-    """Every message on the EMULATION stream matching `subject`, read with an ordered consumer."""
+async def stream_messages(nc: Any, subject: str = "emulation.events.>", stream: str = "EMULATION") -> list[Any]:
+    """Every message on `stream` matching `subject`, read with an ordered consumer."""
     js = nc.jetstream()
-    info = await js.stream_info("EMULATION")
+    info = await js.stream_info(stream)
     out: list[Any] = []
     if info.state.messages == 0:
         return out
-    sub = await js.subscribe(subject, ordered_consumer=True, stream="EMULATION")
+    sub = await js.subscribe(subject, ordered_consumer=True, stream=stream)
     try:
         while True:
             try:
