@@ -116,11 +116,19 @@ def _stored(path: Path) -> dict[str, str]:
     return dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else {}
 
 
+def new_token() -> str:
+    """32 URL-safe random characters that never start with `-`, so the token is safe as a command-line
+    argument (`emulation token revoke TOKEN`; older tokens starting with `-` need `revoke -- TOKEN`)."""
+    while (token := secrets.token_urlsafe(24)).startswith("-"):
+        pass
+    return token
+
+
 def create_token(path: Path, role: str) -> str:
     """Add a token for `role` to the owner-only tokens file; returns the token."""
     parse_role(role)
     tokens = _stored(path)
-    token = secrets.token_urlsafe(24)
+    token = new_token()
     tokens[token] = role
     _write_tokens(path, tokens)
     return token

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from services.read_api.access import ANONYMOUS, TokenFile, create_token, deny, parse_role, revoke_token
+from services.read_api.access import ANONYMOUS, TokenFile, create_token, deny, new_token, parse_role, revoke_token
 from services.read_api.pages import page
 from shared.events.types import Moment
 
@@ -87,3 +87,9 @@ def test_a_page_names_its_next_cursor_only_when_more_follow() -> None:
     assert page(rows, 3, lambda r: r["id"]) == (rows[:3], "2")
     assert page(rows[:3], 3, lambda r: r["id"]) == (rows[:3], None)
     assert page([], 3, lambda r: r["id"]) == ([], None)
+
+
+def test_a_new_token_never_starts_with_a_dash_so_the_cli_takes_it_as_an_argument() -> None:
+    tokens = [new_token() for _ in range(2000)]  # about 1 in 64 random tokens would start with `-`
+    assert not [t for t in tokens if t.startswith("-")]
+    assert len(set(tokens)) == len(tokens) and all(len(t) == 32 for t in tokens)
