@@ -44,9 +44,9 @@ async def replay_figure(cluster: Cluster, target: Path) -> dict[str, Any]:
     }
 
 
-async def read_stream_rate(js: Any) -> float:
+async def read_stream_rate(nc: Any) -> float:
     count, start = 0, time.perf_counter()
-    async for _ in read_stream(js):
+    async for _ in read_stream(nc):
         count += 1
     return count / (time.perf_counter() - start)
 
@@ -128,7 +128,7 @@ async def scale_figures(data_dir: Path, n: int, units: int, http_seconds: float,
         note(f"generated {generated}")
         raw_count, raw_read = await raw_read_rate(js, STREAM)
         note(f"raw read {raw_read:.0f}/s")
-        read_stream_per_s = await read_stream_rate(js)
+        read_stream_per_s = await read_stream_rate(nc)
         replayed = await replay_figure(cluster, data_dir / "replay")
         note(f"replayed {replayed}")
         processes = cluster.embedded(relays=False)

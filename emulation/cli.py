@@ -327,13 +327,13 @@ deadletter_cli = typer.Typer(help="Dead letters: events a consumer could not tak
 cli.add_typer(deadletter_cli, name="deadletter")
 
 
-def _with_js(user: str, command: str, action: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
+def _with_nats(user: str, command: str, action: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
     from shared.infra.connect import connect
 
     async def work(settings: Settings) -> T:
         nc = await connect(settings)
         try:
-            return await action(nc.jetstream())
+            return await action(nc)
         finally:
             await nc.close()
 
@@ -347,7 +347,7 @@ def deadletter_list(
     """List dead letters with their reason, original subject and stream sequence."""
     from shared.infra.deadletters import list_deadletters
 
-    letters = _with_js("audit", "deadletter list", lambda js: list_deadletters(js, service))
+    letters = _with_nats("audit", "deadletter list", lambda nc: list_deadletters(nc, service))
     for letter in letters:
         typer.echo(json.dumps(letter.summary(), ensure_ascii=False))
     typer.echo(f"{len(letters)} dead letter(s)", err=True)
@@ -358,7 +358,7 @@ def deadletter_retry(seq: Annotated[int, typer.Argument(help="The dead letter's 
     """Publish a dead letter's original bytes again on its original subject (after fixing its cause)."""
     from shared.infra.deadletters import retry_deadletter
 
-    new_seq = _with_js("admin", "deadletter retry", lambda js: retry_deadletter(js, seq))
+    new_seq = _with_nats("admin", "deadletter retry", lambda nc: retry_deadletter(nc.jetstream(), seq))
     typer.echo(f"dead letter {seq} published again as stream sequence {new_seq}")
 
 

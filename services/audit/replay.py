@@ -65,7 +65,7 @@ async def replay(
         total = min(total, until_seq) if until_seq else total
         sent: deque[int] = deque()  # the last sequence of each batch the workers may not have applied yet
         done = 0
-        async with aclosing(read_batches(js, until_seq=until_seq, batch=batch)) as batches:
+        async with aclosing(read_batches(nc, until_seq=until_seq, batch=batch)) as batches:
             async for msgs in batches:
                 ended = False
                 if until_time is not None:

@@ -230,7 +230,7 @@ async def verify_history(
             audit = await loop.run_in_executor(worker, Audit, apps, public_keys(settings), kept, limit)
             nc = await connect(settings)
             try:
-                async for msgs in read_batches(nc.jetstream()):
+                async for msgs in read_batches(nc):
                     batch = [(sequence(m), m.data, m.headers) for m in msgs]
                     await loop.run_in_executor(worker, audit.take, batch)
             finally:

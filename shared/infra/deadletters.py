@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from shared.events.envelope import DEADLETTER_PREFIX, DEADLETTER_STREAM
@@ -34,10 +35,10 @@ class DeadLetter:
         }
 
 
-async def list_deadletters(js: JetStreamContext, service: str | None = None) -> list[DeadLetter]:
+async def list_deadletters(nc: Client, service: str | None = None) -> list[DeadLetter]:
     subject = f"{DEADLETTER_PREFIX}.{service}" if service else f"{DEADLETTER_PREFIX}.>"
     out = []
-    async for msg in read_stream(js, subject=subject, stream=DEADLETTER_STREAM):
+    async for msg in read_stream(nc, subject=subject, stream=DEADLETTER_STREAM):
         h = msg.headers or {}
         out.append(
             DeadLetter(

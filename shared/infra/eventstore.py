@@ -26,6 +26,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, resolve_topic
 
+from shared.infra.internals import event_from_state
 from shared.infra.settings import Settings
 
 PROVENANCE_KEY = "_provenance"
@@ -80,9 +81,7 @@ class ProvenanceMapper(Mapper[UUID]):
         state["originator_id"] = n.originator_id if isinstance(n.originator_id, UUID) else UUID(str(n.originator_id))
         state["originator_version"] = n.originator_version
         state.pop("class_version", None)
-        event = object.__new__(cls)
-        object.__setattr__(event, "__dict__", state)
-        return event, meta
+        return event_from_state(cls, state), meta
 
     def decode_state(self, data: bytes) -> dict[str, Any]:
         """What `transcoder.decode` gives, faster where the tagged values are all attributes of the event.

@@ -10,9 +10,18 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, StorageType, StreamConfig
+from nats.js.api import (
+    DEFAULT_PREFIX,
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    DiscardPolicy,
+    StorageType,
+    StreamConfig,
+)
 from nats.js.errors import NotFoundError
 
 from shared.events.envelope import DEADLETTER_PREFIX, DEADLETTER_STREAM, EVENTS_PREFIX, STREAM
@@ -96,7 +105,7 @@ def sequence(msg: Msg) -> int:
 
 
 async def read_batches(
-    js: JetStreamContext,
+    nc: Client,
     until_seq: int | None = None,
     subject: str = f"{EVENTS_PREFIX}.>",
     batch: int = 2000,
@@ -110,11 +119,11 @@ async def read_batches(
     costs a task, a timer and a UUID per message: a third of the bare read rate. Only the server's deliveries
     of that consumer are taken (`position`); anything else arriving on the inbox is dropped.
     """
+    js = nc.jetstream()
     info = await js.stream_info(stream)
     last = info.state.last_seq if until_seq is None else min(until_seq, info.state.last_seq)
     if info.state.messages == 0 or last == 0:
         return
-    nc = js._nc  # noqa: SLF001 (the connection the context was made from)
     consumer = await js.add_consumer(
         stream,
         ConsumerConfig(
@@ -125,7 +134,7 @@ async def read_batches(
             inactive_threshold=30.0,
         ),
     )
-    request_subject = f"{js._prefix}.CONSUMER.MSG.NEXT.{stream}.{consumer.name}"  # noqa: SLF001
+    request_subject = f"{DEFAULT_PREFIX}.CONSUMER.MSG.NEXT.{stream}.{consumer.name}"
     request = json.dumps({"batch": batch, "expires": int(timeout * 1e9)}).encode()
     ready: asyncio.Queue[list[Msg] | None] = asyncio.Queue()
     current: list[Msg] = []
@@ -174,13 +183,13 @@ async def read_batches(
 
 
 async def read_stream(
-    js: JetStreamContext,
+    nc: Client,
     until_seq: int | None = None,
     subject: str = f"{EVENTS_PREFIX}.>",
     batch: int = 2000,
     stream: str = STREAM,
 ) -> AsyncIterator[Msg]:
     """Every message of the stream from the start (up to `until_seq`), in order, without acknowledgements."""
-    async for msgs in read_batches(js, until_seq, subject, batch, stream):
+    async for msgs in read_batches(nc, until_seq, subject, batch, stream):
         for msg in msgs:
             yield msg

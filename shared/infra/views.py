@@ -14,9 +14,10 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 
 from shared.events.envelope import STREAM, CloudEvent
+from shared.infra.internals import insert_tracking, max_tracking_id
 
 Handler = Callable[[Any, CloudEvent, int], None]
 """(cursor, event, stream sequence) → writes rows."""
@@ -152,7 +153,7 @@ class View:
         handlers = self.handlers()
         applied = 0
         with self.datastore.transaction(commit=True) as c:
-            position = self.recorder._max_tracking_id(self.tracking_name, c) or 0  # type: ignore[attr-defined]
+            position = max_tracking_id(self.recorder, self.tracking_name, c)
             last = position
             writes = Writes(c)
             for seq, event in batch:
@@ -165,14 +166,14 @@ class View:
                 last = seq
             writes.flush()
             if last > position:
-                self.recorder._insert_tracking(c, Tracking(self.tracking_name, last))  # type: ignore[attr-defined]
+                insert_tracking(self.recorder, c, self.tracking_name, last)
         return applied
 
     def skip(self, seq: int) -> None:
         """Move the stored position to `seq` (messages this view does not read, or dead-lettered ones)."""
         with self.datastore.transaction(commit=True) as c:
-            if (self.recorder._max_tracking_id(self.tracking_name, c) or 0) < seq:  # type: ignore[attr-defined]
-                self.recorder._insert_tracking(c, Tracking(self.tracking_name, seq))  # type: ignore[attr-defined]
+            if max_tracking_id(self.recorder, self.tracking_name, c) < seq:
+                insert_tracking(self.recorder, c, self.tracking_name, seq)
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:

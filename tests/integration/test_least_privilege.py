@@ -105,7 +105,7 @@ async def test_a_forged_delivery_on_a_view_consumers_inbox_is_refused_and_ignore
     inbox = await wait_for(lambda: inboxes and inboxes[-1])
     assert inbox.startswith("_INBOX.registry-views.")
 
-    [real] = [m async for m in read_stream(admin.jetstream(), subject="emulation.events._.unit_registered")]
+    [real] = [m async for m in read_stream(admin, subject="emulation.events._.unit_registered")]
     forged = json.loads(real.data)
     forged["data"] = {**forged["data"], "unit_id": "injected-by-api", "name": "Injected"}
     body = json.dumps(forged).encode()
@@ -128,7 +128,7 @@ async def test_a_forged_delivery_on_a_view_consumers_inbox_is_refused_and_ignore
     await wait_for(lambda: units.query("SELECT unit_id FROM {reg_units} WHERE unit_id = 'real-2'"))
     assert units.query("SELECT unit_id FROM {reg_units} WHERE unit_id = 'injected-by-api'") == []
     assert units.position() < 1016419
-    assert [m.subject async for m in read_stream(admin.jetstream(), subject="emulation.events._.unit_registered")] == [
+    assert [m.subject async for m in read_stream(admin, subject="emulation.events._.unit_registered")] == [
         "emulation.events._.unit_registered"
     ] * 2
     log = (secured.data / "registry.log").read_text()
@@ -228,7 +228,7 @@ async def test_no_reader_may_create_or_pull_a_system_consumer(secured: Secured) 
     with pytest.raises(Exception, match="(?i)timeout|permission"):
         await js.add_consumer("EMULATION", ConsumerConfig(durable_name="api-own-durable"), timeout=1)
     # Reading the stream with a consumer of its own is what a reader may do.
-    assert [m.subject async for m in read_stream(js)] == ["emulation.events._.unit_registered"]
+    assert [m.subject async for m in read_stream(api)] == ["emulation.events._.unit_registered"]
     await api.close()
 
 
@@ -244,7 +244,7 @@ async def forge_last(s: Secured, headers: dict[str, str] | None, mutate: Any = N
     """As the administrator, put a message on the registry's subjects after its last genuine one."""
     admin = await s.connect("admin")
     js = admin.jetstream()
-    [*_, last] = [m async for m in read_stream(js, subject="emulation.events._.unit_registered")]
+    [*_, last] = [m async for m in read_stream(admin, subject="emulation.events._.unit_registered")]
     body = json.loads(last.data)
     if mutate:
         mutate(body)
@@ -267,7 +267,7 @@ async def test_a_relay_refuses_a_forged_resume_point_loudly_and_skips_nothing(
     secured.start("registry", "commands")
     relay = secured.start("registry", "relay")
     assert (await secured.system.send("register_unit", register("real-1")))["ok"]
-    admin = (await secured.connect("admin")).jetstream()
+    admin = await secured.connect("admin")
     await wait_for(lambda: _count(admin, "emulation.events._.unit_registered", 1))
 
     async def as_commands(nc: Any) -> None:  # the commands login (which faces every city system) cannot forge it
@@ -287,8 +287,8 @@ async def test_a_relay_refuses_a_forged_resume_point_loudly_and_skips_nothing(
     assert await _count(admin, "emulation.events._.unit_registered", 2)  # the genuine one and the forgery only
 
 
-async def _count(js: Any, subject: str, n: int) -> bool:
-    return len([m async for m in read_stream(js, subject=subject)]) == n
+async def _count(nc: Any, subject: str, n: int) -> bool:
+    return len([m async for m in read_stream(nc, subject=subject)]) == n
 
 
 async def test_a_cli_command_without_an_identity_fails_fast_and_names_the_one_it_needs(

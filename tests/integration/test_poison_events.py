@@ -47,7 +47,7 @@ async def test_poison_events_go_to_the_dead_letter_subject_and_the_consumer_carr
     campaigns = await wait_for(lambda: len(got := system.get("/v1/campaigns")) == 2 and got)
     assert sorted(c["campaign_id"] for c in campaigns) == ["after", "before"]
 
-    everything = await wait_for(lambda: _three(js))
+    everything = await wait_for(lambda: _three(system.nc))
     letters = [x for x in everything if x.consumer == "evaluation-campaigns"]  # each consumer reports its own
     reasons = [letter.reason for letter in letters]
     assert len(letters) == 3
@@ -74,15 +74,15 @@ async def test_poison_events_go_to_the_dead_letter_subject_and_the_consumer_carr
         check=True,
     )
     assert "published again as stream sequence" in retried.stdout
-    again = await wait_for(lambda: _at_least(js, len(everything) + 1))
+    again = await wait_for(lambda: _at_least(system.nc, len(everything) + 1))
     assert sum(1 for x in again if x.consumer == "evaluation-campaigns") == 4  # still poison: dead-lettered again, once
 
 
-async def _three(js: object) -> list[Any] | None:
-    letters = await list_deadletters(js)  # type: ignore[arg-type]
+async def _three(nc: Any) -> list[Any] | None:
+    letters = await list_deadletters(nc)
     return letters if len(letters) >= 3 else None
 
 
-async def _at_least(js: object, n: int) -> list[Any] | None:
-    letters = await list_deadletters(js)  # type: ignore[arg-type]
+async def _at_least(nc: Any, n: int) -> list[Any] | None:
+    letters = await list_deadletters(nc)
     return letters if len(letters) >= n else None

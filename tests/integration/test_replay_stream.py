@@ -45,7 +45,7 @@ async def stream(nats_server: NatsServer) -> AsyncIterator[tuple[Any, list[tuple
         body = BROKEN.get(i, body)
         await js.publish(subject, body, stream=STREAM)
         published.append((subject, body))
-    yield js, published
+    yield nc, published
     await nc.close()
 
 
@@ -66,14 +66,14 @@ def reference(target: Path, published: list[tuple[str, bytes]], until_time: date
 
 
 async def test_read_batches_gives_every_message_once_in_order(stream: Any) -> None:
-    js, published = stream
-    seqs = [sequence(m) async for batch in read_batches(js, batch=40) for m in batch]
+    nc, published = stream
+    seqs = [sequence(m) async for batch in read_batches(nc, batch=40) for m in batch]
     assert seqs == list(range(1, len(published) + 1))
-    assert [sequence(m) async for m in read_stream(js, until_seq=55, batch=40)] == list(range(1, 56))
-    blocks = [m.subject async for m in read_stream(js, subject="emulation.events.bench.block_defined")]
+    assert [sequence(m) async for m in read_stream(nc, until_seq=55, batch=40)] == list(range(1, 56))
+    blocks = [m.subject async for m in read_stream(nc, subject="emulation.events.bench.block_defined")]
     assert blocks == ["emulation.events.bench.block_defined"] * history.BLOCKS
-    assert [m async for m in read_stream(js, subject="emulation.events.nothing.here")] == []
-    assert not [c for c in await js.consumers_info(STREAM)], "the ephemeral consumers are deleted"
+    assert [m async for m in read_stream(nc, subject="emulation.events.nothing.here")] == []
+    assert not [c for c in await nc.jetstream().consumers_info(STREAM)], "the ephemeral consumers are deleted"
 
 
 async def test_replay_skips_unreadable_messages_and_equals_the_plain_rebuild(
