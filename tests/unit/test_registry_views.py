@@ -86,7 +86,7 @@ def test_views_show_blocks_units_history_and_registrations(tmp_path: Path, event
     v = views(tmp_path, "a")
     for view in v.values():
         view.apply(events)
-    blocks = v["registry-blocks"].blocks(C)  # type: ignore[attr-defined]
+    blocks = v["registry-blocks"].rosters(C)  # type: ignore[attr-defined]
     assert [b["block_id"] for b in blocks] == [B1, B2]
     assert blocks[0]["name"] == "Khối các Phòng Chuyên môn Sở"
     assert blocks[0]["leader"] == {"unit_id": "van-phong-so", "name": "Văn phòng Sở"}
