@@ -38,6 +38,11 @@ def stream(app: RegistryApplication) -> list[tuple[int, CloudEvent]]:
 
 @pytest.fixture
 def events(tmp_path: Path) -> list[tuple[int, CloudEvent]]:
+    return registry_year(tmp_path)
+
+
+def registry_year(tmp_path: Path) -> list[tuple[int, CloudEvent]]:
+    """The demo's registry, registrations on time and late, an amendment, a rename, a move and a withdrawal."""
     clock = Clock(tmp_path / "clock")
     clock.set(datetime(2022, 1, 10, tzinfo=UTC))
     app = RegistryApplication(WIRE, env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
