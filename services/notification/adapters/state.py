@@ -68,7 +68,7 @@ class NotifierState(RegistryFacts):
 
     def on_campaign_launched(self, c: Any, e: CloudEvent, seq: int) -> None:
         super().on_campaign_launched(c, e, seq)
-        self.plan_reminders(c, e.data["campaign_id"])
+        self.plan_reminders(c, e.data["campaign_id"], date.fromisoformat(e.data["registration_deadline"]))
 
     def on_campaign_amended(self, c: Any, e: CloudEvent, seq: int) -> None:
         super().on_campaign_amended(c, e, seq)
@@ -100,13 +100,15 @@ class NotifierState(RegistryFacts):
     def on_trigger(self, c: Any, e: CloudEvent, seq: int) -> None:
         self.queue.add(c, decide(Trigger(e.id, e.event_name, e.time, e.data), NoticeFacts(self, c)))
 
-    def plan_reminders(self, c: Any, campaign_id: str) -> None:
+    def plan_reminders(self, c: Any, campaign_id: str, deadline: date | None = None) -> None:
+        """(Re)plan the campaign's reminder slots from its deadline (read from the facts unless given) and settings."""
         facts = NoticeFacts(self, c)
-        campaign = facts.campaign(campaign_id)
-        if campaign is not None:
-            self.queue.plan(
-                c, campaign_id, rules.reminder_slots(campaign.registration_deadline, facts.rules(campaign_id))
-            )
+        if deadline is None:
+            campaign = facts.campaign(campaign_id)
+            if campaign is None:
+                return
+            deadline = campaign.registration_deadline
+        self.queue.plan(c, campaign_id, rules.reminder_slots(deadline, facts.rules(campaign_id)))
 
     # ---- the dispatcher's --------------------------------------------------------------------------
 
