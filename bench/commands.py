@@ -1,8 +1,8 @@
 """Figures 1 and 2: commands end to end (request/reply → store → relay → stream → view) and their latency.
 
 A command is `launch_campaign` (the 2022 plan's body under a fresh campaign id); it is visible once the
-evaluation service's `campaigns` view holds its row, watched by a thread polling the view's SQLite
-file every millisecond (read-only, WAL: it does not block the writer).
+evaluation service's registry facts (view `evaluation-reference`) hold its row in their `campaigns` table,
+watched by a thread polling the view's SQLite file every millisecond (read-only, WAL: it does not block the writer).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ SUBJECT = command_subject("launch_campaign")
 
 
 class ViewWatcher(threading.Thread):
-    """Records when each campaign id first appears in the evaluation `campaigns` view."""
+    """Records when each campaign id first appears in the evaluation's `campaigns` table (its registry facts)."""
 
     def __init__(self, db: Path, interval: float = 0.001) -> None:
         super().__init__(daemon=True)

@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from services.evaluation.adapters.seal import AesGcmSeal
-from services.evaluation.adapters.views import (
-    AwardsView,
-    CampaignsView,
-    ReferenceView,
-    RegistryFacts,
-    StandingsView,
-    VotesView,
-)
+from services.evaluation.adapters.views import AwardsView, ReferenceView, StandingsView, VotesView
 from services.evaluation.adapters.wire import WIRE
 from services.evaluation.application import EvaluationApplication
 from services.evaluation.entrypoints.commands import command_router
@@ -19,8 +12,8 @@ from shared.infra.runtime import Service
 from shared.infra.settings import Settings
 from shared.infra.views import View
 
-VIEWS: tuple[type[View], ...] = (CampaignsView, ReferenceView, StandingsView, VotesView, AwardsView)
-"""Reference data from the registry first (campaigns, blocks, members), then the evaluation's own views."""
+VIEWS: tuple[type[View], ...] = (ReferenceView, StandingsView, VotesView, AwardsView)
+"""Reference data from the registry first (campaigns, blocks, members, staff counts), then the evaluation's own views."""
 
 
 def build_views(settings: Settings) -> list[View]:
@@ -28,9 +21,9 @@ def build_views(settings: Settings) -> list[View]:
     return [view(factory) for view in VIEWS]
 
 
-def facts_of(views: list[View]) -> RegistryFacts:
-    by_type = {type(v): v for v in views}
-    return RegistryFacts(by_type[CampaignsView], by_type[ReferenceView])  # type: ignore[arg-type]
+def facts_of(views: list[View]) -> ReferenceView:
+    """The registry facts the application checks commands against: its copy of the projection."""
+    return next(v for v in views if isinstance(v, ReferenceView))
 
 
 def build(settings: Settings) -> Service:

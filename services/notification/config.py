@@ -43,9 +43,6 @@ class NotifierConfig:
     """EMULATION_NOTIFY_POLL: seconds between scans for due notices."""
     concurrency: int = 8
     """EMULATION_NOTIFY_CONCURRENCY: notices delivered at once."""
-    crash_after_send: str = ""
-    """EMULATION_NOTIFY_CRASH_AFTER_SEND: tests only; a channel name (or `any`): exit right after a send on it,
-    before recording it."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> NotifierConfig:
@@ -65,7 +62,6 @@ class NotifierConfig:
             "backoff_max": "NOTIFY_BACKOFF_MAX",
             "poll": "NOTIFY_POLL",
             "concurrency": "NOTIFY_CONCURRENCY",
-            "crash_after_send": "NOTIFY_CRASH_AFTER_SEND",
         }
         values: dict[str, object] = {}
         for field, name in names.items():

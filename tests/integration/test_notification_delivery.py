@@ -14,10 +14,11 @@ import email
 import hashlib
 import hmac
 import json
+import signal
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,10 +71,14 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
 
 
 class Receiver:
-    """An HTTP receiver that answers 500 to the first `fail_first` requests, then 200."""
+    """An HTTP receiver that answers 500 to the first `fail_first` requests, then 200.
 
-    def __init__(self, fail_first: int = 0) -> None:
+    `before_answer`, if given, runs once a request is received and before it is answered; when it returns
+    False the request is left unanswered (the connection just closes)."""
+
+    def __init__(self, fail_first: int = 0, before_answer: Callable[[], bool] | None = None) -> None:
         self.fail_first = fail_first
+        self.before_answer = before_answer
         self.requests: list[tuple[dict[str, str], bytes, int]] = []
         receiver = self
 
@@ -82,6 +87,8 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 status = 500 if len(receiver.requests) < receiver.fail_first else 200
                 receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body, status))
+                if receiver.before_answer is not None and not receiver.before_answer():
+                    return
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -440,15 +447,25 @@ async def test_webhook_is_signed_and_a_receiver_failing_twice_gets_one_successfu
 
 
 async def test_killed_between_sending_and_recording_resends_with_the_same_id(
-    system: System, notify_env: None, receivers: list[Receiver], monkeypatch: pytest.MonkeyPatch
+    system: System, notify_env: None, receivers: list[Receiver]
 ) -> None:
-    receiver = Receiver()
+    dispatcher = "notification-views"
+
+    def kill_the_dispatcher_once() -> bool:
+        """The first POST is received, then its sender dies before it hears the answer, so before it can record
+        the send: SIGKILL, and the answer goes only once the process is gone."""
+        proc = system.procs.get(dispatcher)
+        if len(receiver.requests) > 1 or proc is None:
+            return True
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        return False
+
+    receiver = Receiver(before_answer=kill_the_dispatcher_once)
     receivers.append(receiver)
     system.start("notification", "commands", "relay")
     await subscribe(system, "hr", receiver.url, [])  # also: the store exists before a second process opens it
-    monkeypatch.setenv("EMULATION_NOTIFY_CRASH_AFTER_SEND", "webhook")
-    dispatcher = system.start("notification", "views")
-    monkeypatch.delenv("EMULATION_NOTIFY_CRASH_AFTER_SEND")
+    system.start("notification", "views", key=dispatcher)
     await wait_for(lambda: state(system, "SELECT 1 FROM subscriptions"))
     await publish_event(
         system,
@@ -469,7 +486,7 @@ async def test_killed_between_sending_and_recording_resends_with_the_same_id(
     )
     await wait_for(lambda: receiver.requests)
     proc = system.procs[dispatcher]
-    await wait_for(lambda: proc.poll() is not None)  # it died right after the POST, before recording it
+    await wait_for(lambda: proc.poll() is not None)  # it died with the POST sent, before recording it
     system.kill(dispatcher)
     notice_id = receiver.requests[0][0]["x-notification-id"]
     assert not system.store_rows(

@@ -17,6 +17,8 @@ from shared.infra.deadletters import list_deadletters
 from tests.support.system import ROOT, System, wait_for
 
 pytestmark = pytest.mark.integration
+CONSUMER = "evaluation-evaluation-reference"
+"""The evaluation's consumer of campaign events (its registry facts)."""
 
 
 def launch(campaign_id: str) -> dict[str, object]:
@@ -48,7 +50,7 @@ async def test_poison_events_go_to_the_dead_letter_subject_and_the_consumer_carr
     assert sorted(c["campaign_id"] for c in campaigns) == ["after", "before"]
 
     everything = await wait_for(lambda: _three(system.nc))
-    letters = [x for x in everything if x.consumer == "evaluation-campaigns"]  # each consumer reports its own
+    letters = [x for x in everything if x.consumer == CONSUMER]  # each consumer reports its own
     reasons = [letter.reason for letter in letters]
     assert len(letters) == 3
     assert all(x.original_subject == subject and x.service == x.consumer.split("-")[0] for x in everything)
@@ -65,7 +67,7 @@ async def test_poison_events_go_to_the_dead_letter_subject_and_the_consumer_carr
         check=True,
     )
     listed_here = [json.loads(line) for line in listed.stdout.splitlines()]
-    assert [x["seq"] for x in listed_here if x["consumer"] == "evaluation-campaigns"] == [x.seq for x in letters]
+    assert [x["seq"] for x in listed_here if x["consumer"] == CONSUMER] == [x.seq for x in letters]
     retried = subprocess.run(
         [sys.executable, "-m", "emulation", "deadletter", "retry", str(letters[0].seq)],
         env=env,
@@ -75,7 +77,7 @@ async def test_poison_events_go_to_the_dead_letter_subject_and_the_consumer_carr
     )
     assert "published again as stream sequence" in retried.stdout
     again = await wait_for(lambda: _at_least(system.nc, len(everything) + 1))
-    assert sum(1 for x in again if x.consumer == "evaluation-campaigns") == 4  # still poison: dead-lettered again, once
+    assert sum(1 for x in again if x.consumer == CONSUMER) == 4  # still poison: dead-lettered again, once
 
 
 async def _three(nc: Any) -> list[Any] | None:

@@ -211,7 +211,7 @@ async def prepare(up: Up, load: Load) -> None:
 def view_sizes(up: Up) -> dict[str, int]:
     return {
         "registry": up.view_rows("registry", "SELECT COUNT(*) FROM reg_units")[0][0],
-        "evaluation": up.view_rows("evaluation", "SELECT COUNT(*) FROM eval_units")[0][0],
+        "evaluation": up.view_rows("evaluation", "SELECT COUNT(*) FROM units")[0][0],
         "notification": up.view_rows("notification", "SELECT COUNT(*) FROM units")[0][0],
         "audit": up.view_rows("audit", "SELECT COUNT(*) FROM audit")[0][0],
     }
@@ -254,7 +254,7 @@ async def exactly_once(up: Up, admin: Any, load: Load) -> None:
     views = [
         ("registry", "SELECT unit_id FROM reg_units"),
         ("registry", "SELECT unit_id FROM reg_unit_history WHERE event = 'unit_registered'"),
-        ("evaluation", "SELECT unit_id FROM eval_units"),
+        ("evaluation", "SELECT unit_id FROM units"),
         ("notification", "SELECT unit_id FROM units"),
     ]
     for service, sql in views:

@@ -190,7 +190,7 @@ def test_campaign_amended_and_closed_and_unit_withdrawn(views: dict[str, View]) 
         registry_event("campaign_closed", {"campaign_id": C, "reason": "Tổng kết năm"}, 5),
     ]
     feed(views, list(enumerate(facts + later, start=1)))
-    campaign = views["campaigns"].get(C)  # type: ignore[attr-defined]
+    campaign = views["evaluation-reference"].campaign(C)  # type: ignore[attr-defined]
     assert (campaign["title"], campaign["status"], campaign["closed_reason"]) == (
         "Phong trào thi đua năm 2022",
         "closed",

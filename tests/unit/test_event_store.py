@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from emulation.demo import load_scenario
-from services.evaluation.adapters.views import CampaignsView
+from services.evaluation.adapters.views import ReferenceView
 from services.registry.domain.campaign import Campaign
 from services.registry.factory import build
 from shared.events import CloudEvent
@@ -64,7 +64,7 @@ def test_relay_envelope_carries_provenance_but_aggregates_do_not(tmp_path: Path)
 
 
 def test_view_applies_each_stream_sequence_once(tmp_path: Path) -> None:
-    view = CampaignsView(view_factory(replace(Settings(), data_dir=tmp_path), "evaluation"))
+    view = ReferenceView(view_factory(replace(Settings(), data_dir=tmp_path), "evaluation"))
     data = load_scenario()["campaign"]
     event = CloudEvent(
         id="e1",
@@ -79,4 +79,4 @@ def test_view_applies_each_stream_sequence_once(tmp_path: Path) -> None:
     assert view.apply([(1, event)]) == 1
     assert view.apply([(1, event)]) == 0  # redelivered: skipped by the stored position
     assert view.position() == 1
-    assert [c["campaign_id"] for c in view.list()] == ["2022"]
+    assert [c["campaign_id"] for c in view.campaigns()] == ["2022"]

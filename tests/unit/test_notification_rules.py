@@ -21,6 +21,8 @@ from services.notification.domain.notices import (
 pytestmark = pytest.mark.unit
 CAMPAIGN = CampaignFacts("2022", "Phong trào thi đua yêu nước năm 2022", date(2022, 1, 20), "van-phong-so", "ev-launch")
 AT = datetime(2022, 3, 1, 2, 0, tzinfo=UTC)
+BEFORE = datetime(2022, 1, 19, 2, 0, tzinfo=UTC)
+"""On the deadline's eve, after the one-day reminder fell due."""
 
 
 class FakeFacts:
@@ -70,6 +72,38 @@ def test_after_downtime_only_the_latest_due_reminder_is_sent() -> None:
     assert rules.reminders_to_send([7, 1]) == (1, [7])
     assert rules.reminders_to_send([7]) == (7, [])
     assert rules.reminders_to_send([]) == (None, [])
+
+
+def test_reminder_slots_follow_the_campaign_offsets() -> None:
+    slots = rules.reminder_slots(date(2022, 1, 20), rules.check_rules([], [14, 1]))
+    assert slots == [(14, datetime(2022, 1, 6, 1, 0, tzinfo=UTC)), (1, datetime(2022, 1, 19, 1, 0, tzinfo=UTC))]
+
+
+def test_of_the_slots_due_at_once_the_latest_is_sent_and_the_others_superseded() -> None:
+    due = rules.due_reminders(date(2022, 1, 20), rules.CampaignRules(), [7, 1], BEFORE)
+    assert (due.send, due.slots) == (1, {1: "decided", 7: "superseded"})
+
+
+@pytest.mark.parametrize(
+    ("deadline", "settings", "now"),
+    [
+        (None, rules.CampaignRules(), BEFORE),  # campaign not known
+        (date(2022, 1, 20), rules.CampaignRules(), datetime(2022, 1, 20, 17, tzinfo=UTC)),  # deadline day over
+        (date(2022, 1, 20), rules.CampaignRules(frozenset({rules.REGISTRATION_REMINDER})), BEFORE),  # switched off
+    ],
+)
+def test_due_slots_are_skipped_when_no_reminder_may_go(
+    deadline: date | None, settings: rules.CampaignRules, now: datetime
+) -> None:
+    due = rules.due_reminders(deadline, settings, [7, 1], now)
+    assert (due.send, due.slots) == (None, {7: "skipped", 1: "skipped"})
+
+
+def test_a_reminder_awaits_the_block_members_or_every_unit_before_blocks_exist() -> None:
+    members, known = ["phong-b", "phong-a", "van-phong-so"], ["phong-a", "phong-b", "phong-c", "van-phong-so"]
+    assert rules.awaiting_registration(members, known, settled=["van-phong-so"]) == ["phong-a", "phong-b"]
+    assert rules.awaiting_registration([], known, settled=["phong-a"]) == ["phong-b", "phong-c", "van-phong-so"]
+    assert rules.awaiting_registration(members, known, settled=members) == []
 
 
 def test_rule_settings_are_checked() -> None:

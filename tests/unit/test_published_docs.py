@@ -19,7 +19,9 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 def test_asyncapi_document_is_current_and_lists_every_command_and_event() -> None:
     generated = asyncapi_document()
     assert generated["asyncapi"] == "3.0.0"
-    assert json.loads((DOCS / "asyncapi.json").read_text()) == json.loads(json.dumps(generated)), "run `emulation asyncapi`"
+    assert json.loads((DOCS / "asyncapi.json").read_text()) == json.loads(json.dumps(generated)), (
+        "run `emulation asyncapi`"
+    )
     channels = set(generated["channels"])
     assert set(COMMAND_TYPES) <= channels
     assert set(EVENT_TYPES) <= channels
@@ -27,4 +29,6 @@ def test_asyncapi_document_is_current_and_lists_every_command_and_event() -> Non
 
 def test_json_schemas_are_current() -> None:
     for name, schema in json_schemas().items():
-        assert json.loads((DOCS / "schemas" / f"{name}.json").read_text()) == schema, f"run `emulation schemas` ({name})"
+        assert json.loads((DOCS / "schemas" / f"{name}.json").read_text()) == schema, (
+            f"run `emulation schemas` ({name})"
+        )

@@ -38,6 +38,11 @@ def stream(app: RegistryApplication) -> list[tuple[int, CloudEvent]]:
 
 @pytest.fixture
 def events(tmp_path: Path) -> list[tuple[int, CloudEvent]]:
+    return registry_year(tmp_path)
+
+
+def registry_year(tmp_path: Path) -> list[tuple[int, CloudEvent]]:
+    """The demo's registry, registrations on time and late, an amendment, a rename, a move and a withdrawal."""
     clock = Clock(tmp_path / "clock")
     clock.set(datetime(2022, 1, 10, tzinfo=UTC))
     app = RegistryApplication(WIRE, env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
@@ -86,7 +91,7 @@ def test_views_show_blocks_units_history_and_registrations(tmp_path: Path, event
     v = views(tmp_path, "a")
     for view in v.values():
         view.apply(events)
-    blocks = v["registry-blocks"].blocks(C)  # type: ignore[attr-defined]
+    blocks = v["registry-blocks"].rosters(C)  # type: ignore[attr-defined]
     assert [b["block_id"] for b in blocks] == [B1, B2]
     assert blocks[0]["name"] == "Khối các Phòng Chuyên môn Sở"
     assert blocks[0]["leader"] == {"unit_id": "van-phong-so", "name": "Văn phòng Sở"}

@@ -1,7 +1,7 @@
 """Achievements and block standings: verified score, claimed score, rank and late items per unit.
 
 Standings are computed when read from the achievements table and the block membership of the
-reference view (same store). Ranking within a block, the documented tie-break:
+registry facts (`members`, same store). Ranking within a block, the documented tie-break:
 1. higher verified score (sum over verified items of accepted points minus late penalty);
 2. fewer late items;
 3. more verified items;
@@ -205,7 +205,7 @@ class StandingsView(View):
                 "SELECT m.block_id, m.unit_id, COALESCE(t.verified_score, 0) AS verified_score, "
                 "COALESCE(t.claimed_score, 0) AS claimed_score, COALESCE(t.late_count, 0) AS late_count, "
                 "COALESCE(t.reported_count, 0) AS reported_count, COALESCE(t.verified_count, 0) AS verified_count, "
-                "COALESCE(t.rejected_count, 0) AS rejected_count FROM {eval_members} m LEFT JOIN {unit_scores} t "
+                "COALESCE(t.rejected_count, 0) AS rejected_count FROM {members} m LEFT JOIN {unit_scores} t "
                 "ON t.campaign_id = m.campaign_id AND t.unit_id = m.unit_id WHERE m.campaign_id = ?"
             )
             params: list[Any] = [campaign_id]
@@ -223,7 +223,7 @@ class StandingsView(View):
             "COUNT(a.achievement_id) AS reported_count, "
             f"COALESCE(SUM(CASE WHEN {status} = 'verified' THEN 1 ELSE 0 END), 0) AS verified_count, "
             f"COALESCE(SUM(CASE WHEN {status} = 'rejected' THEN 1 ELSE 0 END), 0) AS rejected_count "
-            "FROM {eval_members} m LEFT JOIN {achievements} a "
+            "FROM {members} m LEFT JOIN {achievements} a "
             "ON a.campaign_id = m.campaign_id AND a.unit_id = m.unit_id AND a.reported_at <= ? WHERE m.campaign_id = ?"
         )
         params = [moment, moment, moment, moment, campaign_id]

@@ -85,6 +85,45 @@ def reminders_to_send(due_offsets: Iterable[int]) -> tuple[int | None, list[int]
     return offsets[0], offsets[1:]
 
 
+def reminder_slots(deadline: date, settings: CampaignRules) -> list[tuple[int, datetime]]:
+    """A campaign's reminder slots: (offset in days, when it falls due), one per offset of its settings."""
+    return [(offset, reminder_due_at(deadline, offset)) for offset in settings.offsets_days]
+
+
+@dataclass(frozen=True)
+class DueReminders:
+    """What becomes of a campaign's reminder slots that fell due: the one reminder sent, and each slot's status."""
+
+    send: int | None
+    """The offset whose reminder goes out (None: none does)."""
+    slots: dict[int, str]
+    """Offset → `decided` (sent), `superseded` (a later one is sent instead) or `skipped`."""
+
+
+def due_reminders(
+    deadline: date | None, settings: CampaignRules, due_offsets: Iterable[int], now: datetime
+) -> DueReminders:
+    """The latest due slot is sent and earlier ones superseded; all are skipped when the campaign is not known
+    (`deadline` None), its registration deadline has passed or its reminders are turned off."""
+    offsets = list(due_offsets)
+    latest, superseded = reminders_to_send(offsets)
+    if (
+        latest is None
+        or deadline is None
+        or deadline_passed(deadline, now)
+        or not settings.enabled(REGISTRATION_REMINDER)
+    ):
+        return DueReminders(None, {offset: "skipped" for offset in offsets})
+    return DueReminders(latest, {latest: "decided", **{offset: "superseded" for offset in superseded}})
+
+
+def awaiting_registration(members: Iterable[str], known_units: Iterable[str], settled: Iterable[str]) -> list[str]:
+    """Who a registration reminder goes to: the campaign's block members (every known unit while it has none),
+    less those registered or withdrawn (`settled`), by unit id."""
+    pool = set(members) or set(known_units)
+    return sorted(pool - set(settled))
+
+
 # ---- who may act --------------------------------------------------------------------------------
 
 

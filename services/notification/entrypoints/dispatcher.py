@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 
 import httpx
 import nats
@@ -82,16 +81,16 @@ class Dispatcher:
         facts_as_of = await self.freshness.as_of()
         decided_until = min(now, facts_as_of) if facts_as_of is not None else None
         if decided_until is not None:
-            await asyncio.to_thread(self.state.expand_due_reminders, decided_until)
+            await asyncio.to_thread(self.state.decide_due_reminders, decided_until)
         limit = asyncio.Semaphore(self.config.concurrency)
 
         async def one(notice: Notice) -> None:
             async with limit:
                 await self.deliver(notice)
 
-        while due := await asyncio.to_thread(self.state.due_notices, now, 200):
+        while due := await asyncio.to_thread(self.state.queue.due, now, 200):
             await asyncio.gather(*(one(n) for n in due))
-        await asyncio.to_thread(self.state.mark_scanned, now, decided_until)
+        await asyncio.to_thread(self.state.queue.mark_scanned, now, decided_until)
 
     async def deliver(self, notice: Notice) -> None:
         delivery: Delivery = await asyncio.to_thread(self.app.get_delivery, notice)
@@ -109,11 +108,8 @@ class Dispatcher:
                 if not dead:
                     await asyncio.sleep(self.config.delay(delivery.attempts))
                 continue
-            if self.config.crash_after_send in (notice.channel, "any"):
-                log.error("crashing after send (EMULATION_NOTIFY_CRASH_AFTER_SEND)")
-                os._exit(75)
             await asyncio.to_thread(self.app.record_sent, notice, delivery)
-        await asyncio.to_thread(self.state.mark, notice.notification_id, delivery.status)
+        await asyncio.to_thread(self.state.queue.mark, notice.notification_id, delivery.status)
 
     async def send(self, notice: Notice) -> None:
         if notice.channel == "email":

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from services.evaluation.adapters.views import AwardsView, CampaignsView, ReferenceView, StandingsView, VotesView
+from services.evaluation.adapters.views import AwardsView, ReferenceView, StandingsView, VotesView
 from services.read_api.access import AUDITOR, COUNCIL, UNIT, Principal, deny, own_unit, principal, require
 from services.read_api.errors import api_error, error_responses
 from services.read_api.pages import DEFAULT_LIMIT, After, Limit, link_next, page
@@ -20,8 +20,8 @@ from shared.events.types import Moment
 router = APIRouter(responses=error_responses(404))
 
 
-def campaigns(request: Request) -> CampaignsView:
-    view: CampaignsView = request.app.state.views["campaigns"]
+def campaigns(request: Request) -> ReferenceView:
+    view: ReferenceView = request.app.state.views["evaluation-reference"]
     return view
 
 
@@ -30,7 +30,7 @@ def view(request: Request, name: str) -> Any:
 
 
 def known_campaign(request: Request, campaign_id: str) -> dict[str, Any]:
-    found = campaigns(request).get(campaign_id)
+    found = campaigns(request).campaign(campaign_id)
     if found is None:
         raise api_error(404, "unknown_campaign", f"no campaign {campaign_id!r}", "campaign_id")
     return found
@@ -39,7 +39,7 @@ def known_campaign(request: Request, campaign_id: str) -> dict[str, Any]:
 @router.get("/v1/campaigns", tags=["campaigns"])
 def list_campaigns(request: Request) -> list[dict[str, Any]]:
     """Every launched campaign, newest year first."""
-    return campaigns(request).list()
+    return campaigns(request).campaigns()
 
 
 @router.get("/v1/campaigns/{campaign_id}", tags=["campaigns"])

@@ -37,7 +37,7 @@ def list_blocks(campaign_id: str, request: Request, p: Principal = Depends(princ
     require(p, COUNCIL, AUDITOR, UNIT, what="blocks")
     campaign = known_campaign(request, campaign_id)
     blocks: BlocksView = _view(request, "registry-blocks")
-    return {"campaign_id": campaign_id, "status": campaign["status"], "blocks": blocks.blocks(campaign_id)}
+    return {"campaign_id": campaign_id, "status": campaign["status"], "blocks": blocks.rosters(campaign_id)}
 
 
 @router.get("/v1/campaigns/{campaign_id}/blocks/{block_id}", tags=["registry"])
@@ -45,7 +45,7 @@ def get_block(campaign_id: str, block_id: str, request: Request, p: Principal = 
     require(p, COUNCIL, AUDITOR, UNIT, what="blocks")
     known_campaign(request, campaign_id)
     blocks: BlocksView = _view(request, "registry-blocks")
-    found = blocks.blocks(campaign_id, block_id)
+    found = blocks.rosters(campaign_id, block_id)
     if not found:
         raise not_found("unknown_block", f"no block {block_id!r} in campaign {campaign_id!r}", "block_id")
     return found[0] | {"campaign_id": campaign_id}

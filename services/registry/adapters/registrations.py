@@ -1,4 +1,7 @@
-"""Emulation registrations with their late flags, and per block the share of units registered on time."""
+"""Emulation registrations with their late flags, and per block the share of units registered on time.
+
+Blocks and their members come from the registry facts in the same store (`BlocksView`'s `blocks` and `members`).
+"""
 
 from __future__ import annotations
 
@@ -16,45 +19,13 @@ class RegistrationsView(View):
         "collective_target TEXT NOT NULL, staff TEXT NOT NULL, registered_at TEXT NOT NULL, late INTEGER NOT NULL, "
         "amendments INTEGER NOT NULL, last_amended_at TEXT, last_amendment_late INTEGER, "
         "PRIMARY KEY (campaign_id, unit_id))",
-        "CREATE TABLE IF NOT EXISTS {reg_registration_blocks} (campaign_id TEXT NOT NULL, block_id TEXT NOT NULL, "
-        "name TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (campaign_id, block_id))",
-        "CREATE TABLE IF NOT EXISTS {reg_registration_members} (campaign_id TEXT NOT NULL, unit_id TEXT NOT NULL, "
-        "block_id TEXT NOT NULL, PRIMARY KEY (campaign_id, unit_id))",
     )
 
     def handlers(self) -> dict[str, Handler]:
         return {
-            "block_defined": self.on_block_defined,
-            "unit_assigned_to_block": self.on_assigned,
-            "unit_withdrawn": self.on_withdrawn,
             "emulation_registered": self.on_registered,
             "emulation_registration_amended": self.on_amended,
         }
-
-    def on_block_defined(self, c: Any, e: CloudEvent, seq: int) -> None:
-        d = e.data
-        self.execute(
-            c,
-            "INSERT INTO {reg_registration_blocks} (campaign_id, block_id, name, seq) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (campaign_id, block_id) DO NOTHING",
-            (d["campaign_id"], d["block_id"], d["name"], seq),
-        )
-
-    def on_assigned(self, c: Any, e: CloudEvent, seq: int) -> None:
-        d = e.data
-        self.execute(
-            c,
-            "INSERT INTO {reg_registration_members} (campaign_id, unit_id, block_id) VALUES (?, ?, ?) "
-            "ON CONFLICT (campaign_id, unit_id) DO UPDATE SET block_id = excluded.block_id",
-            (d["campaign_id"], d["unit_id"], d["block_id"]),
-        )
-
-    def on_withdrawn(self, c: Any, e: CloudEvent, seq: int) -> None:
-        self.execute(
-            c,
-            "DELETE FROM {reg_registration_members} WHERE campaign_id = ? AND unit_id = ?",
-            (e.data["campaign_id"], e.data["unit_id"]),
-        )
 
     def on_registered(self, c: Any, e: CloudEvent, seq: int) -> None:
         d = e.data
@@ -104,7 +75,7 @@ class RegistrationsView(View):
         `after`/`limit`: the page of at most `limit` registrations whose unit id follows `after`.
         """
         sql = (
-            "SELECT r.*, m.block_id FROM {reg_registrations} r LEFT JOIN {reg_registration_members} m "
+            "SELECT r.*, m.block_id FROM {reg_registrations} r LEFT JOIN {members} m "
             "ON m.campaign_id = r.campaign_id AND m.unit_id = r.unit_id WHERE r.campaign_id = ?"
         )
         params: list[Any] = [campaign_id]
@@ -138,11 +109,9 @@ class RegistrationsView(View):
 
     def summary(self, campaign_id: str) -> list[dict[str, Any]]:
         """Per block: members, registered, on time, late, not yet registered and the on-time share (target 1.0)."""
-        blocks = self.query(
-            "SELECT block_id, name FROM {reg_registration_blocks} WHERE campaign_id = ? ORDER BY seq", (campaign_id,)
-        )
+        blocks = self.query("SELECT block_id, name FROM {blocks} WHERE campaign_id = ? ORDER BY seq", (campaign_id,))
         members = self.query(
-            "SELECT m.block_id, m.unit_id, r.late FROM {reg_registration_members} m LEFT JOIN {reg_registrations} r "
+            "SELECT m.block_id, m.unit_id, r.late FROM {members} m LEFT JOIN {reg_registrations} r "
             "ON r.campaign_id = m.campaign_id AND r.unit_id = m.unit_id WHERE m.campaign_id = ? ORDER BY m.unit_id",
             (campaign_id,),
         )
