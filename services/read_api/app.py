@@ -23,8 +23,8 @@ from services.read_api.views import OpenViews, check
 from shared.infra.leader import building
 from shared.infra.settings import Settings
 
-
-ROUTERS = [module.router for module in (registry, evaluation, notification, audit, verification)]
+ROUTERS = [module.router for module in (evaluation, registry, notification, audit, verification)]
+"""FastAPI matches routes in order (about 1.5 µs each): the evaluation's, the standings among them, come first."""
 
 
 class Health(BaseModel):

@@ -58,7 +58,9 @@ def registry_history() -> list[CloudEvent]:
         registry_event("emulation_registered", pledge | {"unit_id": "u1", "staff": staff}, 13),
         registry_event("emulation_registered", pledge | {"unit_id": "u2", "staff": [], "late": True}, 14),
         registry_event("emulation_registration_amended", pledge | {"unit_id": "u1", "staff": staff * 2}, 15),
-        registry_event("unit_withdrawn", {"campaign_id": C, "unit_id": "u4", "block_id": "b1", "reason": "Sáp nhập"}, 16),
+        registry_event(
+            "unit_withdrawn", {"campaign_id": C, "unit_id": "u4", "block_id": "b1", "reason": "Sáp nhập"}, 16
+        ),
     ]
 
 
@@ -162,7 +164,10 @@ ROUTES: dict[str, tuple[Callable[[OpenViews], str], Callable[[OpenViews], Any]]]
             "blocks": v[RegistrationsView].summary(C),
         },
     ),
-    "/v1/units/{unit_id}/notifications": (lambda v: "/v1/units/u4/notifications", lambda v: v[DeliveryLog].for_unit("u4")),
+    "/v1/units/{unit_id}/notifications": (
+        lambda v: "/v1/units/u4/notifications",
+        lambda v: v[DeliveryLog].for_unit("u4"),
+    ),
     "/v1/notifications": (lambda v: "/v1/notifications", lambda v: v[DeliveryLog].list()),
     "/v1/audit": (
         lambda v: "/v1/audit?limit=1000",

@@ -258,7 +258,9 @@ class StandingsView(View):
         kept = self.renderings.get((campaign_id, block, as_of))
         return kept[1] if kept is not None and kept[0] == etag else None
 
-    def render(self, reference: ReferenceView, etag: str, campaign_id: str, block: str | None, as_of: str | None) -> bytes:
+    def render(
+        self, reference: ReferenceView, etag: str, campaign_id: str, block: str | None, as_of: str | None
+    ) -> bytes:
         """The standings as the read API serves them (`Standings`: every block, or `block`, with its units in rank
         order), as compact JSON; kept as the rendering of state `etag` until the views move on."""
         ranked = self.standings(campaign_id, block, as_of)

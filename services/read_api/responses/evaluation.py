@@ -28,7 +28,7 @@ class Campaign(BaseModel):
     secretariat_unit_id: str
     contents: list[Content]
     status: str = Field(description="open or closed")
-    closed_reason: str | None = Field(None, description="why it was closed, once closed (absent while open)")
+    closed_reason: str | None = Field(None, description="why it was closed; null while open")
     launched_at: str
 
 

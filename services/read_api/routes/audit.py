@@ -37,7 +37,7 @@ CSV_COLUMNS = [
     "hash",
     "data",
 ]
-EXPORTED = {
+EXPORTED: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The matching entries in stream order: one `AuditEntry` per line (ndjson), or CSV",
         "content": {

@@ -122,7 +122,9 @@ async def get_standings(
     return Response(body, media_type="application/json", headers=headers)
 
 
-@router.get("/v1/campaigns/{campaign_id}/votes", tags=["evaluation"], response_model=Votes, responses=error_responses(403))
+@router.get(
+    "/v1/campaigns/{campaign_id}/votes", tags=["evaluation"], response_model=Votes, responses=error_responses(403)
+)
 def get_votes(
     campaign_id: str, p: Caller, campaigns: CampaignsDep, votes: VotesDep, block: str | None = None
 ) -> dict[str, Any]:
@@ -130,7 +132,11 @@ def get_votes(
     closed with enough voters. `leaders`: block → elected unit."""
     require(p, COUNCIL, AUDITOR, UNIT, what="block votes")
     known_campaign(campaigns, campaign_id)
-    return {"campaign_id": campaign_id, "rounds": votes.rounds(campaign_id, block), "leaders": votes.leaders(campaign_id)}
+    return {
+        "campaign_id": campaign_id,
+        "rounds": votes.rounds(campaign_id, block),
+        "leaders": votes.leaders(campaign_id),
+    }
 
 
 @router.get(

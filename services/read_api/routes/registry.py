@@ -61,9 +61,7 @@ def search_units(
     response: Response,
     p: Caller,
     units: UnitsDep,
-    q: Annotated[
-        str | None, Query(max_length=300, description="words of the name, with or without diacritics")
-    ] = None,
+    q: Annotated[str | None, Query(max_length=300, description="words of the name, with or without diacritics")] = None,
     kind: Annotated[str | None, Query(description="department or affiliated")] = None,
     after: After = None,
     limit: Limit = DEFAULT_LIMIT,
@@ -116,9 +114,7 @@ def list_registrations(
     }
 
 
-@router.get(
-    "/v1/campaigns/{campaign_id}/registration-summary", tags=["registry"], response_model=RegistrationSummary
-)
+@router.get("/v1/campaigns/{campaign_id}/registration-summary", tags=["registry"], response_model=RegistrationSummary)
 def registration_summary(
     campaign_id: str, p: Caller, blocks: BlocksDep, registrations: RegistrationsDep
 ) -> dict[str, Any]:
