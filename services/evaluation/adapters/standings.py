@@ -9,20 +9,21 @@ reference view (same store). Ranking within a block, the documented tie-break:
 Ranks are 1..n without gaps; two units never share a rank.
 
 The read API serves standings as this view renders them (`render`): JSON bytes kept per question (campaign, block,
-moment) until the state they were computed from moves on (`etag`), so a dashboard polling the standings costs
-a check of two stored positions, not a query.
+moment) with the campaign's status, until the state they come from moves on (`etag`: the stored positions of this
+view, the membership and the campaigns), so a dashboard polling the standings costs one read of three positions.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import InfrastructureFactory
 
-from services.evaluation.adapters.reference import ReferenceView
+from services.evaluation.adapters.reference import CampaignsView, ReferenceView
 from shared.events.envelope import CloudEvent
-from shared.infra.views import Handler, View, dumps
+from shared.infra.views import Handler, View, dumps, positions
 
 COLUMNS = (
     "campaign_id, achievement_id, unit_id, person, content_no, criterion_id, claimed_points, description, "
@@ -39,6 +40,15 @@ ADD_TO_TOTALS = (
 """Adds to a unit's running totals (`unit_scores`), creating its row at the first change."""
 RENDERINGS = 256
 """Renderings kept at most (each question asked: campaign, block, moment); all are dropped beyond."""
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """Standings as the read API serves them (the JSON of `Standings`), and their campaign's status then (standings
+    of an open campaign are not public)."""
+
+    campaign_status: str
+    body: bytes
 
 
 def tie_break_key(row: dict[str, Any]) -> tuple[float, int, int, str]:
@@ -67,8 +77,8 @@ class StandingsView(View):
 
     def __init__(self, factory: InfrastructureFactory[Any]) -> None:
         super().__init__(factory)
-        self.renderings: dict[tuple[str, str | None, str | None], tuple[str, bytes]] = {}
-        """(campaign, block, moment) → (the `etag` it was rendered in, its JSON)."""
+        self.renderings: dict[tuple[str, str | None, str | None], tuple[str, Rendering]] = {}
+        """(campaign, block, moment) → the `etag` of the state it was rendered in, and the rendering."""
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -248,19 +258,27 @@ class StandingsView(View):
 
     # ---- served renderings ---------------------------------------------------------------------------
 
-    def etag(self, reference: ReferenceView) -> str:
-        """Names the state standings are computed from (this view's and the membership's stored positions),
-        as an HTTP entity tag: it changes whenever the standings may have."""
-        return f'"{self.position()}-{reference.position()}"'
+    def etag(self, campaigns: CampaignsView, reference: ReferenceView) -> str:
+        """Names the state a standings answer comes from, as an HTTP entity tag: the stored positions of this view,
+        the membership and the campaigns (the status decides who may read), read together. It changes whenever
+        the answer may have."""
+        return '"' + "-".join(str(p) for p in positions(self, reference, campaigns)) + '"'
 
-    def rendered(self, etag: str, campaign_id: str, block: str | None, as_of: str | None) -> bytes | None:
-        """The kept rendering of these standings, if it was made in state `etag`."""
+    def rendered(self, etag: str, campaign_id: str, block: str | None, as_of: str | None) -> Rendering | None:
+        """The kept rendering of these standings, if it was made in state `etag`: the campaign (and the block) were
+        known then, with the status it keeps."""
         kept = self.renderings.get((campaign_id, block, as_of))
         return kept[1] if kept is not None and kept[0] == etag else None
 
     def render(
-        self, reference: ReferenceView, etag: str, campaign_id: str, block: str | None, as_of: str | None
-    ) -> bytes:
+        self,
+        reference: ReferenceView,
+        etag: str,
+        campaign_status: str,
+        campaign_id: str,
+        block: str | None,
+        as_of: str | None,
+    ) -> Rendering:
         """The standings as the read API serves them (`Standings`: every block, or `block`, with its units in rank
         order), as compact JSON; kept as the rendering of state `etag` until the views move on."""
         ranked = self.standings(campaign_id, block, as_of)
@@ -272,7 +290,7 @@ class StandingsView(View):
                 {"block_id": b["block_id"], "name": b["name"], "units": ranked.get(b["block_id"], [])} for b in blocks
             ],
         }
-        rendering = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        rendering = Rendering(campaign_status, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
         if len(self.renderings) >= RENDERINGS:
             self.renderings.clear()
         self.renderings[campaign_id, block, as_of] = (etag, rendering)

@@ -105,21 +105,22 @@ async def get_standings(
     With `as_of`, only achievements reported and decisions taken by then count (no replay needed).
     The `ETag` changes whenever the standings may have; send it back as `If-None-Match` to get 304.
     """
-    # `async`: the checks below are indexed point reads, answered inline; only a new rendering goes to a thread
-    campaign = known_campaign(campaigns, campaign_id)
-    if not p.is_(COUNCIL, AUDITOR, UNIT) and campaign.get("status") != "closed":
-        raise deny(p, "standings are public once the campaign is closed; until then council, auditors and units only")
-    if block is not None and reference.block(campaign_id, block) is None:
-        raise api_error(404, "unknown_block", f"no block {block!r}", "block")
+    # `async`: answered inline from the rendering the view keeps (one read of three stored positions); only a new
+    # rendering goes to a thread. A kept rendering was made in this very state: its campaign and block were known.
     moment = None if as_of is None else as_of.isoformat()  # already UTC
-    etag = standings.etag(reference)
+    etag = standings.etag(campaigns, reference)
+    kept = standings.rendered(etag, campaign_id, block, moment)
+    status = kept.campaign_status if kept else str(known_campaign(campaigns, campaign_id).get("status"))
+    if not p.is_(COUNCIL, AUDITOR, UNIT) and status != "closed":
+        raise deny(p, "standings are public once the campaign is closed; until then council, auditors and units only")
+    if kept is None and block is not None and reference.block(campaign_id, block) is None:
+        raise api_error(404, "unknown_block", f"no block {block!r}", "block")
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    body = standings.rendered(etag, campaign_id, block, moment)
-    if body is None:
-        body = await run_in_threadpool(standings.render, reference, etag, campaign_id, block, moment)
-    return Response(body, media_type="application/json", headers=headers)
+    if kept is None:
+        kept = await run_in_threadpool(standings.render, reference, etag, status, campaign_id, block, moment)
+    return Response(kept.body, media_type="application/json", headers=headers)
 
 
 @router.get(
