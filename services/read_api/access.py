@@ -24,8 +24,9 @@ import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 
 from services.read_api.errors import api_error
 
@@ -171,6 +172,10 @@ async def principal(request: Request) -> Principal:
     if found is None:
         raise unauthorized("this token is not recognised (expired, revoked or mistyped)")
     return found
+
+
+Caller = Annotated[Principal, Depends(principal)]
+"""The caller of a route (resolved once per request: the app depends on `principal` too)."""
 
 
 def require(p: Principal, *roles: str, what: str) -> None:

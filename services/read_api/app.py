@@ -1,23 +1,34 @@
 """The read API: a thin FastAPI app over the services' views. It reads; it never writes.
 
-Views are opened from each service's `build_views(settings)` and kept in `app.state.views`
-under their `name`; each routes module reads the views of one service. Every 4xx answer has one shape
-(`errors.py`); who may read what is decided in `access.py`; long lists are paginated (`pages.py`).
+The lifespan opens every view the services' factories declare (`VIEWS`) once; routes receive the ones they read
+as typed objects through dependencies (`views.py`), one routes module per service, and declare the model of
+what they answer (`responses/`). Every 4xx answer has one shape (`errors.py`); who may read what is decided in
+`access.py`; long lists are paginated (`pages.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 from fastapi import Depends, FastAPI
+from pydantic import BaseModel
 
 from services.audit.catalog import all_views
 from services.read_api import errors
 from services.read_api.access import load_tokens, principal
 from services.read_api.routes import audit, evaluation, notification, registry, verification
+from services.read_api.views import OpenViews, check
 from shared.infra.leader import building
 from shared.infra.settings import Settings
+
+ROUTERS = [module.router for module in (evaluation, registry, notification, audit, verification)]
+"""FastAPI matches routes in order (about 1.5 µs each): the evaluation's, the standings among them, come first."""
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,7 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = s
         app.state.tokens = load_tokens(s.api_tokens_file)
         with building(s, "read-api"):
-            app.state.views = {v.name: v for v in all_views(s)}
+            app.state.views = OpenViews(all_views(s))
+        check(ROUTERS, app.state.views)
         yield
 
     app = FastAPI(
@@ -41,10 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
 
-    @app.get("/healthz", tags=["ops"])
+    @app.get("/healthz", tags=["ops"], response_model=Health)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (registry, evaluation, notification, audit, verification):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

@@ -195,6 +195,16 @@ class View:
         return digest.hexdigest()
 
 
+def positions(*views: View) -> tuple[int, ...]:
+    """The stored positions of several views, read in one transaction when they share a store (one snapshot,
+    one round trip: what a read API request checking its views' state costs)."""
+    store = views[0].datastore
+    if any(v.datastore is not store for v in views):
+        return tuple(v.position() for v in views)
+    with store.transaction(commit=False) as c:
+        return tuple(max_tracking_id(v.recorder, v.tracking_name, c) for v in views)
+
+
 def row_json(values: Iterable[Any]) -> str:
     """`dumps([str(v) for v in values])`, built directly (a million audit rows at the end of a replay)."""
     return "[" + ",".join([_json_string(str(v)) for v in values]) + "]"

@@ -25,7 +25,7 @@ import pytest
 from emulation import demo
 from emulation.supervisor import create_streams
 from services.read_api.access import create_token
-from services.read_api.responses import RankedUnit, Standings
+from services.read_api.responses.evaluation import RankedUnit, Standings
 from tests.support.secured import Secured
 from tests.support.system import ROOT, wait_for
 

@@ -7,15 +7,23 @@ registry facts (`members`, same store). Ranking within a block, the documented t
 3. more verified items;
 4. unit id, alphabetically.
 Ranks are 1..n without gaps; two units never share a rank.
+
+The read API serves standings as this view renders them (`render`): JSON bytes kept per question (campaign, block,
+moment) with the campaign's status, until the state they come from moves on (`etag`: the stored positions of this
+view, the membership and the campaigns), so a dashboard polling the standings costs one read of three positions.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
+from eventsourcing.persistence import InfrastructureFactory
+
+from services.evaluation.adapters.reference import ReferenceView
 from shared.events.envelope import CloudEvent
-from shared.infra.views import Handler, View, dumps
+from shared.infra.views import Handler, View, dumps, positions
 
 COLUMNS = (
     "campaign_id, achievement_id, unit_id, person, content_no, criterion_id, claimed_points, description, "
@@ -30,6 +38,17 @@ ADD_TO_TOTALS = (
     + ", ".join(f"{k} = {{unit_scores}}.{k} + excluded.{k}" for k in TOTALS)
 )
 """Adds to a unit's running totals (`unit_scores`), creating its row at the first change."""
+RENDERINGS = 256
+"""Renderings kept at most (each question asked: campaign, block, moment); all are dropped beyond."""
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """Standings as the read API serves them (the JSON of `Standings`), and their campaign's status then (standings
+    of an open campaign are not public)."""
+
+    campaign_status: str
+    body: bytes
 
 
 def tie_break_key(row: dict[str, Any]) -> tuple[float, int, int, str]:
@@ -55,6 +74,11 @@ class StandingsView(View):
         "verified_count INTEGER NOT NULL DEFAULT 0, rejected_count INTEGER NOT NULL DEFAULT 0, "
         "PRIMARY KEY (campaign_id, unit_id))",
     )
+
+    def __init__(self, factory: InfrastructureFactory[Any]) -> None:
+        super().__init__(factory)
+        self.renderings: dict[tuple[str, str | None, str | None], tuple[str, Rendering]] = {}
+        """(campaign, block, moment) → the `etag` of the state it was rendered in, and the rendering."""
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -231,6 +255,46 @@ class StandingsView(View):
             sql += " AND m.block_id = ?"
             params.append(block)
         return rank(self.query(sql + " GROUP BY m.block_id, m.unit_id", params))
+
+    # ---- served renderings ---------------------------------------------------------------------------
+
+    def etag(self, reference: ReferenceView) -> str:
+        """Names the state a standings answer comes from, as an HTTP entity tag: the stored positions of this view
+        and of the registry facts (membership, and the campaign's status, which decides who may read), read
+        together. It changes whenever the answer may have."""
+        return '"' + "-".join(str(p) for p in positions(self, reference)) + '"'
+
+    def rendered(self, etag: str, campaign_id: str, block: str | None, as_of: str | None) -> Rendering | None:
+        """The kept rendering of these standings, if it was made in state `etag`: the campaign (and the block) were
+        known then, with the status it keeps."""
+        kept = self.renderings.get((campaign_id, block, as_of))
+        return kept[1] if kept is not None and kept[0] == etag else None
+
+    def render(
+        self,
+        reference: ReferenceView,
+        etag: str,
+        campaign_status: str,
+        campaign_id: str,
+        block: str | None,
+        as_of: str | None,
+    ) -> Rendering:
+        """The standings as the read API serves them (`Standings`: every block, or `block`, with its units in rank
+        order), as compact JSON; kept as the rendering of state `etag` until the views move on."""
+        ranked = self.standings(campaign_id, block, as_of)
+        blocks = [b for b in reference.blocks(campaign_id) if block is None or b["block_id"] == block]
+        body = {
+            "campaign_id": campaign_id,
+            "as_of": as_of,
+            "blocks": [
+                {"block_id": b["block_id"], "name": b["name"], "units": ranked.get(b["block_id"], [])} for b in blocks
+            ],
+        }
+        rendering = Rendering(campaign_status, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+        if len(self.renderings) >= RENDERINGS:
+            self.renderings.clear()
+        self.renderings[campaign_id, block, as_of] = (etag, rendering)
+        return rendering
 
 
 def rank(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

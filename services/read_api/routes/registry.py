@@ -2,49 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
-from services.read_api.access import AUDITOR, COUNCIL, UNIT, Principal, own_unit, principal, require
+from services.read_api.access import AUDITOR, COUNCIL, UNIT, Caller, own_unit, require
 from services.read_api.errors import api_error, error_responses
 from services.read_api.pages import DEFAULT_LIMIT, After, Limit, link_next, page
-from services.read_api.responses import Registrations, Unit
+from services.read_api.responses.registry import (
+    Blocks,
+    CampaignBlock,
+    Registrations,
+    RegistrationSummary,
+    Unit,
+    UnitDetail,
+)
+from services.read_api.views import ViewOf
 from services.registry.adapters.views import BlocksView, RegistrationsView, UnitsView
 
 router = APIRouter(responses=error_responses(403, 404))
-
-
-def _view(request: Request, name: str) -> Any:
-    return request.app.state.views[name]
+BlocksDep = Annotated[BlocksView, Depends(ViewOf(BlocksView))]
+UnitsDep = Annotated[UnitsView, Depends(ViewOf(UnitsView))]
+RegistrationsDep = Annotated[RegistrationsView, Depends(ViewOf(RegistrationsView))]
 
 
 def not_found(code: str, message: str, field: str) -> HTTPException:
     return api_error(404, code, message, field)
 
 
-def known_campaign(request: Request, campaign_id: str) -> dict[str, Any]:
-    blocks: BlocksView = _view(request, "registry-blocks")
+def known_campaign(blocks: BlocksView, campaign_id: str) -> dict[str, Any]:
     found = blocks.campaign(campaign_id)
     if found is None:
         raise not_found("unknown_campaign", f"no campaign {campaign_id!r}", "campaign_id")
     return found
 
 
-@router.get("/v1/campaigns/{campaign_id}/blocks", tags=["registry"])
-def list_blocks(campaign_id: str, request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
+@router.get("/v1/campaigns/{campaign_id}/blocks", tags=["registry"], response_model=Blocks)
+def list_blocks(campaign_id: str, p: Caller, blocks: BlocksDep) -> dict[str, Any]:
     """The campaign's blocks in definition order, each with its leader, deputy and members."""
     require(p, COUNCIL, AUDITOR, UNIT, what="blocks")
-    campaign = known_campaign(request, campaign_id)
-    blocks: BlocksView = _view(request, "registry-blocks")
+    campaign = known_campaign(blocks, campaign_id)
     return {"campaign_id": campaign_id, "status": campaign["status"], "blocks": blocks.rosters(campaign_id)}
 
 
-@router.get("/v1/campaigns/{campaign_id}/blocks/{block_id}", tags=["registry"])
-def get_block(campaign_id: str, block_id: str, request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
+@router.get("/v1/campaigns/{campaign_id}/blocks/{block_id}", tags=["registry"], response_model=CampaignBlock)
+def get_block(campaign_id: str, block_id: str, p: Caller, blocks: BlocksDep) -> dict[str, Any]:
     require(p, COUNCIL, AUDITOR, UNIT, what="blocks")
-    known_campaign(request, campaign_id)
-    blocks: BlocksView = _view(request, "registry-blocks")
+    known_campaign(blocks, campaign_id)
     found = blocks.rosters(campaign_id, block_id)
     if not found:
         raise not_found("unknown_block", f"no block {block_id!r} in campaign {campaign_id!r}", "block_id")
@@ -55,27 +59,26 @@ def get_block(campaign_id: str, block_id: str, request: Request, p: Principal = 
 def search_units(
     request: Request,
     response: Response,
-    q: str | None = Query(None, max_length=300, description="words of the name, with or without diacritics"),
-    kind: str | None = Query(None, description="department or affiliated"),
+    p: Caller,
+    units: UnitsDep,
+    q: Annotated[str | None, Query(max_length=300, description="words of the name, with or without diacritics")] = None,
+    kind: Annotated[str | None, Query(description="department or affiliated")] = None,
     after: After = None,
     limit: Limit = DEFAULT_LIMIT,
-    p: Principal = Depends(principal),
 ) -> list[dict[str, Any]]:
     """Units whose name contains every word of `q` (`cong chung` finds "Phòng Công chứng số 1"), by unit id.
 
     One page at a time: the `Link` header (`rel="next"`) gives the next page's address while more follow."""
     require(p, COUNCIL, AUDITOR, UNIT, what="units")
-    units: UnitsView = _view(request, "registry-units")
     found, cursor = page(units.search(q, kind, after, limit + 1), limit, lambda u: u["unit_id"])
     link_next(request, response, cursor)
     return found
 
 
-@router.get("/v1/units/{unit_id}", tags=["registry"])
-def get_unit(unit_id: str, request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
+@router.get("/v1/units/{unit_id}", tags=["registry"], response_model=UnitDetail)
+def get_unit(unit_id: str, p: Caller, units: UnitsDep) -> dict[str, Any]:
     """One unit, its block in each campaign and its history (registration, renames, moves, withdrawals)."""
     require(p, COUNCIL, AUDITOR, UNIT, what="units")
-    units: UnitsView = _view(request, "registry-units")
     found = units.get(unit_id)
     if found is None:
         raise not_found("unknown_unit", f"no unit {unit_id!r}", "unit_id")
@@ -87,18 +90,19 @@ def list_registrations(
     campaign_id: str,
     request: Request,
     response: Response,
+    p: Caller,
+    blocks: BlocksDep,
+    registrations: RegistrationsDep,
     late: bool | None = None,
     block: str | None = None,
     unit: str | None = None,
     after: After = None,
     limit: Limit = DEFAULT_LIMIT,
-    p: Principal = Depends(principal),
 ) -> dict[str, Any]:
     """Emulation registrations by unit id with their late flags (`late`: the registration itself came after the
     deadline), one page at a time (`next`, and the `Link` header)."""
     mine = own_unit(p, unit, "registrations")
-    campaign = known_campaign(request, campaign_id)
-    registrations: RegistrationsView = _view(request, "registry-registrations")
+    campaign = known_campaign(blocks, campaign_id)
     rows = registrations.registrations(campaign_id, late, block, mine, after, limit + 1)
     found, cursor = page(rows, limit, lambda r: r["unit_id"])
     link_next(request, response, cursor)
@@ -110,12 +114,13 @@ def list_registrations(
     }
 
 
-@router.get("/v1/campaigns/{campaign_id}/registration-summary", tags=["registry"])
-def registration_summary(campaign_id: str, request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
+@router.get("/v1/campaigns/{campaign_id}/registration-summary", tags=["registry"], response_model=RegistrationSummary)
+def registration_summary(
+    campaign_id: str, p: Caller, blocks: BlocksDep, registrations: RegistrationsDep
+) -> dict[str, Any]:
     """Per block, the share of member units registered on time (the plan aims at 100%)."""
     require(p, COUNCIL, AUDITOR, what="the registration summary")
-    campaign = known_campaign(request, campaign_id)
-    registrations: RegistrationsView = _view(request, "registry-registrations")
+    campaign = known_campaign(blocks, campaign_id)
     return {
         "campaign_id": campaign_id,
         "registration_deadline": campaign["registration_deadline"],

@@ -10,28 +10,21 @@ import asyncio
 import hashlib
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
-from typing import Any, Literal
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Request
 
 from services.audit.findings import VerifyReport
 from services.audit.verify import verify_in_process
-from services.read_api.access import AUDITOR, Principal, principal, require
+from services.read_api.access import AUDITOR, Caller, require
+from services.read_api.responses.audit import PublicKey
 from shared.infra.keys import public_keys, public_pem
 
 router = APIRouter(tags=["audit"])
 
 
-class PublicKey(BaseModel):
-    service: str
-    algorithm: Literal["Ed25519"] = "Ed25519"
-    public_key: str = Field(description="PEM, SubjectPublicKeyInfo")
-    fingerprint: str = Field(description="SHA-256 of the raw 32-byte public key, hex: compare it out of band")
-
-
-@router.get("/v1/audit/keys")
+@router.get("/v1/audit/keys", response_model=list[PublicKey])
 def keys(request: Request) -> list[PublicKey]:
     """The key each service's relay signs its `chain_checkpoint.v2` with; readable by anyone. Keep a copy."""
     out = []
@@ -42,7 +35,7 @@ def keys(request: Request) -> list[PublicKey]:
 
 
 @router.get("/v1/audit/verify", response_model=VerifyReport)
-async def verify(request: Request, p: Principal = Depends(principal)) -> dict[str, Any]:
+async def verify(request: Request, p: Caller) -> dict[str, Any]:
     """Re-read the stream and every service's store: `intact`, or every divergence with a summary."""
     require(p, AUDITOR, what="verification")
     one_at_a_time = getattr(request.app.state, "verifying", None)

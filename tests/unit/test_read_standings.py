@@ -1,0 +1,111 @@
+"""The standings as served: the rendering the view keeps, its ETag, and the checks a kept rendering still passes."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from services.audit.catalog import all_views
+from services.evaluation.adapters.views import ReferenceView, StandingsView
+from services.read_api.access import create_token
+from services.read_api.app import create_app
+from services.read_api.views import OpenViews
+from shared.events.envelope import CloudEvent
+from shared.infra.settings import Settings
+from shared.infra.views import View
+from tests.unit.test_evaluation_application import C, Driver, report
+from tests.unit.test_evaluation_views import published, registry_event, registry_facts, year
+
+with warnings.catch_warnings():  # Starlette asks for `httpx2` over `httpx` (which the project uses) from now on
+    warnings.simplefilter("ignore", UserWarning)
+    from fastapi.testclient import TestClient
+
+pytestmark = pytest.mark.unit
+STANDINGS = f"/v1/campaigns/{C}/standings"
+
+
+class Store:
+    """Every view over one data dir, fed events in stream order."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.settings = replace(Settings(), data_dir=data_dir, api_tokens_file=str(data_dir / "tokens.json"))
+        self.views: list[View] = all_views(self.settings)
+        self.seq = 0
+
+    def feed(self, events: list[CloudEvent]) -> None:
+        batch = [(self.seq + i, e) for i, e in enumerate(events, start=1)]
+        self.seq += len(events)
+        for view in self.views:
+            view.apply(batch)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path)
+    d = Driver()
+    year(d)
+    s.feed(registry_facts() + published(d))
+    return s
+
+
+@pytest.fixture
+def api(store: Store) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    path = Path(store.settings.api_tokens_file)
+    callers = {role: {"Authorization": f"Bearer {create_token(path, role)}"} for role in ("council", "public")}
+    with TestClient(create_app(store.settings)) as client:
+        yield client, callers | {"anonymous": {}}
+
+
+def test_the_etag_moves_with_the_standings_the_membership_and_the_campaigns(store: Store) -> None:
+    views = OpenViews(store.views)
+    standings, reference = views[StandingsView], views[ReferenceView]
+    first = standings.etag(reference)
+    kept = standings.render(reference, first, "open", C, None, None)
+    assert standings.rendered(first, C, None, None) == kept and standings.rendered(first, C, "b1", None) is None
+    d = Driver()
+    report(d, "late", unit="u2", claimed_points=5)
+    changes = [
+        published(d)[-1:],  # an achievement: the standings' own view
+        [registry_event("unit_withdrawn", {"campaign_id": C, "unit_id": "v3", "block_id": "b2"}, 7)],  # membership
+        [registry_event("campaign_closed", {"campaign_id": C}, 8)],  # the campaign's status
+    ]
+    seen = {first}
+    for change in changes:
+        store.feed(change)
+        etag = standings.etag(reference)
+        assert etag not in seen and standings.rendered(etag, C, None, None) is None
+        seen.add(etag)
+
+
+def test_a_rendering_kept_for_the_council_is_not_public_until_the_campaign_closes(
+    store: Store, api: tuple[TestClient, dict[str, dict[str, str]]]
+) -> None:
+    client, callers = api
+    council = client.get(STANDINGS, headers=callers["council"])
+    assert council.status_code == 200 and council.headers["Cache-Control"] == "no-cache"
+    assert client.get(STANDINGS, headers=callers["public"]).status_code == 403
+    assert client.get(STANDINGS, headers=callers["anonymous"]).status_code == 401
+    again = client.get(STANDINGS, headers=callers["council"] | {"If-None-Match": council.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["ETag"] == council.headers["ETag"]
+    store.feed([registry_event("campaign_closed", {"campaign_id": C}, 9)])
+    public = client.get(STANDINGS, headers=callers["anonymous"])
+    assert public.status_code == 200 and public.headers["ETag"] != council.headers["ETag"]
+    assert public.json() == council.json()  # the same standings: only the campaign's status moved
+
+
+def test_unknown_campaigns_and_blocks_are_404_whatever_is_kept(
+    api: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, callers = api
+    assert client.get(STANDINGS, headers=callers["council"]).status_code == 200
+    assert client.get(STANDINGS, params={"block": "b1"}, headers=callers["council"]).status_code == 200
+    unknown_block = client.get(STANDINGS, params={"block": "b9"}, headers=callers["council"])
+    assert unknown_block.status_code == 404 and unknown_block.json()["detail"]["code"] == "unknown_block"
+    unknown = client.get("/v1/campaigns/2023/standings", headers=callers["council"])
+    assert unknown.status_code == 404 and unknown.json()["detail"]["code"] == "unknown_campaign"
+    # the public asking for an unknown block of an open campaign: not public, whatever the block (401 first)
+    assert client.get(STANDINGS, params={"block": "b9"}, headers=callers["anonymous"]).status_code == 401
