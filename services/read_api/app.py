@@ -1,6 +1,6 @@
 """The read API: a thin FastAPI app over the services' views. It reads; it never writes.
 
-Views are opened from each service's `build_views(settings)` and kept in `app.state.views`
+Views are opened from the catalogue of services (`services/catalogue.py: all_views`) and kept in `app.state.views`
 under their `name`; each routes module reads the views of one service. Every 4xx answer has one shape
 (`errors.py`); who may read what is decided in `access.py`; long lists are paginated (`pages.py`).
 """
@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from services.audit.catalog import all_views
+from services.catalogue import all_views
 from services.read_api import errors
 from services.read_api.access import load_tokens, principal
 from services.read_api.routes import audit, evaluation, notification, registry, verification
