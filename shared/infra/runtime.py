@@ -200,8 +200,6 @@ async def run_service(
                 ThreadPoolExecutor(max_workers=COMMAND_WORKERS + 8, thread_name_prefix="command")
             )
             nc = await connection("commands", streams=False)
-            if blueprint.answers_unknown_commands:
-                await answer_unknown(nc)
             starting = await answer_starting(nc, blueprint.name, blueprint.command_names())
         service = await asyncio.to_thread(build, blueprint, settings)  # the loop keeps answering meanwhile
         if "commands" in roles:
@@ -210,6 +208,8 @@ async def run_service(
             await broker.connection.flush()  # the server has its subscriptions: the placeholder may go
             for subscription in starting:
                 await subscription.unsubscribe()
+            if blueprint.answers_unknown_commands:  # not sooner: one connection must not get a request twice
+                await answer_unknown(nc)  # (the server would refuse the second subscriber's reply)
             log.info("service ready: taking commands", extra={"service": blueprint.name})
         if "relay" in roles and service.app is not None:
             relay = Relay(
