@@ -117,7 +117,8 @@ class Embedded:
         try:
             await readiness.answering(admin, commands, READY_TIMEOUT, failed)
         except readiness.NotAnswering as e:
-            detail = str(e) if failed() else f"does not take its commands ({e}); log: {children[0].log}"
+            log = next(c.log for c, roles in zip(children, entry.processes, strict=True) if "commands" in roles)
+            detail = str(e) if failed() else f"still not taking its commands ({e}); log: {log}"
             return Outcome(entry.name, False, detail)
         return Outcome(entry.name, True, f"takes its {len(commands)} commands")
 
@@ -264,7 +265,7 @@ async def start(system: Embedded, with_demo: bool) -> None:
     show(f"Read API tokens (owner-only): {(settings.data_dir / 'api-tokens.json').resolve()}")
     show(f"Processes: {(settings.data_dir / 'processes.json').resolve()}; their logs in {system.logs.resolve()}")
     if failed:
-        show(f"Not running: {', '.join(sorted(failed))} (see above); everything else is.")
+        show(f"Not ready: {', '.join(sorted(failed))} (see above); everything else is running.")
     show("Press Ctrl-C to stop.")
 
 

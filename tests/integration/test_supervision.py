@@ -303,7 +303,7 @@ async def test_a_process_that_keeps_crashing_is_given_up_and_the_rest_keep_servi
 
         status = up.out.read_text()  # the start-up status named what failed, and the URLs came all the same
         assert "  notification   FAILED: notification (" in status and ") keeps crashing (last: exit code 1)" in status
-        assert "Not running: notification (see above); everything else is." in status
+        assert "Not ready: notification (see above); everything else is running." in status
         assert "  registry       takes its" in status and "Read API:" in status
         assert up.proc.poll() is None, "emulation up keeps running"
         others = {name: s for name, s in up.processes().items() if name not in crashing}
