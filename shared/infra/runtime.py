@@ -104,7 +104,7 @@ async def answer_unknown(nc: Any) -> Any:
 
 
 async def answer_starting(nc: Any, service: str, commands: Sequence[str]) -> list[Any]:
-    """Reply `service_starting` to the service's commands until it can take them (then unsubscribe these).
+    """Reply `service_starting` to the service's commands until it can take them (then drain these).
 
     Subscribed before the service is built, in the service's own queue group, so each command still reaches
     one member only: a command this instance is given while it starts gets a definite answer (nothing was
@@ -205,9 +205,9 @@ async def run_service(
         if "commands" in roles:
             broker = command_broker(settings, service.router)
             await broker.start()
-            await broker.connection.flush()  # the server has its subscriptions: the placeholder may go
-            for subscription in starting:
-                await subscription.unsubscribe()
+            await broker.connection.flush()  # the server has its subscriptions: the placeholder may go,
+            for subscription in starting:  # answering what was delivered to it before (unsubscribe would drop it)
+                await subscription.drain()
             if blueprint.answers_unknown_commands:  # not sooner: one connection must not get a request twice
                 await answer_unknown(nc)  # (the server would refuse the second subscriber's reply)
             log.info("service ready: taking commands", extra={"service": blueprint.name})

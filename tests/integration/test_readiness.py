@@ -8,10 +8,12 @@ A service is held in its build by the build lock every process takes while it cr
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import fcntl
 import json
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,6 +83,43 @@ async def test_a_starting_service_answers_service_starting_then_takes_the_same_c
         s.system.stop(key)  # no process of the service at all: NATS says so at once, through the import too
         with pytest.raises(nats.errors.NoRespondersError):
             await portal.request(command_subject("launch_campaign"), raw, timeout=10)
+        await portal.close()
+    finally:
+        s.stop()
+
+
+async def test_no_command_goes_unanswered_while_the_service_takes_over_from_its_placeholder(tmp_path: Path) -> None:
+    """City systems keep sending while the service becomes ready: each request is answered, by the placeholder
+    or by the service, none is dropped at the handover (a request already delivered to the placeholder)."""
+    s = Secured(tmp_path)
+    try:
+        await create_streams(s.as_user("admin"))
+        portal = await s.connect("portal")
+        codes: Counter[str] = Counter()
+        unanswered: list[str] = []
+        done = asyncio.Event()
+
+        async def city_system() -> None:
+            while not done.is_set():
+                try:
+                    msg = await portal.request(command_subject("register_unit"), b"{}", timeout=5)
+                    codes[json.loads(msg.data)["error"]["code"]] += 1
+                except nats.errors.NoRespondersError:  # the process is not subscribed yet
+                    await asyncio.sleep(0.01)
+                except nats.errors.TimeoutError as e:
+                    unanswered.append(repr(e))
+
+        with build_lock(s.data):
+            s.start("registry", "commands")
+            senders = [asyncio.create_task(city_system()) for _ in range(8)]
+            await wait_for(lambda: codes["service_starting"] >= 50, timeout=60)
+        try:
+            await wait_for(lambda: codes["actor_mismatch"] >= 500, timeout=60)  # the service's own answer to `{}`
+        finally:
+            done.set()
+            await asyncio.gather(*senders)
+        assert not unanswered, (unanswered, codes)
+        assert set(codes) == {"service_starting", "actor_mismatch"}
         await portal.close()
     finally:
         s.stop()
