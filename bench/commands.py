@@ -21,6 +21,7 @@ from typing import Any
 import nats
 
 from bench.stats import percentiles
+from emulation.client import starting
 from emulation.demo import load_scenario
 from shared.events.envelope import command_subject
 
@@ -79,6 +80,9 @@ async def send(nc: Any, body: bytes) -> float:
         try:
             reply = json.loads((await nc.request(SUBJECT, body, timeout=60)).data)
         except nats.errors.NoRespondersError:
+            await asyncio.sleep(0.1)
+            continue
+        if starting(reply):  # the service is being built: nothing recorded, send the same body again
             await asyncio.sleep(0.1)
             continue
         if not reply.get("ok"):

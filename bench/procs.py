@@ -66,7 +66,7 @@ class Cluster:
         return self.start(name, "run", name, *[a for r in roles for a in ("--role", r)])
 
     def embedded(self, relays: bool = True) -> list[str]:
-        """Every service process as `emulation up` starts them (`PROCESSES`); returns their keys.
+        """Every service process as `emulation up` starts them (the catalogue's `processes`); returns their keys.
 
         `relays=False` leaves the relay role out: over a history generated straight onto the stream, with no
         store behind it, a relay rightly refuses to resume (`Relay.last_published`), and it would have nothing

@@ -14,6 +14,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from emulation import loop as eventloop
+from services import catalogue
+from services.catalogue import ServiceEntry
 from shared.infra import logs
 from shared.infra.settings import Settings
 
@@ -85,40 +87,45 @@ def up(
     data_dir: DataDir = None,
     nats_port: NatsPort = None,
     api_port: ApiPort = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Also show every process's JSON log lines here, as they are written.")
+    ] = False,
 ) -> None:
-    """Start nats-server, the three services and the read API on this machine, restarting any that crashes.
+    """Start nats-server, every service and the read API on this machine, restarting any that crashes.
 
-    Ctrl-C stops everything. Each process's pid and state: DATA_DIR/processes.json; its output: DATA_DIR/logs.
+    Prints the URLs once every service takes its commands. Ctrl-C stops everything. Each process's pid and
+    state: DATA_DIR/processes.json; its output and its JSON log: DATA_DIR/logs.
     """
     from emulation.supervisor import up as run_up
 
-    run_up(settings_with(data_dir, nats_port, api_port), demo)
+    run_up(settings_with(data_dir, nats_port, api_port), demo, verbose)
 
 
-def _build(service: str, settings: Settings):  # type: ignore[no-untyped-def]
-    if service == "registry":
-        from services.registry.factory import build
-    elif service == "evaluation":
-        from services.evaluation.factory import build
-    elif service == "notification":
-        from services.notification.factory import build
-    elif service == "audit":
-        from services.audit.factory import build
-    else:
-        raise typer.BadParameter(f"unknown service {service!r}")
-    return build(settings)
+def entry_of(service: str) -> ServiceEntry:
+    """The catalogue's entry for `service`, or a usage error naming the services."""
+    try:
+        return catalogue.service(service)
+    except KeyError as e:
+        raise typer.BadParameter(e.args[0], param_hint="SERVICE") from None
 
 
 @cli.command()
 def run(
-    service: Annotated[str, typer.Argument(help="registry, evaluation, notification or audit")],
-    role: Annotated[list[str] | None, typer.Option("--role", help="commands, relay, views (default: all)")] = None,
+    service: Annotated[str, typer.Argument(help=f"One of: {', '.join(catalogue.names())}.")],
+    role: Annotated[
+        list[str] | None, typer.Option("--role", help="commands, relay, views (default: every role of the service)")
+    ] = None,
 ) -> None:
     """Run one service (configured by EMULATION_* variables) until SIGTERM or Ctrl-C."""
     from shared.infra.connect import LoginRefused
-    from shared.infra.leader import building
-    from shared.infra.runtime import ROLES, ServiceFailed, run_service
+    from shared.infra.runtime import ServiceFailed, run_service
 
+    entry = entry_of(service)
+    unknown = [r for r in role or () if r not in entry.roles]
+    if unknown:
+        raise typer.BadParameter(
+            f"{service} has no role {unknown[0]!r}; its roles: {', '.join(entry.roles)}", param_hint="--role"
+        )
     settings = Settings.from_env()
     logs.configure(settings, "-".join((service, *(role or ()))), service)
 
@@ -127,9 +134,7 @@ def run(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        with building(settings, service):
-            built = _build(service, settings)
-        await run_service(built, settings, stop, tuple(role or ROLES))
+        await run_service(entry, settings, stop, tuple(role or entry.roles))
 
     try:
         eventloop.run(main())
@@ -188,12 +193,13 @@ def schemas(out: Annotated[Path, typer.Option(help="Folder for the JSON Schemas.
 
 
 @cli.command()
-def health(service: Annotated[str, typer.Argument(help="registry, evaluation, notification or audit")]) -> None:
+def health(service: Annotated[str, typer.Argument(help=f"One of: {', '.join(catalogue.names())}.")]) -> None:
     """Exit 0 if SERVICE's process on this machine is alive and connected to NATS (container health checks)."""
     import time
 
     from shared.infra.runtime import HEARTBEAT_SECONDS
 
+    entry_of(service)
     path = Settings.from_env().data_dir / f"heartbeat-{service}"
     try:
         age = time.time() - float(path.read_text())
@@ -240,12 +246,11 @@ def audit_export(
     """Export the audit trail, streamed page by page from the audit projection."""
     import sys
 
-    from services.audit.factory import build_views
     from services.read_api.routes.audit import filters, render
 
     if format not in ("ndjson", "csv"):
         raise typer.BadParameter("format must be ndjson or csv")
-    [view] = build_views(Settings.from_env())
+    [view] = catalogue.service("audit").build_views(Settings.from_env())
     target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
     for chunk in render(view.stream(filters(campaign=campaign)), format):  # type: ignore[attr-defined]
         target.write(chunk)

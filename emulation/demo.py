@@ -68,6 +68,13 @@ def commands(scenario: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             )
 
 
+def services(scenario: dict[str, Any] | None = None) -> set[str]:
+    """The services the demo's commands go to."""
+    from shared.events.catalog import COMMAND_TYPES
+
+    return {COMMAND_TYPES[name].service for name, _ in commands(scenario or load_scenario())}
+
+
 async def load(nc: Any, scenario: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Send every demo command; raise if one is refused."""
     replies = []

@@ -20,12 +20,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from services import catalogue
 from shared.events.catalog import COMMAND_TYPES, EVENT_TYPES
 from shared.infra.settings import Settings
 
-SERVICES = ("registry", "evaluation", "notification")
+SERVICES = tuple(s.name for s in catalogue.recording())
 """Services that record events: each runs as three identities, one per role (see `identities`)."""
-READERS = ("audit", "api")
+VIEWS_ONLY = tuple(s.name for s in catalogue.SERVICES if not s.records_events)
+"""Services of views only (the audit projection): one identity each, named as the service."""
+READERS = (*VIEWS_ONLY, "api")
 """Identities that only read: the audit projection (and `audit verify`, `replay`), and the read API."""
 DEFAULT_SYSTEMS = [{"name": "portal", "actors": ["*"], "commands": ["*"], "events": ["*"]}]
 """The department's own portal (and the demo loader) may send every command and read every event."""
@@ -47,12 +50,7 @@ def role_user(service: str, role: str) -> str:
 
 def durables(service: str) -> list[str]:
     """The durable consumers of a service's views (`<service>-<view>`), from the service's own list of views."""
-    from importlib import import_module
-
-    from shared.infra.consumer import durable_name
-
-    views = import_module(f"services.{service}.factory").VIEWS
-    return [durable_name(service, view.name) for view in views]
+    return catalogue.service(service).durables()
 
 
 def relay_consumers(service: str) -> list[str]:
@@ -65,7 +63,7 @@ def relay_consumers(service: str) -> list[str]:
 
 def system_consumers() -> list[str]:
     """Consumers only their owner may create, read, acknowledge or delete."""
-    return [c for s in (*SERVICES, "audit") for c in durables(s)] + [c for s in SERVICES for c in relay_consumers(s)]
+    return [c for s in catalogue.SERVICES for c in s.durables()] + [c for s in SERVICES for c in relay_consumers(s)]
 
 
 def own_consumer(name: str, stream: str = "EMULATION") -> list[str]:
@@ -95,17 +93,16 @@ def permissions(user: str) -> dict[str, Any]:
     deny_subscribe: list[str] = []
     service, _, role = user.partition("-")
     if user in SERVICES:  # commands
-        own_commands = [c.name for c in COMMAND_TYPES.values() if c.service == user]
-        subscribe += [f"emulation.cmd.{name}" for name in own_commands]
-        if user == "registry":  # it answers commands nobody handles, and must never see another service's
+        subscribe += [f"emulation.cmd.{name}" for name in catalogue.service(user).command_names()]
+        if catalogue.service(user).answers_unknown_commands:  # every command nobody handles, never another's
             subscribe.append("emulation.cmd.>")
             deny_subscribe += [f"emulation.cmd.{c.name}" for c in COMMAND_TYPES.values() if c.service != user]
     elif role == "relay":
-        own_events = sorted({t.name for t in EVENT_TYPES.values() if t.source == service})
+        own_events = sorted({t.name for t in catalogue.service(service).events()})
         publish += [f"emulation.events.*.{name}" for name in own_events] + ["emulation.events._.chain_checkpoint"]
         publish += [subject for name in relay_consumers(service) for subject in own_consumer(name)]
-    elif role == "views" or user == "audit":
-        name = "audit" if user == "audit" else service
+    elif role == "views" or user in VIEWS_ONLY:
+        name = user if user in VIEWS_ONLY else service
         publish.append(f"emulation.deadletter.{name}")
         for durable in durables(name):
             publish += own_consumer(durable)
@@ -115,9 +112,8 @@ def permissions(user: str) -> dict[str, Any]:
         for stream in STREAMS:
             publish += [f"$JS.API.CONSUMER.CREATE.{stream}.*", f"$JS.API.CONSUMER.CREATE.{stream}.*.>",
                         f"$JS.API.CONSUMER.MSG.NEXT.{stream}.*", f"$JS.API.CONSUMER.DELETE.{stream}.*"]  # fmt: skip
-        deny_publish += [
-            s for c in system_consumers() if user != "audit" or c not in durables("audit") for s in own_consumer(c)
-        ]
+        mine = durables(user) if user in VIEWS_ONLY else []
+        deny_publish += [s for c in system_consumers() if c not in mine for s in own_consumer(c)]
     return {
         "publish": {"allow": publish, "deny": deny_publish},
         "subscribe": {"allow": subscribe, "deny": deny_subscribe} if deny_subscribe else {"allow": subscribe},

@@ -8,6 +8,7 @@ from typing import Any
 from faststream.specification import AsyncAPI
 from pydantic import create_model
 
+from services import catalogue
 from shared.events.catalog import EVENT_TYPES
 from shared.events.envelope import STREAM, CloudEvent, event_subject
 from shared.infra.runtime import command_broker
@@ -15,12 +16,9 @@ from shared.infra.settings import Settings
 
 
 def asyncapi_document() -> dict[str, Any]:
-    from services.evaluation.factory import build as evaluation
-    from services.notification.factory import build as notification
-    from services.registry.factory import build as registry
-
+    """The subscribers of every service of the catalogue that answers commands, and every event of the contract."""
     settings = replace(Settings(), store="memory")
-    services = [build(settings) for build in (registry, evaluation, notification)]
+    services = [entry.build(settings) for entry in catalogue.answering()]
     broker = command_broker(settings, *(s.router for s in services))
     for etype in EVENT_TYPES.values():
         envelope = create_model(  # the CloudEvent with this event's contract as `data`

@@ -1,6 +1,10 @@
-"""`emulation up`: the embedded default — nats-server, the three services and the read API as child processes.
+"""`emulation up`: the embedded default — nats-server, every service of the catalogue and the read API as child
+processes.
 
 Each child is restarted when it exits unexpectedly (`emulation/children.py`, under `emulation/restarts.py`).
+The terminal gets a short status (`emulation/readiness.py`): a line per part once it is ready or has failed,
+then the URLs, printed only when every service takes its commands or has failed. The processes' own JSON
+logs stay in their files; `--verbose` follows them onto the terminal (`emulation/follow.py`).
 """
 
 from __future__ import annotations
@@ -11,18 +15,20 @@ import logging
 import os
 import signal
 import sys
-import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import nats
-
-from emulation import demo, natsd, security
+from emulation import demo, natsd, readiness, security
 from emulation import loop as eventloop
 from emulation.children import Child, Supervisor, slug
+from emulation.follow import Follower
+from emulation.readiness import Outcome, line
 from emulation.restarts import RestartPolicy
+from services import catalogue
+from services.catalogue import ServiceEntry
 from services.read_api.access import create_token
 from shared.infra.connect import connect
 from shared.infra.logs import JsonFormatter
@@ -30,21 +36,21 @@ from shared.infra.runtime import ROLES
 from shared.infra.settings import Settings
 from shared.infra.stream import ensure_stream
 
-PROCESSES: dict[str, list[tuple[str, ...]]] = {
-    name: [("commands",), ("relay", "views")] for name in ("registry", "evaluation", "notification")
-} | {"audit": [("views",)]}
-"""Each service's processes and their roles. Commands get a process of their own: their event loop and
-writer then share no interpreter lock with the relay and the view consumers (on 2 cores, 10–60 % more
-commands per second end to end, measured with the command benchmark)."""
+READY_TIMEOUT = 120.0
+"""Seconds `up` waits for a service to take its commands (or the read API to listen) before naming it failed."""
 
 
 def service_processes() -> list[tuple[str, str, list[str]]]:
-    """(name of the process, its service, its `emulation` arguments) for every process of `PROCESSES`."""
+    """(name of the process, its service, its `emulation` arguments) for every process the catalogue lists."""
     return [
-        (f"{name} ({', '.join(roles)})", name, ["run", name, *[a for role in roles for a in ("--role", role)]])
-        for name, split in PROCESSES.items()
-        for roles in split
+        (process_name(entry, roles), entry.name, ["run", entry.name, *[a for r in roles for a in ("--role", r)]])
+        for entry in catalogue.SERVICES
+        for roles in entry.processes
     ]
+
+
+def process_name(entry: ServiceEntry, roles: tuple[str, ...]) -> str:
+    return f"{entry.name} ({', '.join(roles)})"
 
 
 class Embedded:
@@ -56,7 +62,8 @@ class Embedded:
         self.logs = settings.data_dir / "logs"
         self.supervisor = Supervisor(settings.data_dir / "processes.json", RestartPolicy.from_settings(settings), say)
 
-    async def start(self) -> None:
+    async def start(self, show: Callable[[str], None]) -> None:
+        """Start every process; `show` gets a line once nats-server listens (nothing works without it)."""
         s = self.settings
         s.data_dir.mkdir(parents=True, exist_ok=True)
         for port, host, flag in ((s.api_port, s.api_host, "--api-port"), (s.nats_port, "127.0.0.1", "--nats-port")):
@@ -66,7 +73,9 @@ class Embedded:
         argv = [natsd.binary(), "-c", str(conf)]
         nats_server = Child("nats-server", argv, lambda: dict(os.environ), self.log("nats-server"), stop_last=True)
         self.supervisor.start(nats_server)
-        await listening(nats_server, s.nats_port, "127.0.0.1", timeout=10)
+        if await listening(nats_server, s.nats_port, "127.0.0.1", timeout=10) is not None:
+            raise OSError(f"nats-server does not listen on 127.0.0.1:{s.nats_port}; see {nats_server.log}")
+        show(line(Outcome("nats-server", True, f"listening on 127.0.0.1:{s.nats_port}")))
         await create_streams(self.identity("admin"))
         for key, service, args in service_processes():
             self.supervisor.start(self.child(key, service, args))
@@ -74,9 +83,51 @@ class Embedded:
         if not tokens.exists():
             for role in ("council", "auditor"):
                 create_token(tokens, role)
-        api = self.child("api", "api", ["api"])
-        self.supervisor.start(api)
-        await listening(api, s.api_port, s.api_host, timeout=30)
+        self.supervisor.start(self.child("api", "api", ["api"]))
+
+    async def ready(self, show: Callable[[str], None]) -> list[Outcome]:
+        """Wait until every service takes its commands and the read API listens, or has failed; `show` gets a
+        line for each as soon as it is known. The outcomes, in the catalogue's order, the read API last."""
+
+        async def shown(outcome: Awaitable[Outcome]) -> Outcome:
+            result = await outcome
+            show(line(result))
+            return result
+
+        admin = await connect(self.identity("admin"))
+        try:
+            return list(
+                await asyncio.gather(
+                    *(shown(self.service_ready(admin, entry)) for entry in catalogue.SERVICES), shown(self.api_ready())
+                )
+            )
+        finally:
+            await admin.close()
+
+    async def service_ready(self, admin: Any, entry: ServiceEntry) -> Outcome:
+        children = [self.supervisor.children[process_name(entry, roles)] for roles in entry.processes]
+
+        def failed() -> str | None:
+            gone = next((c for c in children if c.state == "failed"), None)
+            return f"{gone.name} keeps crashing (last: {gone.last_exit}); log: {gone.log}" if gone else None
+
+        commands = entry.command_names()
+        if not commands:
+            return Outcome(entry.name, not failed(), failed() or "started (views)")
+        try:
+            await readiness.answering(admin, commands, READY_TIMEOUT, failed)
+        except readiness.NotAnswering as e:
+            log = next(c.log for c, roles in zip(children, entry.processes, strict=True) if "commands" in roles)
+            detail = str(e) if failed() else f"still not taking its commands ({e}); log: {log}"
+            return Outcome(entry.name, False, detail)
+        return Outcome(entry.name, True, f"takes its {len(commands)} commands")
+
+    async def api_ready(self) -> Outcome:
+        s, api = self.settings, self.supervisor.children["api"]
+        problem = await listening(api, s.api_port, s.api_host, READY_TIMEOUT)
+        if problem is not None:
+            return Outcome("read API", False, f"{problem}; log: {api.log}")
+        return Outcome("read API", True, f"listening on {s.api_host}:{s.api_port}")
 
     def child(self, key: str, service: str, args: list[str]) -> Child:
         return Child(
@@ -107,17 +158,24 @@ def say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-async def listening(child: Child, port: int, host: str, timeout: float) -> None:
-    """Wait until `child` accepts connections on `port`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def show(line: str) -> None:
+    """A line of the start-up status, on standard output."""
+    print(line, flush=True)
+
+
+async def listening(child: Child, port: int, host: str, timeout: float) -> str | None:
+    """Wait until `child` accepts connections on `port`; else why not (it failed, or the time ran out)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if child.state == "failed":
+            return f"{child.name} keeps crashing (last: {child.last_exit})"
         try:
             _, writer = await asyncio.open_connection(host, port)
             writer.close()
-            return
+            return None
         except OSError:
             await asyncio.sleep(0.05)
-    raise OSError(f"{child.name} does not listen on {host}:{port} after {timeout:g} s; see {child.log}")
+    return f"{child.name} does not listen on {host}:{port} after {timeout:g} s"
 
 
 async def create_streams(admin: Settings) -> None:
@@ -133,28 +191,22 @@ async def create_streams(admin: Settings) -> None:
         await nc.close()
 
 
-async def load_demo(settings: Settings, timeout: float = 30.0) -> int:
+async def load_demo(settings: Settings) -> int:
+    """Send the demo's commands (each retried while its service starts); how many were accepted."""
     nc = await connect(settings)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return len(await demo.load(nc))
-            except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
-                if time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(0.2)
+        return len(await demo.load(nc))
     finally:
         await nc.close()
 
 
-def up(settings: Settings, with_demo: bool) -> None:
+def up(settings: Settings, with_demo: bool, verbose: bool = False) -> None:
     settings = replace(settings, nats_url=f"nats://127.0.0.1:{settings.nats_port}")
-    if eventloop.run(run(settings, with_demo)) != 0:
+    if eventloop.run(run(settings, with_demo, verbose)) != 0:
         raise SystemExit(1)
 
 
-async def run(settings: Settings, with_demo: bool) -> int:
+async def run(settings: Settings, with_demo: bool, verbose: bool = False) -> int:
     """Start everything, keep it running until Ctrl-C, SIGTERM or SIGHUP, then stop everything; the exit code."""
     system = Embedded(settings)
     configure_log(system.logs / "supervisor.log")
@@ -162,6 +214,13 @@ async def run(settings: Settings, with_demo: bool) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
+    following = asyncio.Event()
+    follow = None
+    if verbose:
+        settings.log_path.mkdir(parents=True, exist_ok=True)
+        follower = Follower(settings.log_path, say)
+        follower.skip_existing()
+        follow = asyncio.create_task(follower.run(following))
     starting = asyncio.create_task(start(system, with_demo))
     stopping = asyncio.create_task(stop.wait())
     try:
@@ -181,24 +240,33 @@ async def run(settings: Settings, with_demo: bool) -> int:
     finally:
         stopping.cancel()
         await system.supervisor.stop()
+        if follow is not None:
+            following.set()
+            await follow
 
 
 async def start(system: Embedded, with_demo: bool) -> None:
     settings = system.settings
-    await system.start()
+    parts = ", ".join(["nats-server", *catalogue.names()]) + " and the read API"
+    show(f"Starting {parts} (data in {settings.data_dir.resolve()}):")
+    await system.start(show)
+    outcomes = await system.ready(show)
+    failed = {o.part for o in outcomes if not o.ok}
     if with_demo:
-        count = await load_demo(system.identity("portal"))
-        print(f"Demo loaded: the 2022 campaign of plan 5039/KH-STP-VP ({count} commands).", flush=True)
-    print(f"Read API:  http://{settings.api_host}:{settings.api_port}  (docs at /docs)", flush=True)
-    print(f"NATS URL:  {settings.nats_url}  (city systems send commands to emulation.cmd.<command>)", flush=True)
-    print(f"Data dir:  {settings.data_dir.resolve()}", flush=True)
-    print(f"NATS identities (owner-only): {(settings.data_dir / 'security.json').resolve()}", flush=True)
-    print(f"Read API tokens (owner-only): {(settings.data_dir / 'api-tokens.json').resolve()}", flush=True)
-    print(
-        f"Processes: {(settings.data_dir / 'processes.json').resolve()}; their logs in {system.logs.resolve()}",
-        flush=True,
-    )
-    print("Press Ctrl-C to stop.", flush=True)
+        needed = demo.services()
+        if needed & failed:
+            show(f"Demo not loaded: {', '.join(sorted(needed & failed))} does not take commands.")
+        else:
+            count = await load_demo(system.identity("portal"))
+            show(f"Demo loaded: the 2022 campaign of plan 5039/KH-STP-VP ({count} commands).")
+    show(f"Read API:  http://{settings.api_host}:{settings.api_port}  (docs at /docs)")
+    show(f"NATS URL:  {settings.nats_url}  (city systems send commands to emulation.cmd.<command>)")
+    show(f"NATS identities (owner-only): {(settings.data_dir / 'security.json').resolve()}")
+    show(f"Read API tokens (owner-only): {(settings.data_dir / 'api-tokens.json').resolve()}")
+    show(f"Processes: {(settings.data_dir / 'processes.json').resolve()}; their logs in {system.logs.resolve()}")
+    if failed:
+        show(f"Not ready: {', '.join(sorted(failed))} (see above); everything else is running.")
+    show("Press Ctrl-C to stop.")
 
 
 def configure_log(path: Path) -> None:

@@ -1,1 +1,1 @@
-"""The three services (registry, evaluation, notification) and the read API."""
+"""The services (listed once, in `catalogue.py`) and the read API."""

@@ -26,7 +26,7 @@ from typing import Any
 
 from nats.aio.msg import Msg
 
-from services.audit.catalog import all_views
+from services.catalogue import all_views
 from shared.events.envelope import STREAM, CloudEvent
 from shared.infra.connect import connect
 from shared.infra.consumer import parse, parse_bytes

@@ -219,13 +219,13 @@ async def verify_history(
     settings: Settings, kept: Sequence[Mapping[str, Any]] = (), limit: int = DEFAULT_LIMIT
 ) -> dict[str, Any]:
     """Verify the stream against every service's store (and `kept` checkpoints); see `VerifyReport`."""
-    from services.audit.catalog import service_apps
+    from services.catalogue import applications
     from shared.infra.connect import connect
     from shared.infra.stream import read_batches, sequence
 
     loop = asyncio.get_running_loop()
     with ThreadPoolExecutor(1, thread_name_prefix="verify") as worker:
-        apps: list[ServiceApplication] = await loop.run_in_executor(worker, service_apps, settings)
+        apps: list[ServiceApplication] = await loop.run_in_executor(worker, applications, settings)
         try:
             audit = await loop.run_in_executor(worker, Audit, apps, public_keys(settings), kept, limit)
             nc = await connect(settings)

@@ -1,6 +1,7 @@
 """The read API: a thin FastAPI app over the services' views. It reads; it never writes.
 
-The lifespan opens every view the services' factories declare (`VIEWS`) once; routes receive the ones they read
+The lifespan opens every view the catalogue of services lists (`services/catalogue.py: all_views`, from each
+factory's `VIEWS`) once; routes receive the ones they read
 as typed objects through dependencies (`views.py`), one routes module per service, and declare the model of
 what they answer (`responses/`). Every 4xx answer has one shape (`errors.py`); who may read what is decided in
 `access.py`; long lists are paginated (`pages.py`).
@@ -15,7 +16,7 @@ from typing import Literal
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 
-from services.audit.catalog import all_views
+from services.catalogue import all_views
 from services.read_api import errors
 from services.read_api.access import load_tokens, principal
 from services.read_api.routes import audit, evaluation, notification, registry, verification

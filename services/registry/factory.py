@@ -23,4 +23,4 @@ def build_views(settings: Settings) -> list[View]:
 def build(settings: Settings) -> Service:
     app = RegistryApplication(WIRE, env=store_env(settings, "registry"))
     app.record_earlier_offices()
-    return Service("registry", app, command_router(app), views=build_views(settings), answers_unknown_commands=True)
+    return Service("registry", app, command_router(app), views=build_views(settings))

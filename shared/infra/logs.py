@@ -15,6 +15,7 @@ import sys
 from datetime import UTC, datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import Any
 
 from shared.infra.settings import Settings
 
@@ -22,12 +23,18 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color
 
 
 class JsonFormatter(logging.Formatter):
+    def __init__(self, process: str | None = None) -> None:
+        super().__init__()
+        self.process = {"process": process} if process else {}
+        """Named on every line, so lines of several processes read together stay apart (`up --verbose`)."""
+
     def format(self, record: logging.LogRecord) -> str:
-        out = {
+        out: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
+            **self.process,
         }
         out |= {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
         if record.exc_info:
@@ -43,7 +50,7 @@ def log_file(settings: Settings, process: str) -> Path:
 def configure(settings: Settings, process: str, service: str | None = None) -> Path | None:
     """Log to the process's rotated file and, from the stderr level on, to stderr; returns the file (None when
     it cannot be opened: then stderr gets every record, and says why)."""
-    formatter = JsonFormatter()
+    formatter = JsonFormatter(process)
     stamp = _ServiceFilter(service or process)
     level = logging.getLevelName(settings.log_level.upper())
     to_stderr = logging.StreamHandler(sys.stderr)

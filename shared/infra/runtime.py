@@ -11,11 +11,11 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from faststream.nats import NatsBroker, NatsRouter
 from faststream.security import SASLPlaintext
@@ -23,13 +23,13 @@ from nats.aio.msg import Msg
 
 from shared.events import errors
 from shared.events.catalog import COMMAND_TYPES
-from shared.events.envelope import COMMANDS_PREFIX
+from shared.events.envelope import COMMANDS_PREFIX, command_subject
 from shared.infra.application import ServiceApplication
 from shared.infra.commands import COMMAND_WORKERS, command_replies, rejected
 from shared.infra.connect import connect, nats_options
 from shared.infra.consumer import Consumer
 from shared.infra.keys import signing_key
-from shared.infra.leader import run_as_leader
+from shared.infra.leader import building, run_as_leader
 from shared.infra.relay import Relay
 from shared.infra.settings import Settings
 from shared.infra.stream import ensure_stream
@@ -47,10 +47,23 @@ class Service:
     app: ServiceApplication | None
     router: NatsRouter
     views: list[View] = field(default_factory=list)
-    answers_unknown_commands: bool = False
-    """Exactly one service (the registry) answers commands nobody handles."""
     tasks: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
     """Extra background tasks (the notification dispatcher), run under the `views` role until `stop`."""
+
+
+class Blueprint(Protocol):
+    """A service before it is built (`services/catalogue.py: ServiceEntry`): enough to answer its commands
+    while it starts, and how to build it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def answers_unknown_commands(self) -> bool: ...
+
+    def command_names(self) -> list[str]: ...
+
+    def build(self, settings: Settings) -> Service: ...
 
 
 def load_grants(settings: Settings) -> dict[str, list[str]]:
@@ -90,6 +103,31 @@ async def answer_unknown(nc: Any) -> Any:
     return await nc.subscribe(f"{COMMANDS_PREFIX}.>", queue="unknown-commands", cb=on_message)
 
 
+async def answer_starting(nc: Any, service: str, commands: Sequence[str]) -> list[Any]:
+    """Reply `service_starting` to the service's commands until it can take them (then drain these).
+
+    Subscribed before the service is built, in the service's own queue group, so each command still reaches
+    one member only: a command this instance is given while it starts gets a definite answer (nothing was
+    recorded, send it again with the same command_id) instead of no reply, and running instances keep
+    taking their share.
+    """
+    body = json.dumps(
+        rejected(
+            errors.SERVICE_STARTING,
+            f"the {service} service is starting and cannot take commands yet; nothing was recorded: "
+            "send the same command again, with the same command_id, in a moment",
+        )
+    ).encode()
+
+    async def on_message(msg: Msg) -> None:
+        if msg.reply:
+            await msg.respond(body)
+
+    subscriptions = [await nc.subscribe(command_subject(name), queue=service, cb=on_message) for name in commands]
+    await nc.flush()
+    return subscriptions
+
+
 HEARTBEAT_SECONDS = 5.0
 
 
@@ -120,28 +158,37 @@ class ServiceFailed(Exception):
 
 
 async def run_service(
-    service: Service, settings: Settings, stop: asyncio.Event, roles: tuple[str, ...] = ROLES
+    blueprint: Blueprint, settings: Settings, stop: asyncio.Event, roles: tuple[str, ...] = ROLES
 ) -> None:
-    """Run the service's `roles` until `stop`; raises `ServiceFailed` if one of them ends on its own.
+    """Build the service and run its `roles` until `stop`; raises `ServiceFailed` if one of them ends on its own.
 
-    Each role connects as its own NATS identity (`Settings.for_role`): the commands process cannot publish
-    events, only the relay can; only the views consume. Roles sharing an identity share a connection.
+    With the `commands` role, the process first subscribes to the service's commands and answers
+    `service_starting` while the service is built (opening its store can take a while); once its own
+    subscribers are in place on the server, that placeholder goes. Each role connects as its own NATS
+    identity (`Settings.for_role`): the commands process cannot publish events, only the relay can; only the
+    views consume. Roles sharing an identity share a connection.
     """
     consumers: list[Consumer] = []
     connections: dict[str, Any] = {}
+    with_streams: set[str] = set()
 
     async def on_reconnect() -> None:
         for consumer in consumers:
             consumer.reconnected.set()
 
-    async def connection(role: str) -> Any:
+    async def connection(role: str, streams: bool = True) -> Any:
+        """The role's connection; the relay and the views also wait for the streams (commands need none)."""
         identity = settings.for_role(role)
-        if identity.nats_user not in connections:
-            nc = await connect(identity, f"{service.name}-{role}", reconnected_cb=on_reconnect)
-            connections[identity.nats_user] = nc
-            await wait_for_streams(nc.jetstream(), settings, stop)
-        return connections[identity.nats_user]
+        user = identity.nats_user
+        if user not in connections:
+            connections[user] = await connect(identity, f"{blueprint.name}-{role}", reconnected_cb=on_reconnect)
+        if streams and user not in with_streams:
+            await wait_for_streams(connections[user].jetstream(), settings, stop)
+            with_streams.add(user)
+        return connections[user]
 
+    service: Service | None = None
+    starting: list[Any] = []
     broker = None
     tasks: list[asyncio.Task[None]] = []
     beat: asyncio.Task[None] | None = None
@@ -152,11 +199,18 @@ async def run_service(
             asyncio.get_running_loop().set_default_executor(
                 ThreadPoolExecutor(max_workers=COMMAND_WORKERS + 8, thread_name_prefix="command")
             )
-            nc = await connection("commands")
+            nc = await connection("commands", streams=False)
+            starting = await answer_starting(nc, blueprint.name, blueprint.command_names())
+        service = await asyncio.to_thread(build, blueprint, settings)  # the loop keeps answering meanwhile
+        if "commands" in roles:
             broker = command_broker(settings, service.router)
             await broker.start()
-            if service.answers_unknown_commands:
-                await answer_unknown(nc)
+            await broker.connection.flush()  # the server has its subscriptions: the placeholder may go,
+            for subscription in starting:  # answering what was delivered to it before (unsubscribe would drop it)
+                await subscription.drain()
+            if blueprint.answers_unknown_commands:  # not sooner: one connection must not get a request twice
+                await answer_unknown(nc)  # (the server would refuse the second subscriber's reply)
+            log.info("service ready: taking commands", extra={"service": blueprint.name})
         if "relay" in roles and service.app is not None:
             relay = Relay(
                 service.app,
@@ -181,8 +235,8 @@ async def run_service(
             for task in service.tasks:
                 tasks.append(asyncio.create_task(task(stop), name=f"{service.name}-task"))  # type: ignore[arg-type]
         first = next(iter(connections.values()))
-        beat = asyncio.create_task(heartbeat(first, settings.data_dir / f"heartbeat-{service.name}", stop))
-        log.info("service running", extra={"service": service.name, "roles": list(roles)})
+        beat = asyncio.create_task(heartbeat(first, settings.data_dir / f"heartbeat-{blueprint.name}", stop))
+        log.info("service running", extra={"service": blueprint.name, "roles": list(roles)})
         failed = await until_stopped(stop, tasks)
     finally:
         stop.set()
@@ -193,15 +247,21 @@ async def run_service(
             try:
                 await nc.drain()
             except Exception as e:  # the server stopped first (Ctrl-C reaches the whole process group)
-                log.info("NATS connection already gone at stop", extra={"service": service.name, "error": repr(e)})
-        if service.app is not None:
+                log.info("NATS connection already gone at stop", extra={"service": blueprint.name, "error": repr(e)})
+        if service is not None and service.app is not None:
             service.app.close()
-        log.info("service stopped", extra={"service": service.name})
+        log.info("service stopped", extra={"service": blueprint.name})
         if beat is not None:
             await asyncio.gather(beat, return_exceptions=True)
     if failed is not None:
         why = "cancelled" if failed.cancelled() else repr(failed.exception()) if failed.exception() else "ended"
-        raise ServiceFailed(f"{service.name}: {failed.get_name()} stopped ({why})")
+        raise ServiceFailed(f"{blueprint.name}: {failed.get_name()} stopped ({why})")
+
+
+def build(blueprint: Blueprint, settings: Settings) -> Service:
+    """Build the service, holding the build lock: processes starting together don't collide creating tables."""
+    with building(settings, blueprint.name):
+        return blueprint.build(settings)
 
 
 async def until_stopped(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None] | None:

@@ -16,10 +16,10 @@ import httpx
 import pytest
 
 from emulation.demo import load_scenario
-from services.audit.catalog import all_views
 from services.audit.replay import replay
 from services.audit.verify import verify_history
 from services.audit.views import AuditView
+from services.catalogue import all_views
 from tests.support.system import System, wait_for
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import nats
 import pytest
 
 from emulation.demo import load_scenario
@@ -32,18 +31,10 @@ async def secured(tmp_path: Path) -> AsyncIterator[Secured]:
     await create_streams(s.as_user("admin"))
     s.start("registry")
     s.system.nc = await s.connect("portal")
-    await wait_for(lambda: _answers(s.system.nc))
+    await s.system.ready()
     yield s
     await s.system.nc.close()
     s.stop()
-
-
-async def _answers(nc: Any, command: str = "launch_campaign") -> bool:
-    try:
-        await nc.request(f"emulation.cmd.{command}", b"{}", timeout=1)
-        return True
-    except nats.errors.Error:
-        return False
 
 
 async def request(nc: Any, command: str, body: dict[str, Any] | bytes) -> dict[str, Any]:
@@ -104,7 +95,7 @@ async def test_a_city_system_limited_to_one_unit_subscribes_only_to_its_own_noti
     await department(portal)
     app = await secured.connect("phong-a-app")
     hook = {"url": "https://phong-a.example/hook", "secret": "s" * 16}
-    await wait_for(lambda: _answers(app, "register_subscription"))
+    await secured.system.ready()
     for name, unit_id, reason in [
         ("all", None, "phong-a may not subscribe to every unit's notices"),
         ("b", "phong-b", "phong-a may not subscribe to the notices of phong-b"),

@@ -20,6 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from emulation.readiness import answering
+from services import catalogue
 from shared.events.catalog import COMMAND_TYPES
 from tests.support.system import NatsServer, System
 
@@ -37,8 +39,8 @@ class Client:
         self.thread.start()
         self.nc: Any = self.run(nats.connect(url))
 
-    def run(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
+    def run(self, coro: Any, timeout: float = 30) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def request(self, subject: str, body: bytes) -> dict[str, Any]:
         msg = self.run(self.nc.request(subject, body, timeout=5))
@@ -60,13 +62,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[System, 
     for service in SERVICES:
         system.start(service)
     client = Client(server.url)
-    for name in ("launch_campaign", "set_scoring_table", "register_subscription"):  # until every service answers
-        for _ in range(100):
-            try:
-                client.request(f"emulation.cmd.{name}", b"{}")
-                break
-            except Exception:
-                threading.Event().wait(0.1)
+    commands = [c for s in SERVICES for c in catalogue.service(s).command_names()]
+    client.run(answering(client.nc, commands, timeout=80), timeout=90)  # until every service takes its commands
     yield system, client
     client.close()
     system.stop_all()

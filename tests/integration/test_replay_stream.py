@@ -20,8 +20,8 @@ import nats
 import pytest
 
 from bench import history
-from services.audit.catalog import all_views
 from services.audit.replay import replay
+from services.catalogue import all_views
 from shared.events.envelope import STREAM, CloudEvent
 from shared.infra.consumer import parse_bytes
 from shared.infra.settings import Settings

@@ -60,8 +60,8 @@ async def secured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
 
 
 async def send(s: Secured, command: str, actor: str, **body: Any) -> dict[str, Any]:
-    """As the contract says: no reply (a service restarting; through an account import NATS cannot tell that no
-    one listens) means send the same body again, with the same `command_id`."""
+    """As the contract says: no reply (the outcome is unknown, e.g. a process died while handling it) means send
+    the same body again, with the same `command_id` (no responders and `service_starting`: `System.send`)."""
     full = {"command_id": str(uuid.uuid4()), "actor": actor, "campaign_id": C, **body}
     deadline = asyncio.get_running_loop().time() + 60
     while True:

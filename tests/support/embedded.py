@@ -21,7 +21,8 @@ from tests.support.system import ROOT, wait_for
 
 
 class Up:
-    def __init__(self, root: Path, **env: str) -> None:
+    def __init__(self, root: Path, *options: str, **env: str) -> None:
+        """`emulation up` with a data dir under `root`, free ports, `options` (`--demo`, `--verbose`) and `env`."""
         self.root = root
         self.data = root / "data"
         self.nats_port, self.api_port = natsd.free_port(), natsd.free_port()
@@ -34,6 +35,7 @@ class Up:
             str(self.nats_port),
             "--api-port",
             str(self.api_port),
+            *options,
         ]
         with open(self.out, "wb") as out, open(self.err, "wb") as err:
             self.proc = subprocess.Popen(
@@ -44,7 +46,9 @@ class Up:
                 env=os.environ | {"PYTHONPATH": str(ROOT)} | env,
             )
 
-    async def ready(self, timeout: float = 90) -> None:
+    async def ready(self, timeout: float = 180) -> None:
+        """Until `up` says it is ready: every service takes its commands (or has failed), the read API listens."""
+
         def started() -> bool:
             assert self.proc.poll() is None, f"emulation up exited: {self.terminal()}"
             return "Press Ctrl-C to stop." in self.out.read_text()

@@ -20,6 +20,8 @@ import nats
 
 from emulation import natsd
 from emulation.client import send
+from emulation.readiness import answering
+from services import catalogue
 from shared.infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,6 +69,8 @@ class System:
         )
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.nc: Any = None
+        self.starting: dict[str, str] = {}
+        """Process key → service, for processes started with the commands role and not yet seen taking them."""
 
     def env(self) -> dict[str, str]:
         return os.environ | self.settings.to_env() | {"EMULATION_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
@@ -76,7 +80,29 @@ class System:
         args = [sys.executable, "-m", "emulation", "run", service] + [a for r in roles for a in ("--role", r)]
         log = open(self.settings.data_dir / f"{key}.log", "ab")
         self.procs[key] = subprocess.Popen(args, env=self.env(), stdout=log, stderr=log, cwd=ROOT)
+        if "commands" in (roles or catalogue.service(service).roles):
+            self.starting[key] = service
         return key
+
+    async def ready(self, timeout: float = 60) -> None:
+        """Wait until every service started since the last wait takes its commands (`emulation/readiness.py`):
+        a command sent then is answered by the service, not `service_starting` or silence."""
+        while self.starting:
+            key, service = self.starting.popitem()
+            if key in self.procs:
+                await answering(self.nc, catalogue.service(service).command_names(), timeout, self.exited(key))
+
+    def exited(self, key: str) -> Callable[[], str | None]:
+        def why() -> str | None:
+            proc = self.procs.get(key)
+            code = proc.poll() if proc else None
+            return (
+                f"{key} exited with code {code}; see {self.settings.data_dir / f'{key}.log'}"
+                if code is not None
+                else None
+            )
+
+        return why
 
     def start_api(self) -> str:
         log = open(self.settings.data_dir / "api.log", "ab")
@@ -114,15 +140,10 @@ class System:
         return self.nc
 
     async def send(self, command: str, body: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
-        """Send a command, retrying only while no service has subscribed yet."""
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                return await send(self.nc, command, body, timeout=timeout)
-            except nats.errors.NoRespondersError:
-                if time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(0.1)
+        """Send a command once the services started take theirs; retried (same body) while its service is not
+        running or starting, as the contract says."""
+        await self.ready()
+        return await send(self.nc, command, body, timeout=timeout, retry_for=30)
 
     def get(self, path: str, **params: Any) -> Any:
         r = httpx.get(f"http://127.0.0.1:{self.settings.api_port}{path}", params=params, timeout=10)

@@ -37,9 +37,9 @@ def test_records_go_to_the_process_file_and_only_warnings_to_stderr(
     log.info("command accepted", extra={"command": "launch_campaign"})
     log.warning("relay behind", extra={"lag": 3})
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    assert [(x["level"], x["message"], x["service"]) for x in lines] == [
-        ("info", "command accepted", "registry"),
-        ("warning", "relay behind", "registry"),
+    assert [(x["level"], x["message"], x["service"], x["process"]) for x in lines] == [
+        ("info", "command accepted", "registry", "registry-commands"),
+        ("warning", "relay behind", "registry", "registry-commands"),
     ]
     assert lines[0]["command"] == "launch_campaign"
     stderr = [json.loads(line) for line in capsys.readouterr().err.splitlines()]

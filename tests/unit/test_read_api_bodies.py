@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from services.audit.catalog import all_views
 from services.audit.views import AuditView
+from services.catalogue import all_views
 from services.evaluation.adapters.views import AwardsView, ReferenceView, StandingsView, VotesView
 from services.notification.adapters.log import DeliveryLog
 from services.read_api.app import ROUTERS, create_app

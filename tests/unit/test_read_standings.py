@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from services.audit.catalog import all_views
+from services.catalogue import all_views
 from services.evaluation.adapters.views import ReferenceView, StandingsView
 from services.read_api.access import create_token
 from services.read_api.app import create_app
