@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import import_module
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from shared.events.base import CommandType, EventType
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from shared.infra.views import View
 
 Role = Literal["commands", "relay", "views"]
-V = TypeVar("V", bound="View")
 
 SPLIT: tuple[tuple[Role, ...], ...] = (("commands",), ("relay", "views"))
 """A service that records events runs as two processes under `emulation up`: commands alone, so their event
