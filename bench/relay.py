@@ -30,7 +30,7 @@ from shared.infra.stream import ensure_stream
 
 def prefill(app: RegistryApplication, n: int) -> None:
     for _, body in campaign_bodies("r", n):
-        app.launch_campaign(LaunchCampaign.model_validate_json(body))
+        app.submit(LaunchCampaign.model_validate_json(body)).result()
 
 
 async def relay_figure(data_dir: Path, n: int, batch: int) -> dict[str, Any]:

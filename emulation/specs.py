@@ -11,6 +11,7 @@ from pydantic import create_model
 from services import catalogue
 from shared.events.catalog import EVENT_TYPES
 from shared.events.envelope import STREAM, CloudEvent, event_subject
+from shared.infra.commands import command_router
 from shared.infra.runtime import command_broker
 from shared.infra.settings import Settings
 
@@ -18,8 +19,9 @@ from shared.infra.settings import Settings
 def asyncapi_document() -> dict[str, Any]:
     """The subscribers of every service of the catalogue that answers commands, and every event of the contract."""
     settings = replace(Settings(), store="memory")
-    services = [entry.build(settings) for entry in catalogue.answering()]
-    broker = command_broker(settings, *(s.router for s in services))
+    apps = {entry: entry.build(settings).app for entry in catalogue.answering()}
+    routers = [command_router(app, entry.commands()) for entry, app in apps.items() if app is not None]
+    broker = command_broker(settings, *routers)
     for etype in EVENT_TYPES.values():
         envelope = create_model(  # the CloudEvent with this event's contract as `data`
             f"{etype.model.__name__}Event", __base__=CloudEvent, data=(etype.model, ...)
@@ -41,7 +43,7 @@ def asyncapi_document() -> dict[str, Any]:
         schema_version="3.0.0",
     )
     doc: dict[str, Any] = spec.to_specification().to_jsonable()
-    for s in services:
-        if s.app is not None:
-            s.app.close()
+    for app in apps.values():
+        if app is not None:
+            app.close()
     return doc

@@ -130,4 +130,3 @@ def all_views(settings: Settings) -> list[View]:
 def applications(settings: Settings) -> list[ServiceApplication]:
     """The application of every service that keeps an event store, over that store (verification reads them)."""
     return [app for entry in recording() if (app := entry.build(settings).app) is not None]
-

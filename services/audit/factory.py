@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from faststream.nats import NatsRouter
-
 from services.audit.views import AuditView
 from shared.infra.eventstore import view_factory
 from shared.infra.runtime import Service
@@ -18,4 +16,4 @@ def build_views(settings: Settings) -> list[View]:
 
 
 def build(settings: Settings) -> Service:
-    return Service("audit", None, NatsRouter(), views=build_views(settings))
+    return Service("audit", None, views=build_views(settings))

@@ -102,7 +102,7 @@ class ServiceAudit:
                 position = n.id
                 domain_event, meta = mapper.decode_notification(n)  # type: ignore[attr-defined]
                 eid = event_id(n.originator_id, n.originator_version)
-                wired = self.app.wire.canonical(domain_event, eid, meta)
+                wired = self.app.wire.serialise(domain_event, eid, meta)
                 if wired is not None:
                     yield Stored(index, n.id, eid, wired[1], n.originator_id, n.originator_version)
                     index += 1

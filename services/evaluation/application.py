@@ -9,9 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from typing import Any, Protocol, TypeVar, cast
-from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
@@ -34,7 +32,7 @@ from services.evaluation.domain.policy import CSTDCS, LDTT, Policy
 from services.evaluation.domain.rules import AwardFacts, RuleResult, acts_for_council, conducts_block_vote, own_ballot
 from services.evaluation.domain.scoring import PolicyBook, ScoringTable
 from services.evaluation.domain.voting import BlockElection
-from shared.events.base import Accepted
+from shared.events.base import Accepted, Command
 from shared.events.evaluation import (
     BallotAccepted,
     CastBlockVote,
@@ -87,12 +85,6 @@ class EvaluationApplication(ServiceApplication):
 
     # ---- helpers -----------------------------------------------------------------------------------
 
-    def find(self, aggregate_id: UUID) -> Any | None:
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
     def campaign(self, campaign_id: str, open_only: bool = True) -> dict[str, Any]:
         found = self.facts.campaign(campaign_id)
         if found is None:
@@ -116,53 +108,44 @@ class EvaluationApplication(ServiceApplication):
 
     # ---- policy and scoring table -----------------------------------------------------------------
 
-    def set_evaluation_policy(self, cmd: SetEvaluationPolicy) -> Accepted:
-        def decide() -> list[Aggregate]:
-            self.council(cmd.actor, self.campaign(cmd.campaign_id))
-            policy = cmd.policy.model_dump()
-            book: PolicyBook | None = self.find(PolicyBook.create_id(cmd.campaign_id))
-            if book is None:
-                return [PolicyBook(campaign_id=cmd.campaign_id, policy=policy)]
-            book.replace(campaign_id=cmd.campaign_id, policy=policy)
-            return [book]
+    def set_evaluation_policy(self, cmd: SetEvaluationPolicy) -> list[Aggregate]:
+        self.council(cmd.actor, self.campaign(cmd.campaign_id))
+        policy = cmd.policy.model_dump()
+        book: PolicyBook | None = self.find(PolicyBook.create_id(cmd.campaign_id))
+        if book is None:
+            return [PolicyBook(campaign_id=cmd.campaign_id, policy=policy)]
+        book.replace(campaign_id=cmd.campaign_id, policy=policy)
+        return [book]
 
-        return self.execute(cmd, "set_evaluation_policy", decide)
-
-    def set_scoring_table(self, cmd: SetScoringTable) -> Accepted:
-        def decide() -> list[Aggregate]:
-            self.council(cmd.actor, self.campaign(cmd.campaign_id))
-            parts = cmd.model_dump(include={"criteria", "bonuses", "penalties"})
-            ScoringTable.check(**parts)
-            table: ScoringTable | None = self.find(ScoringTable.create_id(cmd.campaign_id))
-            if table is None:
-                return [ScoringTable(campaign_id=cmd.campaign_id, **parts)]
-            table.replace(**parts)
-            return [table]
-
-        return self.execute(cmd, "set_scoring_table", decide)
+    def set_scoring_table(self, cmd: SetScoringTable) -> list[Aggregate]:
+        self.council(cmd.actor, self.campaign(cmd.campaign_id))
+        parts = cmd.model_dump(include={"criteria", "bonuses", "penalties"})
+        ScoringTable.check(**parts)
+        table: ScoringTable | None = self.find(ScoringTable.create_id(cmd.campaign_id))
+        if table is None:
+            return [ScoringTable(campaign_id=cmd.campaign_id, **parts)]
+        table.replace(**parts)
+        return [table]
 
     # ---- achievements ------------------------------------------------------------------------------
 
-    def report_achievement(self, cmd: ReportAchievement) -> Accepted:
-        def decide() -> list[Aggregate]:
-            campaign = self.campaign(cmd.campaign_id)
-            if self.exists(Achievement.create_id(cmd.campaign_id, cmd.achievement_id)):
-                raise AchievementExists(f"achievement {cmd.achievement_id!r} already exists", "achievement_id")
-            self.member_block(cmd.campaign_id, cmd.unit_id)
-            table: ScoringTable | None = self.find(ScoringTable.create_id(cmd.campaign_id))
-            maximum = table.maximum(cmd.criterion_id) if table and cmd.criterion_id else None
-            details = cmd.model_dump(exclude={"command_id", "actor", "correlation_id", "due_on"})
-            return [
-                Achievement.report(
-                    contents=[c["no"] for c in campaign.get("contents", [])],
-                    maximum=maximum,
-                    today=self.clock.now().date(),
-                    due_on=cmd.due_on,
-                    **details,
-                )
-            ]
-
-        return self.execute(cmd, "report_achievement", decide)
+    def report_achievement(self, cmd: ReportAchievement) -> list[Aggregate]:
+        campaign = self.campaign(cmd.campaign_id)
+        if self.exists(Achievement.create_id(cmd.campaign_id, cmd.achievement_id)):
+            raise AchievementExists(f"achievement {cmd.achievement_id!r} already exists", "achievement_id")
+        self.member_block(cmd.campaign_id, cmd.unit_id)
+        table: ScoringTable | None = self.find(ScoringTable.create_id(cmd.campaign_id))
+        maximum = table.maximum(cmd.criterion_id) if table and cmd.criterion_id else None
+        details = cmd.model_dump(exclude={"command_id", "actor", "correlation_id", "due_on"})
+        return [
+            Achievement.report(
+                contents=[c["no"] for c in campaign.get("contents", [])],
+                maximum=maximum,
+                today=self.clock.now().date(),
+                due_on=cmd.due_on,
+                **details,
+            )
+        ]
 
     def load_achievement(self, campaign_id: str, achievement_id: str) -> Achievement:
         found: Achievement | None = self.find(Achievement.create_id(campaign_id, achievement_id))
@@ -170,27 +153,21 @@ class EvaluationApplication(ServiceApplication):
             raise AchievementNotFound(f"no achievement {achievement_id!r}", "achievement_id")
         return found
 
-    def verify_achievement(self, cmd: VerifyAchievement) -> Accepted:
-        def decide() -> list[Aggregate]:
-            self.council(cmd.actor, self.campaign(cmd.campaign_id))
-            achievement = self.load_achievement(cmd.campaign_id, cmd.achievement_id)
-            table: ScoringTable | None = self.find(ScoringTable.create_id(cmd.campaign_id))
-            criterion = achievement.criterion_id
-            maximum = table.maximum(criterion) if table and criterion else None
-            penalty = table.penalty(self.get_policy(cmd.campaign_id).late_penalty_item) if table else 0.0
-            achievement.verify(cmd.points, cmd.reason, maximum, penalty)
-            return [achievement]
+    def verify_achievement(self, cmd: VerifyAchievement) -> list[Aggregate]:
+        self.council(cmd.actor, self.campaign(cmd.campaign_id))
+        achievement = self.load_achievement(cmd.campaign_id, cmd.achievement_id)
+        table: ScoringTable | None = self.find(ScoringTable.create_id(cmd.campaign_id))
+        criterion = achievement.criterion_id
+        maximum = table.maximum(criterion) if table and criterion else None
+        penalty = table.penalty(self.get_policy(cmd.campaign_id).late_penalty_item) if table else 0.0
+        achievement.verify(cmd.points, cmd.reason, maximum, penalty)
+        return [achievement]
 
-        return self.execute(cmd, "verify_achievement", decide)
-
-    def reject_achievement(self, cmd: RejectAchievement) -> Accepted:
-        def decide() -> list[Aggregate]:
-            self.council(cmd.actor, self.campaign(cmd.campaign_id))
-            achievement = self.load_achievement(cmd.campaign_id, cmd.achievement_id)
-            achievement.reject(cmd.reason)
-            return [achievement]
-
-        return self.execute(cmd, "reject_achievement", decide)
+    def reject_achievement(self, cmd: RejectAchievement) -> list[Aggregate]:
+        self.council(cmd.actor, self.campaign(cmd.campaign_id))
+        achievement = self.load_achievement(cmd.campaign_id, cmd.achievement_id)
+        achievement.reject(cmd.reason)
+        return [achievement]
 
     # ---- block vote --------------------------------------------------------------------------------
 
@@ -208,31 +185,28 @@ class EvaluationApplication(ServiceApplication):
             raise RoundNotFound(f"no round {round_id!r} in block {block_id!r}", "round_id")
         return election
 
-    def open_vote_round(self, cmd: OpenVoteRound) -> Accepted:
-        def decide() -> list[Aggregate]:
-            self.conducting(cmd.actor, cmd.campaign_id, cmd.block_id)
-            election: BlockElection | None = self.find(BlockElection.create_id(cmd.campaign_id, cmd.block_id))
-            if election is None:
-                election = BlockElection(campaign_id=cmd.campaign_id, block_id=cmd.block_id)
-            members = self.facts.members(cmd.campaign_id, cmd.block_id)
-            election.open(cmd.round_id, members, cmd.candidates, self.get_policy(cmd.campaign_id))
-            return [election]
+    def open_vote_round(self, cmd: OpenVoteRound) -> list[Aggregate]:
+        self.conducting(cmd.actor, cmd.campaign_id, cmd.block_id)
+        election: BlockElection | None = self.find(BlockElection.create_id(cmd.campaign_id, cmd.block_id))
+        if election is None:
+            election = BlockElection(campaign_id=cmd.campaign_id, block_id=cmd.block_id)
+        members = self.facts.members(cmd.campaign_id, cmd.block_id)
+        election.open(cmd.round_id, members, cmd.candidates, self.get_policy(cmd.campaign_id))
+        return [election]
 
-        return self.execute(cmd, "open_vote_round", decide)
-
-    def cast_block_vote(self, cmd: CastBlockVote) -> BallotAccepted:
-        """Record a secret ballot; the reply, and only the reply, carries the voter's receipt."""
+    def cast_block_vote(self, cmd: CastBlockVote) -> list[Aggregate]:
+        """Record a secret ballot under a fresh receipt; the reply (`reply`), and only the reply, carries it."""
+        self.campaign(cmd.campaign_id)
+        require(own_ballot(cmd.actor, cmd.voter_unit_id), "actor")
+        election = self.load_election(cmd.campaign_id, cmd.block_id, cmd.round_id)
         receipt = encode_receipt(secrets.token_bytes(RECEIPT_BYTES))
+        election.cast(cmd.round_id, cmd.voter_unit_id, cmd.candidate_unit_id, receipt, self.seal)
+        return [election]
 
-        def decide() -> list[Aggregate]:
-            self.campaign(cmd.campaign_id)
-            require(own_ballot(cmd.actor, cmd.voter_unit_id), "actor")
-            election = self.load_election(cmd.campaign_id, cmd.block_id, cmd.round_id)
-            election.cast(cmd.round_id, cmd.voter_unit_id, cmd.candidate_unit_id, receipt, self.seal)
-            return [election]
-
-        reply = self.execute(cmd, "cast_block_vote", decide)
-        return BallotAccepted(events=reply.events, receipt=self.receipt_of(cmd, reply))
+    def reply(self, command: Command, accepted: Accepted) -> Accepted:
+        if isinstance(command, CastBlockVote):
+            return BallotAccepted(events=accepted.events, receipt=self.receipt_of(command, accepted))
+        return accepted
 
     def receipt_of(self, cmd: CastBlockVote, reply: Accepted) -> str | None:
         """The voter's receipt, opened from the sealed ballot this command recorded.
@@ -250,14 +224,11 @@ class EvaluationApplication(ServiceApplication):
         receipt, version = opened
         return receipt if any(e.id == event_id(election.id, version) for e in reply.events) else None
 
-    def close_vote_round(self, cmd: CloseVoteRound) -> Accepted:
-        def decide() -> list[Aggregate]:
-            self.conducting(cmd.actor, cmd.campaign_id, cmd.block_id)
-            election = self.load_election(cmd.campaign_id, cmd.block_id, cmd.round_id)
-            election.close(cmd.round_id, self.seal)
-            return [election]
-
-        return self.execute(cmd, "close_vote_round", decide)
+    def close_vote_round(self, cmd: CloseVoteRound) -> list[Aggregate]:
+        self.conducting(cmd.actor, cmd.campaign_id, cmd.block_id)
+        election = self.load_election(cmd.campaign_id, cmd.block_id, cmd.round_id)
+        election.close(cmd.round_id, self.seal)
+        return [election]
 
     def integrity_problems(self) -> Iterator[Problem]:
         """Every stored ballot whose sealed choice no longer opens or no longer matches the commitment published
@@ -289,52 +260,46 @@ class EvaluationApplication(ServiceApplication):
         found: UnitAwards | None = self.find(UnitAwards.create_id(campaign_id, unit_id))
         return found or UnitAwards(campaign_id=campaign_id, unit_id=unit_id)
 
-    def propose_award(self, cmd: ProposeAward) -> Accepted:
-        def decide() -> list[Aggregate]:
-            self.campaign(cmd.campaign_id)
-            if self.exists(Proposal.create_id(cmd.campaign_id, cmd.proposal_id)):
-                raise ProposalExists(f"proposal {cmd.proposal_id!r} already exists", "proposal_id")
-            block_id = self.member_block(cmd.campaign_id, cmd.unit_id)
-            ledger = self.ledger(cmd.campaign_id, cmd.unit_id)
-            election: BlockElection | None = self.find(BlockElection.create_id(cmd.campaign_id, block_id))
-            facts = AwardFacts(
-                unit_id=cmd.unit_id,
-                person=cmd.person,
-                discipline=cmd.facts.discipline,
-                disciplined_members=cmd.facts.disciplined_members,
-                initiative=cmd.facts.initiative,
-                members=cmd.facts.members or self.facts.staff_count(cmd.campaign_id, cmd.unit_id),
-                members_completing_tasks=cmd.facts.members_completing_tasks,
-                person_titles=ledger.titles_of(cmd.person),
-                ldtt_count=ledger.count(LDTT),
-                cstdcs_count=ledger.count(CSTDCS),
-                cstdcs_pending=ledger.count(CSTDCS, with_pending=True) - ledger.count(CSTDCS),
-                elected_leader=election.leader if election else None,
-            )
-            policy = self.get_policy(cmd.campaign_id)
-            proposal = Proposal.propose(cmd.campaign_id, cmd.proposal_id, cmd.award, facts, policy)
-            if not proposal.eligible:
-                return [proposal]
-            ledger.note_proposal(proposal_id=cmd.proposal_id, award=cmd.award, person=cmd.person)
-            return [proposal, ledger]
+    def propose_award(self, cmd: ProposeAward) -> list[Aggregate]:
+        self.campaign(cmd.campaign_id)
+        if self.exists(Proposal.create_id(cmd.campaign_id, cmd.proposal_id)):
+            raise ProposalExists(f"proposal {cmd.proposal_id!r} already exists", "proposal_id")
+        block_id = self.member_block(cmd.campaign_id, cmd.unit_id)
+        ledger = self.ledger(cmd.campaign_id, cmd.unit_id)
+        election: BlockElection | None = self.find(BlockElection.create_id(cmd.campaign_id, block_id))
+        facts = AwardFacts(
+            unit_id=cmd.unit_id,
+            person=cmd.person,
+            discipline=cmd.facts.discipline,
+            disciplined_members=cmd.facts.disciplined_members,
+            initiative=cmd.facts.initiative,
+            members=cmd.facts.members or self.facts.staff_count(cmd.campaign_id, cmd.unit_id),
+            members_completing_tasks=cmd.facts.members_completing_tasks,
+            person_titles=ledger.titles_of(cmd.person),
+            ldtt_count=ledger.count(LDTT),
+            cstdcs_count=ledger.count(CSTDCS),
+            cstdcs_pending=ledger.count(CSTDCS, with_pending=True) - ledger.count(CSTDCS),
+            elected_leader=election.leader if election else None,
+        )
+        policy = self.get_policy(cmd.campaign_id)
+        proposal = Proposal.propose(cmd.campaign_id, cmd.proposal_id, cmd.award, facts, policy)
+        if not proposal.eligible:
+            return [proposal]
+        ledger.note_proposal(proposal_id=cmd.proposal_id, award=cmd.award, person=cmd.person)
+        return [proposal, ledger]
 
-        return self.execute(cmd, "propose_award", decide)
-
-    def decide_award(self, cmd: DecideAward) -> Accepted:
-        def decide() -> list[Aggregate]:
-            self.council(cmd.actor, self.campaign(cmd.campaign_id))
-            proposal: Proposal | None = self.find(Proposal.create_id(cmd.campaign_id, cmd.proposal_id))
-            if proposal is None:
-                raise ProposalNotFound(f"no proposal {cmd.proposal_id!r}", "proposal_id")
-            policy = self.get_policy(cmd.campaign_id)
-            proposal.decide(cmd.votes_for, cmd.votes_against, cmd.members_present, policy, cmd.reason)
-            ledger = self.ledger(cmd.campaign_id, proposal.unit_id)
-            ledger.note_decision(
-                proposal_id=proposal.proposal_id,
-                award=proposal.award,
-                person=proposal.person,
-                approved=bool(proposal.decision),
-            )
-            return [proposal, ledger]
-
-        return self.execute(cmd, "decide_award", decide)
+    def decide_award(self, cmd: DecideAward) -> list[Aggregate]:
+        self.council(cmd.actor, self.campaign(cmd.campaign_id))
+        proposal: Proposal | None = self.find(Proposal.create_id(cmd.campaign_id, cmd.proposal_id))
+        if proposal is None:
+            raise ProposalNotFound(f"no proposal {cmd.proposal_id!r}", "proposal_id")
+        policy = self.get_policy(cmd.campaign_id)
+        proposal.decide(cmd.votes_for, cmd.votes_against, cmd.members_present, policy, cmd.reason)
+        ledger = self.ledger(cmd.campaign_id, proposal.unit_id)
+        ledger.note_decision(
+            proposal_id=proposal.proposal_id,
+            award=proposal.award,
+            person=proposal.person,
+            approved=bool(proposal.decision),
+        )
+        return [proposal, ledger]

@@ -6,7 +6,6 @@ from services.evaluation.adapters.seal import AesGcmSeal
 from services.evaluation.adapters.views import AwardsView, ReferenceView, StandingsView, VotesView
 from services.evaluation.adapters.wire import WIRE
 from services.evaluation.application import EvaluationApplication
-from services.evaluation.entrypoints.commands import command_router
 from shared.infra.eventstore import store_env, view_factory
 from shared.infra.runtime import Service
 from shared.infra.settings import Settings
@@ -30,4 +29,4 @@ def build(settings: Settings) -> Service:
     views = build_views(settings)
     seal = AesGcmSeal.from_settings(settings)
     app = EvaluationApplication(WIRE, facts_of(views), seal, env=store_env(settings, "evaluation"))
-    return Service("evaluation", app, command_router(app), views=views)
+    return Service("evaluation", app, views=views)

@@ -17,7 +17,6 @@ from services.notification.domain.errors import NotAllowed, SubscriptionExists
 from services.notification.domain.notices import Notice
 from services.notification.domain.rules import check_rules, configures_notifications, own_subscription
 from shared.domain.rules import RuleResult
-from shared.events.base import Accepted
 from shared.events.notification import ConfigureNotificationRules, RegisterSubscription
 from shared.events.types import CONTROL
 from shared.infra.application import ServiceApplication
@@ -47,27 +46,18 @@ class NotificationApplication(ServiceApplication):
         self.facts = facts
         """What the notifier knows of campaigns (its own state, fed by the stream)."""
 
-    def register_subscription(self, cmd: RegisterSubscription) -> Accepted:
-        def decide() -> list[Subscription]:
-            require(own_subscription(cmd.actor, cmd.unit_id))
-            if self.exists(Subscription.create_id(cmd.subscription_id)):
-                raise SubscriptionExists(f"subscription {cmd.subscription_id!r} already exists", "subscription_id")
-            return [Subscription(cmd.subscription_id, cmd.url, cmd.secret, list(cmd.event_types), cmd.unit_id)]
+    def register_subscription(self, cmd: RegisterSubscription) -> list[Subscription]:
+        require(own_subscription(cmd.actor, cmd.unit_id))
+        if self.exists(Subscription.create_id(cmd.subscription_id)):
+            raise SubscriptionExists(f"subscription {cmd.subscription_id!r} already exists", "subscription_id")
+        return [Subscription(cmd.subscription_id, cmd.url, cmd.secret, list(cmd.event_types), cmd.unit_id)]
 
-        return self.execute(cmd, "register_subscription", decide)
-
-    def configure_notification_rules(self, cmd: ConfigureNotificationRules) -> Accepted:
-        def decide() -> list[RuleSetting]:
-            require(configures_notifications(cmd.actor, cmd.campaign_id, self.facts.secretariat(cmd.campaign_id)))
-            checked = check_rules(cmd.disabled_rules, cmd.reminder_offsets_days)
-            try:
-                setting: RuleSetting = self.repository.get(RuleSetting.create_id(cmd.campaign_id))
-            except AggregateNotFoundError:
-                setting = RuleSetting(cmd.campaign_id)
-            setting.configure(sorted(checked.disabled), list(checked.offsets_days))
-            return [setting]
-
-        return self.execute(cmd, "configure_notification_rules", decide)
+    def configure_notification_rules(self, cmd: ConfigureNotificationRules) -> list[RuleSetting]:
+        require(configures_notifications(cmd.actor, cmd.campaign_id, self.facts.secretariat(cmd.campaign_id)))
+        checked = check_rules(cmd.disabled_rules, cmd.reminder_offsets_days)
+        setting: RuleSetting = self.find(RuleSetting.create_id(cmd.campaign_id)) or RuleSetting(cmd.campaign_id)
+        setting.configure(sorted(checked.disabled), list(checked.offsets_days))
+        return [setting]
 
     def get_subscription(self, subscription_id: str) -> Subscription:
         subscription: Subscription = self.repository.get(Subscription.create_id(subscription_id))
@@ -116,5 +106,7 @@ def printable(error: str, limit: int = 4000) -> str:
     Servers answer with CR/LF and other control characters; stored raw, the event would fail its
     contract when published and stall the relay. They are kept visible as escapes (`\\r`).
     """
-    text = CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), unicodedata.normalize("NFC", error))
+    text = CONTROL.sub(
+        lambda m: m.group().encode("unicode_escape").decode(), unicodedata.normalize("NFC", error)
+    ).strip()
     return text[:limit] if text.strip() else "error"

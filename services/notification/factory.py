@@ -7,7 +7,6 @@ from services.notification.adapters.state import NotifierState
 from services.notification.adapters.wire import WIRE
 from services.notification.application import NotificationApplication
 from services.notification.config import NotifierConfig
-from services.notification.entrypoints.commands import command_router
 from services.notification.entrypoints.dispatcher import Dispatcher
 from shared.infra.clock import Clock
 from shared.infra.eventstore import store_env, view_factory
@@ -30,4 +29,4 @@ def build(settings: Settings) -> Service:
     state = next(v for v in views if isinstance(v, NotifierState))
     app = NotificationApplication(WIRE, state, env=store_env(settings, "notification"), clock=clock)
     dispatcher = Dispatcher(app, state, NotifierConfig.from_env(), settings, clock)
-    return Service("notification", app, command_router(app), views=views, tasks=[dispatcher.run])
+    return Service("notification", app, views=views, tasks=[dispatcher.run])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
@@ -33,7 +32,7 @@ from services.registry.domain.rules import (
 from services.registry.domain.unit import Unit
 from shared.domain.rules import RuleResult
 from shared.events import registry as c
-from shared.events.base import Accepted, Command
+from shared.events.base import Command
 from shared.infra.application import ServiceApplication
 from shared.infra.clock import Clock
 from shared.infra.wire import WireMap
@@ -61,14 +60,8 @@ class RegistryApplication(ServiceApplication):
 
     # ---- loading -----------------------------------------------------------------------------------
 
-    def _get(self, aggregate_id: Any) -> Any:
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
     def get_campaign(self, campaign_id: str) -> Campaign:
-        found: Campaign | None = self._get(Campaign.create_id(campaign_id))
+        found: Campaign | None = self.find(Campaign.create_id(campaign_id))
         if found is None:
             raise CampaignNotFound(f"no campaign {campaign_id!r}", "campaign_id")
         return found
@@ -100,7 +93,7 @@ class RegistryApplication(ServiceApplication):
         """
         if actor in self.known_offices:
             return sorted(self.known_offices)
-        department: Department | None = self._get(Department.create_id())
+        department: Department | None = self.find(Department.create_id())
         offices = department.offices if department is not None else []
         self.known_offices.update(offices)
         return offices
@@ -109,7 +102,7 @@ class RegistryApplication(ServiceApplication):
         """The Department with `unit_id` among its Offices, to be saved if that changed it (nothing if known)."""
         if unit_id in self.known_offices:
             return []
-        department: Department | None = self._get(Department.create_id())
+        department: Department | None = self.find(Department.create_id())
         if department is None:
             return [Department(offices=[unit_id])]
         self.known_offices.update(department.offices)  # as stored: what this command adds may yet be voided
@@ -118,11 +111,11 @@ class RegistryApplication(ServiceApplication):
 
     def get_roster(self, campaign_id: str) -> Roster:
         """The campaign's roster (an empty one, not yet saved, if it has no block yet)."""
-        found: Roster | None = self._get(Roster.create_id(campaign_id))
+        found: Roster | None = self.find(Roster.create_id(campaign_id))
         return found if found is not None else Roster(campaign_id=campaign_id)
 
     def get_unit(self, unit_id: str, field: str = "unit_id") -> Unit:
-        found: Unit | None = self._get(Unit.create_id(unit_id))
+        found: Unit | None = self.find(Unit.create_id(unit_id))
         if found is None:
             raise UnitNotFound(f"no unit {unit_id!r}", field)
         return found
@@ -153,119 +146,86 @@ class RegistryApplication(ServiceApplication):
 
     # ---- campaigns ---------------------------------------------------------------------------------
 
-    def launch_campaign(self, cmd: c.LaunchCampaign) -> Accepted:
-        def decide() -> list[Aggregate]:
-            require(launches_campaign(cmd.actor, cmd.secretariat_unit_id, self.offices(cmd.actor)))
-            if self.exists(Campaign.create_id(cmd.campaign_id)):
-                raise CampaignExists(f"campaign {cmd.campaign_id!r} already exists", "campaign_id")
-            return [Campaign.launch(**payload(cmd)), *self.name_office(cmd.secretariat_unit_id)]
+    def launch_campaign(self, cmd: c.LaunchCampaign) -> list[Aggregate]:
+        require(launches_campaign(cmd.actor, cmd.secretariat_unit_id, self.offices(cmd.actor)))
+        if self.exists(Campaign.create_id(cmd.campaign_id)):
+            raise CampaignExists(f"campaign {cmd.campaign_id!r} already exists", "campaign_id")
+        return [Campaign.launch(**payload(cmd)), *self.name_office(cmd.secretariat_unit_id)]
 
-        return self.execute(cmd, "launch_campaign", decide)
+    def amend_campaign(self, cmd: c.AmendCampaign) -> list[Aggregate]:
+        campaign = self.administered_campaign(cmd, cmd.campaign_id)
+        campaign.amend(cmd.changes())
+        return [campaign, *self.name_office(campaign.secretariat_unit_id)]
 
-    def amend_campaign(self, cmd: c.AmendCampaign) -> Accepted:
-        def decide() -> list[Aggregate]:
-            campaign = self.administered_campaign(cmd, cmd.campaign_id)
-            campaign.amend(cmd.changes())
-            return [campaign, *self.name_office(campaign.secretariat_unit_id)]
-
-        return self.execute(cmd, "amend_campaign", decide)
-
-    def close_campaign(self, cmd: c.CloseCampaign) -> Accepted:
-        def decide() -> list[Aggregate]:
-            campaign = self.administered_campaign(cmd, cmd.campaign_id)
-            campaign.close(cmd.reason)
-            return [campaign]
-
-        return self.execute(cmd, "close_campaign", decide)
+    def close_campaign(self, cmd: c.CloseCampaign) -> list[Aggregate]:
+        campaign = self.administered_campaign(cmd, cmd.campaign_id)
+        campaign.close(cmd.reason)
+        return [campaign]
 
     # ---- blocks and membership ---------------------------------------------------------------------
 
-    def define_block(self, cmd: c.DefineBlock) -> Accepted:
-        def decide() -> list[Aggregate]:
-            self.open_campaign(cmd, cmd.campaign_id)
-            roster = self.get_roster(cmd.campaign_id)
-            roster.define_block(cmd.block_id, cmd.name)
-            return [roster]
+    def define_block(self, cmd: c.DefineBlock) -> list[Aggregate]:
+        self.open_campaign(cmd, cmd.campaign_id)
+        roster = self.get_roster(cmd.campaign_id)
+        roster.define_block(cmd.block_id, cmd.name)
+        return [roster]
 
-        return self.execute(cmd, "define_block", decide)
+    def designate_block_leader(self, cmd: c.DesignateBlockLeader) -> list[Aggregate]:
+        self.open_campaign(cmd, cmd.campaign_id)
+        roster = self.get_roster(cmd.campaign_id)
+        roster.designate_leader(cmd.block_id, cmd.leader_unit_id, cmd.deputy_unit_id)
+        return [roster]
 
-    def designate_block_leader(self, cmd: c.DesignateBlockLeader) -> Accepted:
-        def decide() -> list[Aggregate]:
-            self.open_campaign(cmd, cmd.campaign_id)
-            roster = self.get_roster(cmd.campaign_id)
-            roster.designate_leader(cmd.block_id, cmd.leader_unit_id, cmd.deputy_unit_id)
-            return [roster]
+    def assign_unit_to_block(self, cmd: c.AssignUnitToBlock) -> list[Aggregate]:
+        self.open_campaign(cmd, cmd.campaign_id)
+        roster = self.get_roster(cmd.campaign_id)
+        roster.block(cmd.block_id)
+        self.get_unit(cmd.unit_id)
+        roster.assign(cmd.unit_id, cmd.block_id, cmd.move)
+        return [roster]
 
-        return self.execute(cmd, "designate_block_leader", decide)
-
-    def assign_unit_to_block(self, cmd: c.AssignUnitToBlock) -> Accepted:
-        def decide() -> list[Aggregate]:
-            self.open_campaign(cmd, cmd.campaign_id)
-            roster = self.get_roster(cmd.campaign_id)
-            roster.block(cmd.block_id)
-            self.get_unit(cmd.unit_id)
-            roster.assign(cmd.unit_id, cmd.block_id, cmd.move)
-            return [roster]
-
-        return self.execute(cmd, "assign_unit_to_block", decide)
-
-    def withdraw_unit(self, cmd: c.WithdrawUnit) -> Accepted:
-        def decide() -> list[Aggregate]:
-            self.open_campaign(cmd, cmd.campaign_id)
-            self.get_unit(cmd.unit_id)
-            roster = self.get_roster(cmd.campaign_id)
-            roster.withdraw(cmd.unit_id, cmd.reason)
-            return [roster]
-
-        return self.execute(cmd, "withdraw_unit", decide)
+    def withdraw_unit(self, cmd: c.WithdrawUnit) -> list[Aggregate]:
+        self.open_campaign(cmd, cmd.campaign_id)
+        self.get_unit(cmd.unit_id)
+        roster = self.get_roster(cmd.campaign_id)
+        roster.withdraw(cmd.unit_id, cmd.reason)
+        return [roster]
 
     # ---- units -------------------------------------------------------------------------------------
 
-    def register_unit(self, cmd: c.RegisterUnit) -> Accepted:
-        def decide() -> list[Aggregate]:
-            require(department_office(cmd.actor, self.offices(cmd.actor)))
-            if self.exists(Unit.create_id(cmd.unit_id)):
-                raise UnitExists(f"unit {cmd.unit_id!r} already exists", "unit_id")
-            return [Unit(**payload(cmd))]
+    def register_unit(self, cmd: c.RegisterUnit) -> list[Aggregate]:
+        require(department_office(cmd.actor, self.offices(cmd.actor)))
+        if self.exists(Unit.create_id(cmd.unit_id)):
+            raise UnitExists(f"unit {cmd.unit_id!r} already exists", "unit_id")
+        return [Unit(**payload(cmd))]
 
-        return self.execute(cmd, "register_unit", decide)
-
-    def rename_unit(self, cmd: c.RenameUnit) -> Accepted:
-        def decide() -> list[Aggregate]:
-            if cmd.actor != cmd.unit_id:  # a unit renaming itself needs no lookup
-                require(renames_unit(cmd.actor, cmd.unit_id, self.offices(cmd.actor)))
-            unit = self.get_unit(cmd.unit_id)
-            unit.rename(cmd.name)
-            return [unit]
-
-        return self.execute(cmd, "rename_unit", decide)
+    def rename_unit(self, cmd: c.RenameUnit) -> list[Aggregate]:
+        if cmd.actor != cmd.unit_id:  # a unit renaming itself needs no lookup
+            require(renames_unit(cmd.actor, cmd.unit_id, self.offices(cmd.actor)))
+        unit = self.get_unit(cmd.unit_id)
+        unit.rename(cmd.name)
+        return [unit]
 
     # ---- emulation registration --------------------------------------------------------------------
 
-    def register_emulation(self, cmd: c.RegisterEmulation) -> Accepted:
-        def decide() -> list[Aggregate]:
-            campaign = self.pledging_campaign(cmd, cmd.campaign_id, cmd.unit_id)
-            self.get_unit(cmd.unit_id)
-            self.get_roster(cmd.campaign_id).check_member(cmd.unit_id)
-            if self.exists(Registration.create_id(cmd.campaign_id, cmd.unit_id)):
-                raise RegistrationExists(
-                    f"unit {cmd.unit_id!r} has already registered; amend the registration instead", "unit_id"
-                )
-            body = payload(cmd)
-            return [Registration.register(**body, at=self.clock.now(), deadline=campaign.registration_deadline)]
+    def register_emulation(self, cmd: c.RegisterEmulation) -> list[Aggregate]:
+        campaign = self.pledging_campaign(cmd, cmd.campaign_id, cmd.unit_id)
+        self.get_unit(cmd.unit_id)
+        self.get_roster(cmd.campaign_id).check_member(cmd.unit_id)
+        if self.exists(Registration.create_id(cmd.campaign_id, cmd.unit_id)):
+            raise RegistrationExists(
+                f"unit {cmd.unit_id!r} has already registered; amend the registration instead", "unit_id"
+            )
+        body = payload(cmd)
+        return [Registration.register(**body, at=self.clock.now(), deadline=campaign.registration_deadline)]
 
-        return self.execute(cmd, "register_emulation", decide)
-
-    def amend_emulation_registration(self, cmd: c.AmendEmulationRegistration) -> Accepted:
-        def decide() -> list[Aggregate]:
-            campaign = self.pledging_campaign(cmd, cmd.campaign_id, cmd.unit_id)
-            self.get_unit(cmd.unit_id)
-            self.get_roster(cmd.campaign_id).check_member(cmd.unit_id)
-            registration: Registration | None = self._get(Registration.create_id(cmd.campaign_id, cmd.unit_id))
-            if registration is None:
-                raise RegistrationNotFound(f"unit {cmd.unit_id!r} has not registered yet", "unit_id")
-            body = payload(cmd, "campaign_id", "unit_id")
-            registration.amend(**body, at=self.clock.now(), deadline=campaign.registration_deadline)
-            return [registration]
-
-        return self.execute(cmd, "amend_emulation_registration", decide)
+    def amend_emulation_registration(self, cmd: c.AmendEmulationRegistration) -> list[Aggregate]:
+        campaign = self.pledging_campaign(cmd, cmd.campaign_id, cmd.unit_id)
+        self.get_unit(cmd.unit_id)
+        self.get_roster(cmd.campaign_id).check_member(cmd.unit_id)
+        registration: Registration | None = self.find(Registration.create_id(cmd.campaign_id, cmd.unit_id))
+        if registration is None:
+            raise RegistrationNotFound(f"unit {cmd.unit_id!r} has not registered yet", "unit_id")
+        body = payload(cmd, "campaign_id", "unit_id")
+        registration.amend(**body, at=self.clock.now(), deadline=campaign.registration_deadline)
+        return [registration]

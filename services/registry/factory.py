@@ -5,7 +5,6 @@ from __future__ import annotations
 from services.registry.adapters.views import BlocksView, RegistrationsView, UnitsView
 from services.registry.adapters.wire import WIRE
 from services.registry.application import RegistryApplication
-from services.registry.entrypoints.commands import command_router
 from shared.infra.eventstore import store_env, view_factory
 from shared.infra.runtime import Service
 from shared.infra.settings import Settings
@@ -23,4 +22,4 @@ def build_views(settings: Settings) -> list[View]:
 def build(settings: Settings) -> Service:
     app = RegistryApplication(WIRE, env=store_env(settings, "registry"))
     app.record_earlier_offices()
-    return Service("registry", app, command_router(app), views=build_views(settings))
+    return Service("registry", app, views=build_views(settings))

@@ -67,3 +67,5 @@ class CommandType:
     name: str
     model: type[Command]
     service: str
+    reply: type[Accepted] = Accepted
+    """What the service answers once the command is recorded."""

@@ -20,3 +20,6 @@ COMMAND_ID_REUSED = "command_id_reused"
 """The `command_id` was already used for another command (another name, or the same name with another body)."""
 SERVICE_STARTING = "service_starting"
 """The service is starting and cannot take commands yet; nothing was recorded: send the same command again."""
+INVALID_EVENT = "invalid_event"
+"""An event the command would record breaks its published contract (a domain bug, or text a server sent);
+nothing was recorded."""

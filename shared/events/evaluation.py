@@ -265,11 +265,15 @@ class AwardFactsIn(Contract):
 
 
 class SetEvaluationPolicy(Command):
+    """Set the campaign's rule parameters (vote share and quorum, quotas, council threshold)."""
+
     campaign_id: Slug
     policy: EvaluationPolicy = EvaluationPolicy()
 
 
 class SetScoringTable(Command):
+    """Set or replace the campaign's scoring table; replies with `scoring_table_set`."""
+
     campaign_id: Slug
     criteria: list[Criterion] = Field(max_length=500)
     bonuses: list[ScoreItem] = Field(default_factory=list, max_length=500)
@@ -277,6 +281,8 @@ class SetScoringTable(Command):
 
 
 class ReportAchievement(Command):
+    """A unit (or one of its people) reports an achievement with claimed points."""
+
     campaign_id: Slug
     achievement_id: Slug
     unit_id: Slug
@@ -290,6 +296,8 @@ class ReportAchievement(Command):
 
 
 class VerifyAchievement(Command):
+    """The council accepts an achievement, as claimed or with adjusted points and a reason."""
+
     campaign_id: Slug
     achievement_id: Slug
     points: float | None = Field(default=None, ge=0, le=10_000)
@@ -298,12 +306,16 @@ class VerifyAchievement(Command):
 
 
 class RejectAchievement(Command):
+    """The council rejects an achievement, with its reason."""
+
     campaign_id: Slug
     achievement_id: Slug
     reason: LongText
 
 
 class OpenVoteRound(Command):
+    """The council or the block leader opens a block vote; candidates default to all member units."""
+
     campaign_id: Slug
     block_id: Slug
     round_id: Slug = Field(max_length=56)
@@ -312,6 +324,8 @@ class OpenVoteRound(Command):
 
 
 class CastBlockVote(Command):
+    """A member unit casts its one secret ballot; only the reply carries its receipt."""
+
     campaign_id: Slug
     block_id: Slug
     round_id: Slug
@@ -320,12 +334,16 @@ class CastBlockVote(Command):
 
 
 class CloseVoteRound(Command):
+    """Tally: elect the leader, fail, or open a runoff among the leading candidates."""
+
     campaign_id: Slug
     block_id: Slug
     round_id: Slug
 
 
 class ProposeAward(Command):
+    """Propose an award; every rule's result is recorded with the proposal."""
+
     campaign_id: Slug
     proposal_id: Slug
     award: Slug
@@ -335,6 +353,8 @@ class ProposeAward(Command):
 
 
 class DecideAward(Command):
+    """Record the council's secret-ballot counts and its decision."""
+
     campaign_id: Slug
     proposal_id: Slug
     votes_for: int = Field(ge=0, le=10_000)
@@ -368,7 +388,7 @@ COMMANDS = [
     CommandType("verify_achievement", VerifyAchievement, SERVICE),
     CommandType("reject_achievement", RejectAchievement, SERVICE),
     CommandType("open_vote_round", OpenVoteRound, SERVICE),
-    CommandType("cast_block_vote", CastBlockVote, SERVICE),
+    CommandType("cast_block_vote", CastBlockVote, SERVICE, reply=BallotAccepted),
     CommandType("close_vote_round", CloseVoteRound, SERVICE),
     CommandType("propose_award", ProposeAward, SERVICE),
     CommandType("decide_award", DecideAward, SERVICE),

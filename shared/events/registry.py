@@ -186,6 +186,8 @@ class AssignUnitToBlock(Command):
 
 
 class RenameUnit(Command):
+    """Rename a unit; replies with `unit_renamed`."""
+
     unit_id: Slug
     name: Name
 

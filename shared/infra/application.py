@@ -1,5 +1,11 @@
 """The base of every service application: idempotent, provenance-stamped command execution.
 
+A service answers a command with `await app.handle(command)`. The command goes to the application's writer
+thread, which runs the use case named after the command (the method `launch_campaign` for a `LaunchCampaign`:
+it loads, asks the domain, and returns the changed aggregates), checks each new event against its wire
+contract, and records the events with the command's receipt, in one transaction for all commands that
+waited together (group commit); the handler awaits the outcome without holding a thread.
+
 A command's events and its receipt are saved in one transaction. The receipt, keyed by the
 command id, holds the reply and a digest of the command; the same command again (same id, same
 name and body) returns that reply and records nothing, while the same id on another command is
@@ -9,12 +15,14 @@ from a fresh read.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from queue import SimpleQueue
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -24,6 +32,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Tr
 from shared.domain.errors import DomainError
 from shared.events import errors
 from shared.events.base import Accepted, Command, EventRef
+from shared.events.catalog import COMMAND_TYPES
 from shared.infra.clock import Clock
 from shared.infra.eventstore import DateAsISO, ProvenanceMapper, ProvenanceTranscoder, event_id, provenance
 from shared.infra.wire import WireMap
@@ -86,14 +95,29 @@ def command_digest(name: str, command: Command) -> str:
     return hashlib.sha256(f"{name}\n{body}".encode()).hexdigest()
 
 
+Decide = Callable[[Any], Sequence[Aggregate]]
+
+
 class ServiceApplication(Application[UUID]):
-    """An `eventsourcing` application whose use cases run through `execute`."""
+    """An `eventsourcing` application whose use cases run through `handle` (or `submit`).
+
+    Each command of the service (`shared/events/catalog.py`) has a use case: a method named after it, taking
+    the command and returning the aggregates it changed (or raising a `DomainError`). It runs on the writer
+    thread only, so a use case may keep caches without locks.
+    """
+
+    name = ""
+    """The service's name, as in the catalogue of services and the contract."""
 
     def __init__(self, wire: WireMap, env: dict[str, str] | None = None, clock: Clock | None = None) -> None:
         super().__init__(env=env)
         self.wire = wire
         self.clock = clock or Clock.from_env()
         self.writer = Writer(self.record_batch, name=f"{wire.service}-writer")
+        self.use_cases: dict[type[Command], tuple[str, Decide]] = {
+            c.model: (c.name, getattr(self, c.name)) for c in COMMAND_TYPES.values() if c.service == wire.service
+        }
+        """Command type → its name and use case."""
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = ProvenanceTranscoder()
@@ -111,15 +135,36 @@ class ServiceApplication(Application[UUID]):
         """Whether an aggregate has any event, without reconstructing it."""
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
-    def execute(self, command: Command, name: str, decide: Callable[[], Sequence[Aggregate]]) -> Accepted:
-        """Run `decide` (which raises a DomainError or returns changed aggregates) and save atomically.
+    def find(self, aggregate_id: UUID) -> Any | None:
+        """The aggregate, or None if it has no event yet (use cases turn that into their own `NotFound`)."""
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
 
-        Blocks until the command's writer has recorded it: commands arriving together are recorded
-        in one transaction (group commit), so concurrent commands share one commit.
-        """
+    async def handle(self, command: Command) -> Accepted:
+        """Execute a command: its reply once it is recorded, or the `DomainError` that refused it."""
+        return await asyncio.wrap_future(self.submit(command))
+
+    def submit(self, command: Command) -> Future[Accepted]:
+        """Queue a command for the writer; the future settles once it is recorded or refused (tools, tests)."""
+        name, decide = self.use_cases[type(command)]
         pending = Pending(command, name, decide)
         self.writer.submit(pending)
-        return pending.future.result()
+        return pending.future
+
+    def reply(self, command: Command, accepted: Accepted) -> Accepted:
+        """The reply to a recorded command (or to the same command sent again); run on the writer thread.
+        Services whose replies say more (a ballot's receipt) override it."""
+        return accepted
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save outside a command (the notification dispatcher's records), each event checked like a command's."""
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                for e in obj.pending_events:
+                    self.wire.check(e)
+        return super().save(*objs, **kwargs)
 
     def close(self) -> None:
         self.writer.close()
@@ -151,15 +196,22 @@ class ServiceApplication(Application[UUID]):
                 self._execute_alone(pending)
             return
         for pending, _, refs in decided:
-            pending.future.set_result(accepted(refs))
+            self._settle(pending, accepted(refs))
+
+    def _settle(self, pending: Pending, done: Accepted) -> None:
+        try:
+            pending.future.set_result(self.reply(pending.command, done))
+        except Exception as e:
+            pending.future.set_exception(e)
 
     def _decide(self, pending: Pending) -> tuple[list[Aggregate], list[dict[str, str]]]:
-        aggregates = list(pending.decide())
+        """The use case's aggregates, each new event checked against its contract, and the command's receipt."""
+        aggregates = list(pending.decide(pending.command))
         refs = [
             {"id": event_id(e.originator_id, e.originator_version), "type": wire}
             for a in aggregates
             for e in a.pending_events
-            if (wire := self.wire.wire_type(e)) is not None
+            if (wire := self.wire.check(e)) is not None
         ]
         receipt = CommandReceipt(
             command_id=str(pending.command.command_id), command=pending.name, events=refs, digest=pending.digest()
@@ -189,7 +241,7 @@ class ServiceApplication(Application[UUID]):
         except Exception as e:
             done, error = None, e
         if done is not None:
-            pending.future.set_result(done)
+            self._settle(pending, done)
         else:
             pending.future.set_exception(error)
 
@@ -198,7 +250,7 @@ class ServiceApplication(Application[UUID]):
             try:
                 done = self._receipt(pending)
                 if done is not None:
-                    pending.future.set_result(done)
+                    self._settle(pending, done)
                     return
                 aggregates, refs = self._decide(pending)
                 self._insert([(pending, aggregates, refs)])
@@ -207,7 +259,7 @@ class ServiceApplication(Application[UUID]):
             except Exception as e:
                 pending.future.set_exception(e)
                 return
-            pending.future.set_result(accepted(refs))
+            self._settle(pending, accepted(refs))
             return
         pending.future.set_exception(CommandConflict(pending.name))
 
@@ -219,11 +271,11 @@ def accepted(refs: list[dict[str, str]]) -> Accepted:
 
 @dataclass
 class Pending:
-    """A command waiting for the writer, with the future its caller blocks on."""
+    """A command waiting for the writer, with the future its caller awaits."""
 
     command: Command
     name: str
-    decide: Callable[[], Sequence[Aggregate]]
+    decide: Decide
     future: Future[Accepted] = field(default_factory=Future)
 
     def digest(self) -> str:

@@ -8,19 +8,23 @@ violations, write conflicts and unexpected errors.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import math
+from collections.abc import Awaitable, Callable, Sequence
 from fnmatch import fnmatch
 from typing import Any
 
 from faststream import BaseMiddleware
+from faststream.nats import NatsRouter
 from pydantic import ValidationError
 
 from shared.domain.errors import DomainError
 from shared.events import errors
-from shared.events.base import ErrorBody, Rejected
-from shared.infra.application import CommandConflict
+from shared.events.base import Accepted, Command, CommandType, ErrorBody, Rejected
+from shared.events.envelope import command_subject
+from shared.infra.application import CommandConflict, ServiceApplication
 
 log = logging.getLogger("emulation.commands")
 MAX_COMMAND_BYTES = 256 * 1024
@@ -158,8 +162,28 @@ COMMAND_WORKERS = 64
 """Commands a service instance takes in at once; those waiting together are recorded in one transaction."""
 
 
-def command_subscriber(router: Any, name: str, service: str) -> Any:
-    """The one way a service subscribes to `emulation.cmd.<name>`: its queue group, documented in AsyncAPI."""
-    from shared.events.envelope import command_subject
+def command_router(app: ServiceApplication, commands: Sequence[CommandType]) -> NatsRouter:
+    """The service's subscribers, one per command of the contract (`services/catalogue.py`): `emulation.cmd.<name>`
+    in the service's queue group. FastStream validates the body against the command's model, which, with the
+    reply model, also documents it in AsyncAPI."""
+    router = NatsRouter()
+    for command in commands:
+        router.subscriber(
+            command_subject(command.name),
+            queue=command.service,
+            title=command.name,
+            description=inspect.cleandoc(command.model.__doc__ or ""),
+            max_workers=COMMAND_WORKERS,
+        )(handler(app, command))
+    return router
 
-    return router.subscriber(command_subject(name), queue=service, title=name, max_workers=COMMAND_WORKERS)
+
+def handler(app: ServiceApplication, command: CommandType) -> Callable[..., Awaitable[Accepted]]:
+    """`await app.handle(cmd)`, typed with the command's own model and reply for FastStream."""
+
+    async def handle(cmd: Command) -> Accepted:
+        return await app.handle(cmd)
+
+    handle.__name__ = handle.__qualname__ = command.name
+    handle.__annotations__ = {"cmd": command.model, "return": command.reply}
+    return handle

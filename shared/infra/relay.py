@@ -55,6 +55,10 @@ def resume_consumer(service: str) -> str:
     return f"{service}-relay-resume"
 
 
+class Unpublishable(Exception):
+    """A stored event the relay cannot serialise: it stops, loudly, rather than retry it forever."""
+
+
 class ResumeRefused(Exception):
     """The last message on a service's subjects cannot be where its relay resumes: the relay stops, loudly."""
 
@@ -177,7 +181,10 @@ class Relay:
             position = n.id
             domain_event, meta = self.mapper.decode_notification(n)
             eid = event_id(n.originator_id, n.originator_version)
-            wired = self.app.wire.canonical(domain_event, eid, meta)
+            try:
+                wired = self.app.wire.serialise(domain_event, eid, meta)
+            except Exception as e:  # stored before its contract was checked at decision time (`WireMap.check`)
+                raise Unpublishable(f"the {self.service} relay cannot serialise stored event {eid} ({e!r})") from e
             if wired is None:
                 continue
             subject, canonical = wired
@@ -314,6 +321,9 @@ class Relay:
         while not stop.is_set():
             try:
                 read = await self.run_once()
+            except Unpublishable as e:
+                log.critical(str(e), extra={"service_name": self.service})
+                raise
             except Exception as e:  # the batch is re-read and re-sent; JetStream drops the repeats
                 log.warning("relay batch failed, retrying", extra={"service_name": self.service, "error": repr(e)})
                 await asyncio.sleep(0.5)

@@ -12,7 +12,6 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,10 +21,11 @@ from faststream.security import SASLPlaintext
 from nats.aio.msg import Msg
 
 from shared.events import errors
+from shared.events.base import CommandType
 from shared.events.catalog import COMMAND_TYPES
 from shared.events.envelope import COMMANDS_PREFIX, command_subject
 from shared.infra.application import ServiceApplication
-from shared.infra.commands import COMMAND_WORKERS, command_replies, rejected
+from shared.infra.commands import command_replies, command_router, rejected
 from shared.infra.connect import connect, nats_options
 from shared.infra.consumer import Consumer
 from shared.infra.keys import signing_key
@@ -45,7 +45,6 @@ class Service:
 
     name: str
     app: ServiceApplication | None
-    router: NatsRouter
     views: list[View] = field(default_factory=list)
     tasks: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
     """Extra background tasks (the notification dispatcher), run under the `views` role until `stop`."""
@@ -60,6 +59,8 @@ class Blueprint(Protocol):
 
     @property
     def answers_unknown_commands(self) -> bool: ...
+
+    def commands(self) -> list[CommandType]: ...
 
     def command_names(self) -> list[str]: ...
 
@@ -195,15 +196,12 @@ async def run_service(
     failed: asyncio.Task[None] | None = None
     try:
         if "commands" in roles:
-            # each command in flight waits in a thread for its group commit (`ServiceApplication.execute`)
-            asyncio.get_running_loop().set_default_executor(
-                ThreadPoolExecutor(max_workers=COMMAND_WORKERS + 8, thread_name_prefix="command")
-            )
             nc = await connection("commands", streams=False)
             starting = await answer_starting(nc, blueprint.name, blueprint.command_names())
         service = await asyncio.to_thread(build, blueprint, settings)  # the loop keeps answering meanwhile
         if "commands" in roles:
-            broker = command_broker(settings, service.router)
+            assert service.app is not None, f"{blueprint.name} answers commands but has no application"
+            broker = command_broker(settings, command_router(service.app, blueprint.commands()))
             await broker.start()
             await broker.connection.flush()  # the server has its subscriptions: the placeholder may go,
             for subscription in starting:  # answering what was delivered to it before (unsubscribe would drop it)

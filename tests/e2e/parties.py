@@ -81,6 +81,14 @@ class Reader:
         assert r.status_code == 200, (path, r.status_code, r.text)
         return r.json()
 
+    async def known(self, path: str, **params: Any) -> Any:
+        """`get`, or None while the views have not yet seen what `path` names (404): to wait on, after commands."""
+        r = await self.http.get(path, params=params)
+        if r.status_code == 404:
+            return None
+        assert r.status_code == 200, (path, r.status_code, r.text)
+        return r.json()
+
     async def status(self, path: str) -> int:
         return (await self.http.get(path)).status_code
 

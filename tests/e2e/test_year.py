@@ -88,8 +88,8 @@ async def launch_and_register(portal: Portal, council: Reader) -> None:
                         deputy_unit_id=deputy)  # fmt: skip
 
     async def registered() -> dict[str, Any] | None:
-        found = await council.get(f"/v1/campaigns/{C}/registrations", limit=100)
-        return found if len(found["registrations"]) == 17 else None
+        found = await council.known(f"/v1/campaigns/{C}/registrations", limit=100)
+        return found if found and len(found["registrations"]) == 17 else None
 
     registrations = await wait_for(registered, timeout=30)
     assert all(r["late"] for r in registrations["registrations"])

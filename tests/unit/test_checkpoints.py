@@ -19,7 +19,7 @@ from shared.events.audit import ChainCheckpointV2
 from shared.infra.chain import GENESIS
 from shared.infra.checkpoints import Window, forgery, sign
 from shared.infra.relay import Chain, Relay
-from tests.unit.test_wire_fast_path import FlakyStream, registry
+from tests.unit.test_wire_contract import FlakyStream, registry
 
 pytestmark = pytest.mark.unit
 

@@ -66,7 +66,7 @@ class Driver:
     def __call__(self, command: str, actor: str = COUNCIL, **body: Any) -> list[str]:
         model = {c.name: c.model for c in ev.COMMANDS}[command]
         cmd = model.model_validate({"command_id": str(uuid.uuid4()), "actor": actor, "campaign_id": C, **body})
-        return [e.type for e in getattr(self.app, command)(cmd).events]
+        return [e.type for e in self.app.submit(cmd).result().events]
 
     def refused(self, command: str, actor: str = COUNCIL, **body: Any) -> DomainError:
         with pytest.raises(DomainError) as e:

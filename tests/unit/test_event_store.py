@@ -34,8 +34,8 @@ def test_same_command_twice_records_once_and_replies_the_same(tmp_path: Path) ->
     service = build(replace(Settings(), data_dir=tmp_path))
     app = service.app
     cmd = launch()
-    first = app.launch_campaign(cmd)  # type: ignore[union-attr]
-    again = app.launch_campaign(cmd)  # type: ignore[union-attr]
+    first = app.submit(cmd).result()  # type: ignore[union-attr]
+    again = app.submit(cmd).result()  # type: ignore[union-attr]
     assert first == again
     # receipt + campaign_launched + the Department naming its first Office
     assert app.recorder.max_notification_id() == 3  # type: ignore[union-attr]
@@ -46,7 +46,7 @@ def test_relay_envelope_carries_provenance_but_aggregates_do_not(tmp_path: Path)
     app = service.app
     assert app is not None
     cmd = launch()
-    reply = app.launch_campaign(cmd)  # type: ignore[attr-defined]
+    reply = app.submit(cmd).result()  # type: ignore[attr-defined]
     relay = Relay(app, js=None, key=Ed25519PrivateKey.generate())  # type: ignore[arg-type]
     chain, messages = relay.envelopes(Chain())
     assert (chain.position, chain.length) == (2, 1) and len(messages) == 1  # the receipt is internal

@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -75,11 +75,10 @@ def held_writer(app: RegistryApplication, monkeypatch: pytest.MonkeyPatch) -> It
     """Yields `send(cmd)`: the first send occupies the writer; later ones queue until the block exits."""
     tx = Transactions(app)
     monkeypatch.setattr(app.recorder, "insert_events", tx.insert)
-    pool = ThreadPoolExecutor(max_workers=16)
     sent: list[Future[Accepted]] = []
 
     def send(cmd: LaunchCampaign) -> Future[Accepted]:
-        future = pool.submit(app.launch_campaign, cmd)
+        future = app.submit(cmd)
         if not sent:
             assert tx.entered.wait(10), "the writer never started its first batch"
         sent.append(future)
@@ -93,7 +92,7 @@ def held_writer(app: RegistryApplication, monkeypatch: pytest.MonkeyPatch) -> It
             time.sleep(0.001)
     finally:
         tx.release.set()
-        pool.shutdown(wait=True)
+        assert not wait(sent, timeout=10).not_done, "the writer never settled every command"
     send.transactions = tx.sizes  # type: ignore[attr-defined]
 
 
@@ -145,7 +144,7 @@ def test_a_command_sent_twice_in_one_batch_is_recorded_once_with_one_reply(
         a, b = send(launch("twice", command_id)), send(launch("twice", command_id))
     assert a.result() == b.result()
     before = app.recorder.max_notification_id()
-    assert app.launch_campaign(launch("twice", command_id)) == a.result()  # and a third time, later
+    assert app.submit(launch("twice", command_id)).result() == a.result()  # and a third time, later
     assert app.recorder.max_notification_id() == before
 
 
@@ -159,9 +158,9 @@ def test_a_failing_store_fails_every_command_of_the_batch_and_the_writer_goes_on
 
     monkeypatch.setattr(app.recorder, "insert_events", broken)
     with pytest.raises(OSError, match="disk unplugged"):
-        app.launch_campaign(launch("lost"))
+        app.submit(launch("lost")).result()
     monkeypatch.setattr(app.recorder, "insert_events", real)
-    assert app.launch_campaign(launch("kept")).ok
+    assert app.submit(launch("kept")).result().ok
     assert app.exists(Campaign.create_id("kept"))
     assert not app.exists(Campaign.create_id("lost"))
 
@@ -178,22 +177,22 @@ def reused(outcome: Callable[[], Any]) -> tuple[str, str | None, str]:
 
 def test_a_reused_command_id_is_refused_naming_the_first_command_when_run_alone(app: RegistryApplication) -> None:
     command_id = str(uuid.uuid4())
-    first = app.launch_campaign(launch("c1", command_id))
+    first = app.submit(launch("c1", command_id)).result()
     before = app.recorder.max_notification_id()
-    assert app.launch_campaign(launch("c1", command_id)) == first  # the same command: its first reply
+    assert app.submit(launch("c1", command_id)).result() == first  # the same command: its first reply
     other_body = launch("c1", command_id).model_copy(update={"title": "Another title"})
-    code, field, message = reused(lambda: app.launch_campaign(other_body))  # refused by the rules first
+    code, field, message = reused(lambda: app.submit(other_body).result())  # refused by the rules first
     assert (code, field) == ("command_id_reused", "command_id")
     assert message == (
         f"command_id {command_id} was already used for a launch_campaign command; "
         "this is another body: send it with a new command_id"
     )
-    code, _, message = reused(lambda: app.launch_campaign(launch("c2", command_id)))  # would be recorded
+    code, _, message = reused(lambda: app.submit(launch("c2", command_id)).result())  # would be recorded
     assert code == "command_id_reused" and "launch_campaign" in message
     unit = RegisterUnit.model_validate(
         {"command_id": command_id, "actor": "van-phong-so", "unit_id": "u1", "name": "U1", "kind": "department"}
     )
-    code, _, message = reused(lambda: app.register_unit(unit))
+    code, _, message = reused(lambda: app.submit(unit).result())
     assert message.endswith(
         "was already used for a launch_campaign command; this is another command: send it with a new command_id"
     )
@@ -205,7 +204,7 @@ def test_a_reused_command_id_is_refused_inside_a_batch(
     app: RegistryApplication, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     command_id, later = str(uuid.uuid4()), str(uuid.uuid4())
-    app.launch_campaign(launch("earlier", later))
+    app.submit(launch("earlier", later)).result()
     with held_writer(app, monkeypatch) as send:
         send(launch("first"))
         same = send(launch("twice", command_id))
@@ -232,9 +231,9 @@ def test_a_receipt_recorded_before_digests_still_answers_its_command(app: Regist
     app.recorder.insert_events(stored)
     receipt: CommandReceipt = app.repository.get(CommandReceipt.create_id(command_id))
     assert receipt.digest == ""
-    reply = app.launch_campaign(launch("c1", command_id))
+    reply = app.submit(launch("c1", command_id)).result()
     assert [e.id for e in reply.events] == ["e1"] and not app.exists(Campaign.create_id("c1"))
     unit = RegisterUnit.model_validate(
         {"command_id": command_id, "actor": "van-phong-so", "unit_id": "u1", "name": "U1", "kind": "department"}
     )
-    assert reused(lambda: app.register_unit(unit))[0] == "command_id_reused"
+    assert reused(lambda: app.submit(unit).result())[0] == "command_id_reused"

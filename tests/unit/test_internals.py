@@ -53,8 +53,8 @@ def test_an_event_built_from_its_state_equals_the_mappers() -> None:
     registered: Any = Unit.Registered  # type: ignore[attr-defined]
     app = RegistryApplication(WIRE, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     try:
-        app.register_unit(RegisterUnit(command_id=uuid4(), actor="system:portal", unit_id="u1", name="Phòng Tư pháp",
-                                       kind="department"))  # fmt: skip
+        app.submit(RegisterUnit(command_id=uuid4(), actor="system:portal", unit_id="u1", name="Phòng Tư pháp",
+                                       kind="department")).result()  # fmt: skip
         [n] = app.recorder.select_notifications(start=1, limit=10, topics=[get_topic(registered)])
         mapper: Any = app.mapper
         built, meta = mapper.decode_notification(n)

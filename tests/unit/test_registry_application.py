@@ -29,7 +29,7 @@ class Registry:
     def send(self, command: str, /, **body: Any) -> list[str]:
         body.setdefault("command_id", str(uuid.uuid4()))
         cmd = COMMAND_TYPES[command].model.model_validate({"actor": "van-phong-so", **body})
-        reply = getattr(self.app, command)(cmd)
+        reply = self.app.submit(cmd).result()
         return [e.type.removesuffix(".v1") for e in reply.events]
 
     def refused(self, command: str, /, **body: Any) -> tuple[str, str | None]:

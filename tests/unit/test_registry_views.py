@@ -49,7 +49,7 @@ def registry_year(tmp_path: Path) -> list[tuple[int, CloudEvent]]:
 
     def send(command: str, /, **body: Any) -> None:
         body.setdefault("command_id", str(uuid.uuid4()))
-        getattr(app, command)(COMMAND_TYPES[command].model.model_validate({"actor": "van-phong-so", **body}))
+        app.submit(COMMAND_TYPES[command].model.model_validate({"actor": "van-phong-so", **body})).result()
 
     for command, body in commands(load_scenario()):
         send(command, **body)

@@ -104,7 +104,9 @@ def cast(d: Driver, voter: str, candidate: str, round_id: str = "r1", command_id
         "command_id": command_id or str(uuid.uuid4()), "actor": actor or voter, "campaign_id": C, "block_id": block,
         "round_id": round_id, "voter_unit_id": voter, "candidate_unit_id": candidate,
     })  # fmt: skip
-    return d.app.cast_block_vote(cmd)
+    reply = d.app.submit(cmd).result()
+    assert isinstance(reply, ev.BallotAccepted)
+    return reply
 
 
 def closed(d: Driver, block: str = "b1") -> Any:
@@ -153,9 +155,9 @@ def test_a_re_sent_cast_gets_the_same_receipt_and_only_the_voter_gets_it() -> No
         cast(d, "u1", "u2", command_id=command_id, actor="u3")
     # as is the voter re-sending the id of another of its commands with a ballot
     report_id = str(uuid.uuid4())
-    d.app.report_achievement(ev.ReportAchievement.model_validate({
+    d.app.submit(ev.ReportAchievement.model_validate({
         "command_id": report_id, "actor": "u1", "campaign_id": C, "achievement_id": "a1", "unit_id": "u1",
-        "content_no": 1, "claimed_points": 1, "description": "x"}))  # fmt: skip
+        "content_no": 1, "claimed_points": 1, "description": "x"})).result()  # fmt: skip
     with pytest.raises(CommandIdReused):
         cast(d, "u1", "u2", command_id=report_id)
 
@@ -268,7 +270,7 @@ def test_ballots_stored_in_clear_before_sealing_load_count_and_keep_their_wire_v
         wired = old.wire.envelope(event, event_id(n.originator_id, n.originator_version), meta)
         if wired and wired[1].type.startswith("block_vote_cast"):
             assert wired[1].type == "block_vote_cast.v1" and "commitment" not in wired[1].data
-            assert old.wire.canonical(event, wired[1].id, meta) is not None
+            assert old.wire.serialise(event, wired[1].id, meta) is not None
     d.app = old
     assert d.app.load_election(C, "b1", "r1").rounds["r1"]["min_voters"] == 3  # rounds from before: the default
     d("close_vote_round", block_id="b1", round_id="r1")

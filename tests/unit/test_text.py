@@ -10,7 +10,6 @@ from pydantic import ValidationError
 
 from shared.events.registry import RegisterUnit, UnitRegistered
 from shared.infra.commands import from_validation_error
-from shared.infra.wire import model_converter
 
 pytestmark = pytest.mark.unit
 VIETNAMESE = "Phòng Công chứng số 1 — Trung tâm Trợ giúp pháp lý Nhà nước, Đội ngũ ưu tú"
@@ -94,11 +93,3 @@ def test_visible_text_may_keep_joiners_inside_it() -> None:
     """Zero-width joiners are part of some writing (emoji sequences): refused only when nothing else is there."""
     family = "Tổ công đoàn 👨\u200d👩\u200d👧"
     assert RegisterUnit.model_validate(register(family)).name == family
-
-
-def test_the_relay_fast_path_still_takes_clean_text_unchanged() -> None:
-    """The relay's direct conversion accepts the validator only if it leaves clean text as it is."""
-    convert = model_converter(UnitRegistered)
-    assert convert is not None
-    data = {"unit_id": "u", "name": VIETNAMESE, "kind": "department", "head": None, "email": None}
-    assert convert(data)["name"] == VIETNAMESE

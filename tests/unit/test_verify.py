@@ -18,7 +18,7 @@ from services.audit.verify import Audit
 from services.audit.witness import Checkpoint, Witness
 from shared.infra.chain import GENESIS, chained
 from shared.infra.relay import Relay
-from tests.unit.test_wire_fast_path import FlakyStream, registry
+from tests.unit.test_wire_contract import FlakyStream, registry
 
 pytestmark = pytest.mark.unit
 
