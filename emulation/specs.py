@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from faststream.specification import AsyncAPI
@@ -17,7 +16,7 @@ from shared.infra.settings import Settings
 
 def asyncapi_document() -> dict[str, Any]:
     """The subscribers of every service of the catalogue that answers commands, and every event of the contract."""
-    settings = replace(Settings(), store="memory")
+    settings = Settings(store="memory")
     services = [entry.build(settings) for entry in catalogue.answering()]
     broker = command_broker(settings, *(s.router for s in services))
     for etype in EVENT_TYPES.values():
