@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,7 @@ class Cluster:
     def __init__(self, data_dir: Path, **overrides: Any) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.port = natsd.free_port()
-        self.settings = replace(
-            Settings(),
+        self.settings = Settings(
             data_dir=data_dir,
             nats_url=f"nats://127.0.0.1:{self.port}",
             nats_port=self.port,

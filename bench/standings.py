@@ -21,7 +21,6 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +117,7 @@ def main() -> None:
     ap.add_argument("--token", action="store_true", help="a tokens file, and a council token on every request")
     args = ap.parse_args()
 
-    settings = replace(Settings(), data_dir=args.data.resolve(), log_level="WARNING")
+    settings = Settings(data_dir=args.data.resolve(), log_level="WARNING")
     fill(settings, args.events, args.units)
     headers: dict[str, str] = {}
     if args.token:
@@ -127,11 +126,11 @@ def main() -> None:
         tokens = settings.data_dir / "bench-tokens.json"
         tokens.unlink(missing_ok=True)
         headers = {"Authorization": f"Bearer {create_token(tokens, 'council')}"}
-        settings = replace(settings, api_tokens_file=str(tokens))
+        settings = settings.replace(api_tokens_file=str(tokens))
     trees = [ROOT, *(t.resolve() for t in args.tree)]
     apis = {}
     for i, tree in enumerate(trees):
-        s = replace(settings, api_port=natsd.free_port())
+        s = settings.replace(api_port=natsd.free_port())
         apis[tree] = (s.api_port, start_api(tree, s, settings.data_dir / f"api-{i}.log"))
     try:
         for r in range(args.rounds):

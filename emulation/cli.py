@@ -6,22 +6,37 @@ import asyncio
 import json
 import signal
 from collections.abc import Callable, Coroutine
-from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from emulation import loop as eventloop
 from services import catalogue
 from services.catalogue import ServiceEntry
 from shared.infra import logs
-from shared.infra.settings import Settings
+from shared.infra.settings import InvalidSettings, Settings
 
 T = TypeVar("T")
+
+
+class Commands(TyperGroup):
+    """Every command: variables that do not parse end it with one line naming them (exit code 2), no traceback."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own (vendored) click.Context
+        try:
+            return super().invoke(ctx)
+        except InvalidSettings as e:
+            typer.echo(f"invalid settings: {e}", err=True)
+            raise typer.Exit(2) from None
+
+
 cli = typer.Typer(
-    help="Emulation and commendation movement: event-sourced services over NATS JetStream.", no_args_is_help=True
+    cls=Commands,
+    help="Emulation and commendation movement: event-sourced services over NATS JetStream.",
+    no_args_is_help=True,
 )
 
 DataDir = Annotated[
@@ -44,7 +59,7 @@ def as_identity(user: str) -> Settings:
         return settings
     config = json.loads(path.read_text())
     passwords = config.get("users", {}) | {s["name"]: s["password"] for s in config.get("systems", [])}
-    return replace(settings, nats_user=user, nats_password=passwords[user]) if user in passwords else settings
+    return settings.replace(nats_user=user, nats_password=passwords[user]) if user in passwords else settings
 
 
 def over_nats(user: str, command: str, work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
@@ -73,11 +88,11 @@ def over_nats(user: str, command: str, work: Callable[[Settings], Coroutine[Any,
 def settings_with(data_dir: Path | None = None, nats_port: int | None = None, api_port: int | None = None) -> Settings:
     s = Settings.from_env()
     if data_dir is not None:
-        s = replace(s, data_dir=data_dir)
+        s = s.replace(data_dir=data_dir)
     if nats_port is not None:
-        s = replace(s, nats_port=nats_port, nats_url=f"nats://127.0.0.1:{nats_port}")
+        s = s.replace(nats_port=nats_port, nats_url=f"nats://127.0.0.1:{nats_port}")
     if api_port is not None:
-        s = replace(s, api_port=api_port)
+        s = s.replace(api_port=api_port)
     return s
 
 

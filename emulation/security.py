@@ -16,7 +16,6 @@ import json
 import os
 import secrets
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -195,8 +194,7 @@ def service_identity(config: dict[str, Any], settings: Settings, service: str, r
     main = role_user(service, "commands" if "commands" in roles else roles[-1])
     relay = role_user(service, "relay") if "relay" in roles and service in SERVICES else ""
     views = role_user(service, "views") if "views" in roles and service in SERVICES else ""
-    return replace(
-        settings,
+    return settings.replace(
         nats_user=main,
         nats_password=users[main],
         nats_relay_user=relay,

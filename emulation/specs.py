@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from faststream.specification import AsyncAPI
@@ -18,7 +17,7 @@ from shared.infra.settings import Settings
 
 def asyncapi_document() -> dict[str, Any]:
     """The subscribers of every service of the catalogue that answers commands, and every event of the contract."""
-    settings = replace(Settings(), store="memory")
+    settings = Settings(store="memory")
     apps = {entry: entry.build(settings).app for entry in catalogue.answering()}
     routers = [command_router(app, entry.commands()) for entry, app in apps.items() if app is not None]
     broker = command_broker(settings, *routers)

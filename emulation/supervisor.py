@@ -16,7 +16,6 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -139,7 +138,7 @@ class Embedded:
         of its roles connects as that role's own identity."""
         if service == "api":
             tokens = self.settings.data_dir / "api-tokens.json"
-            return os.environ | replace(self.identity("api"), api_tokens_file=str(tokens)).to_env()
+            return os.environ | self.identity("api").replace(api_tokens_file=str(tokens)).to_env()
         grants = {"EMULATION_ACTOR_GRANTS_FILE": str(self.settings.data_dir / "actor-grants.json")}
         roles = [role for flag, role in zip(args, args[1:], strict=False) if flag == "--role"] or list(ROLES)
         return os.environ | security.service_identity(self.security, self.settings, service, roles).to_env() | grants
@@ -150,7 +149,7 @@ class Embedded:
     def identity(self, user: str) -> Settings:
         """These settings, connecting as `user` (a service, `admin`, or a city system such as `portal`)."""
         passwords = self.security["users"] | {x["name"]: x["password"] for x in self.security["systems"]}
-        return replace(self.settings, nats_user=user, nats_password=passwords[user])
+        return self.settings.replace(nats_user=user, nats_password=passwords[user])
 
 
 def say(line: str) -> None:
@@ -201,7 +200,7 @@ async def load_demo(settings: Settings) -> int:
 
 
 def up(settings: Settings, with_demo: bool, verbose: bool = False) -> None:
-    settings = replace(settings, nats_url=f"nats://127.0.0.1:{settings.nats_port}")
+    settings = settings.replace(nats_url=f"nats://127.0.0.1:{settings.nats_port}")
     if eventloop.run(run(settings, with_demo, verbose)) != 0:
         raise SystemExit(1)
 

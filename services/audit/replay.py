@@ -18,7 +18,6 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Collection
 from contextlib import aclosing
-from dataclasses import replace
 from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -54,7 +53,7 @@ async def replay(
     batch: int = 5000,
 ) -> dict[str, str]:
     """Rebuild all views under `target` (SQLite) from the stream; returns each view's checksum."""
-    fresh = replace(settings, data_dir=target, store="sqlite")
+    fresh = settings.replace(data_dir=target, store="sqlite")
     views = all_views(fresh)  # creates the tables once, before the workers open them
     names = [view.name for view in views]
     workers = [Worker(fresh, group) for group in groups(views)]

@@ -8,13 +8,19 @@ of these changes in a new release of the dependency.
 - Building a domain event from its decoded state without its `__init__` is what eventsourcing's `Mapper` does
   (`to_domain_event`); the relay does it directly for published events, once per event, to skip the mapper's
   second JSON pass.
+- pydantic-settings' environment source reads `os.environ` in `_load_env_vars`; `Settings.from_env` reads the
+  variables it is given (a test's, or a child process's about to be started) through the same source, so that
+  they are parsed exactly as the process's own would be.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
+from pydantic_settings import BaseSettings, EnvSettingsSource
+from pydantic_settings.sources.utils import parse_env_vars
 
 
 def max_tracking_id(recorder: TrackingRecorder, name: str, cursor: Any) -> int:
@@ -33,3 +39,13 @@ def event_from_state(cls: type, state: dict[str, Any]) -> Any:
     event: Any = object.__new__(cls)
     object.__setattr__(event, "__dict__", state)
     return event
+
+
+def variables_source(settings_cls: type[BaseSettings], variables: Mapping[str, str]) -> EnvSettingsSource:
+    """pydantic-settings' environment source of `settings_cls`, over `variables` instead of `os.environ`."""
+
+    class Variables(EnvSettingsSource):
+        def _load_env_vars(self) -> Mapping[str, str | None]:
+            return parse_env_vars(variables, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+
+    return Variables(settings_cls)

@@ -1,18 +1,86 @@
-"""One settings object, read from environment variables with documented defaults (see README)."""
+"""The settings of a process, read from EMULATION_* variables with documented defaults (see README).
+
+pydantic-settings reads the variables (instead of casting each by hand): each field's alias is its variable, so a value that does not parse
+is reported with the variable's name, and each field's docstring is its description.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Self
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from shared.infra.internals import variables_source
 
 
-@dataclass(frozen=True)
-class Settings:
+class InvalidSettings(ValueError):
+    """Variables whose values do not parse, each named with its value and what is wrong with it."""
+
+
+class EnvSettings(BaseSettings):
+    """Settings from EMULATION_* variables (`from_env`); an unset or empty variable keeps the default.
+
+    `Settings(...)` itself reads no variable: it is the defaults and the values given, so that code and tests
+    building settings do not depend on the environment they run in.
+    """
+
+    model_config = SettingsConfigDict(
+        alias_generator=lambda name: f"EMULATION_{name.upper()}",
+        validate_by_name=True,
+        case_sensitive=True,
+        env_ignore_empty=True,
+        frozen=True,
+        use_attribute_docstrings=True,
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values given: `from_env` alone reads variables."""
+        return (init_settings,)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+        """The settings the variables `env` (default: this process's environment) give, and nothing else."""
+        try:
+            return cls(**variables_source(cls, os.environ if env is None else env)())
+        except ValidationError as e:
+            problems = (
+                f"{error['loc'][0]}={error['input']!r}: {error['msg']}"
+                for error in e.errors()
+                if error["type"] != "default_factory_not_called"  # a field defaulting to one that did not parse
+            )
+            raise InvalidSettings("; ".join(problems)) from e
+
+    def replace(self, **changes: Any) -> Self:
+        """These settings with `changes` (by field name), validated like the rest."""
+        return self.model_validate({**self.model_dump(), **changes})
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that reproduces these settings in a child process."""
+        return {name: str(value) for name, value in self.model_dump(by_alias=True).items()}
+
+
+class Settings(EnvSettings):
+    """Where this process keeps its data, how it reaches NATS and its store, logs, and how it is supervised."""
+
     data_dir: Path = Path("data")
     """EMULATION_DATA_DIR: SQLite stores, NATS storage and generated files."""
-    nats_url: str = "nats://127.0.0.1:14222"
-    """EMULATION_NATS_URL: where services connect (comma-separated for a cluster)."""
+    nats_port: int = 14222
+    """EMULATION_NATS_PORT: the port `emulation up` gives its embedded nats-server."""
+    nats_url: str = Field(default_factory=lambda given: f"nats://127.0.0.1:{given['nats_port']}")
+    """EMULATION_NATS_URL: where services connect (comma-separated for a cluster); unset: the embedded
+    nats-server on this machine, at EMULATION_NATS_PORT."""
     nats_user: str = ""
     """EMULATION_NATS_USER: this process's NATS identity (the embedded default gives each service its own)."""
     nats_password: str = ""
@@ -31,8 +99,6 @@ class Settings:
     of the data dir holds none; empty: `<data dir>-keys` beside the data dir."""
     actor_grants_file: str = ""
     """EMULATION_ACTOR_GRANTS_FILE: which actors each city system's account may act as (JSON)."""
-    nats_port: int = 14222
-    """EMULATION_NATS_PORT: the port `emulation up` gives its embedded nats-server."""
     api_host: str = "127.0.0.1"
     """EMULATION_API_HOST"""
     api_port: int = 8000
@@ -78,36 +144,6 @@ class Settings:
     restart_window: float = 60.0
     """EMULATION_RESTART_WINDOW: seconds over which restarts are counted."""
 
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
-        base = cls()
-        casts = {
-            "data_dir": Path,
-            "nats_port": int,
-            "postgres_pool_size": int,
-            "api_port": int,
-            "stream_replicas": int,
-            "relay_batch": int,
-            "consumer_batch": int,
-            "poll_interval": float,
-            "checkpoint_every": int,
-            "log_max_bytes": int,
-            "log_backups": int,
-            "restart_backoff": float,
-            "restart_backoff_max": float,
-            "restart_limit": int,
-            "restart_window": float,
-        }
-        values: dict[str, object] = {}
-        for field in base.__dataclass_fields__:
-            raw = env.get(f"EMULATION_{field.upper()}")
-            if raw is not None and raw != "":
-                values[field] = casts.get(field, str)(raw)
-        if "nats_url" not in values and "nats_port" in values:
-            values["nats_url"] = f"nats://127.0.0.1:{values['nats_port']}"
-        return replace(base, **values)  # type: ignore[arg-type]
-
     @property
     def keys_path(self) -> Path:
         """Where secret keys live: EMULATION_KEYS_DIR, else `<data dir>-keys` beside the data dir."""
@@ -127,8 +163,4 @@ class Settings:
             "relay": (self.nats_relay_user, self.nats_relay_password),
             "views": (self.nats_views_user, self.nats_views_password),
         }.get(role, ("", ""))
-        return replace(self, nats_user=user, nats_password=password) if user else self
-
-    def to_env(self) -> dict[str, str]:
-        """The environment that reproduces these settings in a child process."""
-        return {f"EMULATION_{k.upper()}": str(v) for k, v in self.__dict__.items()}
+        return self.replace(nats_user=user, nats_password=password) if user else self

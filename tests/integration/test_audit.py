@@ -8,7 +8,6 @@ import json
 import sqlite3
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +201,7 @@ async def test_healthz_answers_while_verify_reads_thousands_of_events(system: Sy
     """Verification runs in its own process: the read API's event loop keeps answering meanwhile."""
     tokens = tmp_path / "tokens.json"
     tokens.write_text(json.dumps({"auditor-token": "auditor"}))
-    system.settings = replace(system.settings, api_tokens_file=str(tokens))
+    system.settings = system.settings.replace(api_tokens_file=str(tokens))
     system.start("registry")
     system.start_api()
     campaign = copy.deepcopy(load_scenario()["campaign"])

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ EVERY = 5
 @pytest.fixture
 async def secured(tmp_path: Path) -> AsyncIterator[Secured]:
     s = Secured(tmp_path)
-    s.system.settings = replace(s.system.settings, checkpoint_every=EVERY)
+    s.system.settings = s.system.settings.replace(checkpoint_every=EVERY)
     await create_streams(s.as_user("admin"))
     s.system.nc = await s.connect("portal")
     yield s

@@ -11,7 +11,6 @@ import asyncio
 import copy
 import json
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -143,7 +142,7 @@ async def designated(year: Year, block: str) -> None:
 def elsewhere(system: System, tmp_path: Path, name: str) -> Settings:
     """The system's settings, with views in a fresh place (SQLite file or PostgreSQL schema)."""
     prefix = f"{system.settings.postgres_schema_prefix}{name}_"
-    return replace(system.settings, data_dir=tmp_path / name, postgres_schema_prefix=prefix)
+    return system.settings.replace(data_dir=tmp_path / name, postgres_schema_prefix=prefix)
 
 
 @pytest.mark.both_stores

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +50,7 @@ def register(unit_id: str) -> dict[str, Any]:
 
 
 def units_view(s: Secured) -> Any:
-    [_, units, _] = build_views(replace(s.system.settings, nats_user=""))
+    [_, units, _] = build_views(s.system.settings.replace(nats_user=""))
     return units
 
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         asyncio.run(create_streams(secured.as_user("admin")))
         for service in SERVICES:
             secured.start(service)
-        secured.system.settings = replace(secured.as_user("api"), api_tokens_file=str(tokens))
+        secured.system.settings = secured.as_user("api").replace(api_tokens_file=str(tokens))
         secured.system.start_api()
         api = Api(secured, tokens, token)
         load(api)

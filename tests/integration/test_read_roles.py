@@ -6,7 +6,6 @@ The 401/403 rule on every route, token reloading and the error shape: tests/inte
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ C = "2022"
 async def test_each_role_sees_what_it_may(system: System, tmp_path: Path) -> None:
     tokens = tmp_path / "tokens.json"
     role = {r: create_token(tokens, r) for r in ("council", "auditor", "unit:van-phong-so")}
-    system.settings = replace(system.settings, api_tokens_file=str(tokens))
+    system.settings = system.settings.replace(api_tokens_file=str(tokens))
     for service in ("registry", "evaluation", "notification", "audit"):
         system.start(service)
     system.start_api()

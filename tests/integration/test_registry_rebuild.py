@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +61,7 @@ async def test_rebuilding_the_views_from_the_stream_gives_identical_results(syst
     before = snapshot(system)
 
     # From scratch: fresh views on a new data dir, fed the stream's messages in order.
-    fresh = build_views(replace(system.settings, data_dir=tmp_path / "rebuilt"))
+    fresh = build_views(system.settings.replace(data_dir=tmp_path / "rebuilt"))
     events = [(m.metadata.sequence.stream, parse(m)) for m in stored]
     for view in fresh:
         view.apply(events)

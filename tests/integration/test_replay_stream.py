@@ -11,7 +11,6 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import closing
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,7 +49,7 @@ async def stream(nats_server: NatsServer) -> AsyncIterator[tuple[Any, list[tuple
 
 
 def reference(target: Path, published: list[tuple[str, bytes]], until_time: datetime | None = None) -> dict[str, str]:
-    views = all_views(replace(Settings(), data_dir=target))
+    views = all_views(Settings(data_dir=target))
     events: list[tuple[int, CloudEvent]] = []
     for seq, (_, body) in enumerate(published, start=1):
         try:
@@ -80,7 +79,7 @@ async def test_replay_skips_unreadable_messages_and_equals_the_plain_rebuild(
     stream: Any, nats_server: NatsServer, tmp_path: Path
 ) -> None:
     _, published = stream
-    settings = replace(Settings(), nats_url=nats_server.url, data_dir=tmp_path / "live")
+    settings = Settings(nats_url=nats_server.url, data_dir=tmp_path / "live")
     seen: list[tuple[int, int]] = []
     rebuilt = await replay(settings, tmp_path / "replayed", progress=lambda d, t: seen.append((d, t)), batch=32)
     assert seen[-1] == (len(published), len(published))
@@ -94,7 +93,7 @@ async def test_replay_skips_unreadable_messages_and_equals_the_plain_rebuild(
 
 async def test_replay_until_a_sequence_or_a_time(stream: Any, nats_server: NatsServer, tmp_path: Path) -> None:
     _, published = stream
-    settings = replace(Settings(), nats_url=nats_server.url, data_dir=tmp_path / "live")
+    settings = Settings(nats_url=nats_server.url, data_dir=tmp_path / "live")
     assert await replay(settings, tmp_path / "seq", until_seq=60, batch=32) == reference(
         tmp_path / "ref-seq", published[:60]
     )

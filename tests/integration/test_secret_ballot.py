@@ -12,7 +12,6 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +121,7 @@ async def test_a_unit_finds_its_ballot_counted_and_nothing_links_a_unit_to_its_c
     role = {r: create_token(tokens, r) for r in ("council", "auditor", f"unit:{MEMBERS[0]}")}
     for service in ("registry", "evaluation", "notification", "audit"):
         s.start(service)
-    s.system.settings = replace(s.as_user("api"), api_tokens_file=str(tokens))
+    s.system.settings = s.as_user("api").replace(api_tokens_file=str(tokens))
     s.system.start_api()
     await block_ready(s)
     votes = choices()

@@ -288,21 +288,21 @@ async def test_a_process_that_keeps_crashing_is_given_up_and_the_rest_keep_servi
         await wait_for(given_up, timeout=60, interval=0.2)
         for name in crashing:
             state = up.processes()[name]
-            assert (state["restarts"], state["last_exit"]) == (2, "exit code 1")
-            assert "could not convert string to float: 'soon'" in Path(state["log"]).read_text()
-            assert f"{name} keeps crashing: 3 exits within 60 s (last: exit code 1)" in up.terminal()
+            assert (state["restarts"], state["last_exit"]) == (2, "exit code 2")
+            assert "invalid settings: EMULATION_NOTIFY_POLL='soon'" in Path(state["log"]).read_text()
+            assert f"{name} keeps crashing: 3 exits within 60 s (last: exit code 2)" in up.terminal()
             assert f"Log: {state['log']}" in up.terminal()
         records = [json.loads(line) for line in (up.data / "logs" / "supervisor.log").read_text().splitlines()]
         gave_up = [r for r in records if r["level"] == "error"]
         assert sorted(r["child"] for r in gave_up) == sorted(crashing)
-        assert all(r["exits"] == 3 and r["exit_code"] == 1 for r in gave_up)
+        assert all(r["exits"] == 3 and r["exit_code"] == 2 for r in gave_up)
         restarted = [r for r in records if r["message"] == "process exited unexpectedly; restarting"]
         assert sorted((r["child"], r["attempt"], r["delay"]) for r in restarted) == sorted(
             (name, n, 0.1 * 2 ** (n - 1)) for name in crashing for n in (1, 2)
         )
 
         status = up.out.read_text()  # the start-up status named what failed, and the URLs came all the same
-        assert "  notification   FAILED: notification (" in status and ") keeps crashing (last: exit code 1)" in status
+        assert "  notification   FAILED: notification (" in status and ") keeps crashing (last: exit code 2)" in status
         assert "Not ready: notification (see above); everything else is running." in status
         assert "  registry       takes its" in status and "Read API:" in status
         assert up.proc.poll() is None, "emulation up keeps running"

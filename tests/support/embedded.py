@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +66,7 @@ class Up:
         config = json.loads((self.data / "security.json").read_text())
         passwords = config["users"] | {s["name"]: s["password"] for s in config["systems"]}
         url = f"nats://127.0.0.1:{self.nats_port}"
-        return replace(Settings(), data_dir=self.data, nats_url=url, nats_user=user, nats_password=passwords[user])
+        return Settings(data_dir=self.data, nats_url=url, nats_user=user, nats_password=passwords[user])
 
     async def connect(self, user: str) -> Any:
         async def quiet(e: Exception) -> None:  # the test kills nats-server on purpose

@@ -6,7 +6,6 @@ under their own identities, exactly as in the embedded default.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ class Secured:
         return str((self.config["users"] | {s["name"]: s["password"] for s in self.config["systems"]})[user])
 
     def as_user(self, user: str) -> Settings:
-        return replace(self.system.settings, nats_user=user, nats_password=self.password(user))
+        return self.system.settings.replace(nats_user=user, nats_password=self.password(user))
 
     async def connect(self, user: str, errors: list[Exception] | None = None) -> Any:
         async def on_error(e: Exception) -> None:
@@ -46,7 +45,7 @@ class Secured:
     def start(self, service: str, *roles: str) -> str:
         """Start `service` (all roles by default), each role under its own identity, as `emulation up` does."""
         settings = security.service_identity(self.config, self.system.settings, service, roles or ROLES)
-        self.system.settings = replace(settings, actor_grants_file=str(self.data / "actor-grants.json"))
+        self.system.settings = settings.replace(actor_grants_file=str(self.data / "actor-grants.json"))
         return self.system.start(service, *roles)
 
     def stop(self) -> None:

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +63,7 @@ class System:
     """Services of one test, each a real `emulation run` process sharing a data dir and a NATS server."""
 
     def __init__(self, data_dir: Path, nats_url: str, **overrides: Any) -> None:
-        self.settings = replace(
-            Settings(), data_dir=data_dir, nats_url=nats_url, api_port=natsd.free_port(), **overrides
-        )
+        self.settings = Settings(data_dir=data_dir, nats_url=nats_url, api_port=natsd.free_port(), **overrides)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.nc: Any = None
         self.starting: dict[str, str] = {}

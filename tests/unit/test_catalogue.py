@@ -6,7 +6,6 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import replace
 
 import pytest
 from typer.testing import CliRunner
@@ -63,7 +62,7 @@ def test_every_view_is_listed_once_and_consumed_by_a_durable_of_its_own() -> Non
 
 
 def test_views_are_built_by_the_services_factory_over_its_store() -> None:
-    settings = replace(Settings(), store="memory")
+    settings = Settings(store="memory")
     for entry in catalogue.SERVICES:
         assert [type(v) for v in entry.build_views(settings)] == list(entry.view_types()), entry.name
     views = catalogue.all_views(settings)
@@ -110,10 +109,9 @@ def test_a_process_imports_only_the_service_it_runs() -> None:
     """`emulation run` of one service, up to building it, imports no other service's package."""
     probe = (
         "import sys\n"
-        "from dataclasses import replace\n"
         "from services import catalogue\n"
         "from shared.infra.settings import Settings\n"
-        "catalogue.service('notification').build(replace(Settings(), store='memory'))\n"
+        "catalogue.service('notification').build(Settings(store='memory'))\n"
         "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('services.') and m.count('.') > 1}))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True).stdout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,7 +89,7 @@ def stream(d: Driver) -> list[tuple[int, CloudEvent]]:
 
 @pytest.fixture
 def views(tmp_path: Path) -> dict[str, View]:
-    return {v.name: v for v in build_views(replace(Settings(), data_dir=tmp_path))}
+    return {v.name: v for v in build_views(Settings(data_dir=tmp_path))}
 
 
 def feed(views: dict[str, View], batch: list[tuple[int, CloudEvent]]) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +30,7 @@ def launch(campaign_id: str = "2022") -> LaunchCampaign:
 
 
 def test_same_command_twice_records_once_and_replies_the_same(tmp_path: Path) -> None:
-    service = build(replace(Settings(), data_dir=tmp_path))
+    service = build(Settings(data_dir=tmp_path))
     app = service.app
     cmd = launch()
     first = app.submit(cmd).result()  # type: ignore[union-attr]
@@ -42,7 +41,7 @@ def test_same_command_twice_records_once_and_replies_the_same(tmp_path: Path) ->
 
 
 def test_relay_envelope_carries_provenance_but_aggregates_do_not(tmp_path: Path) -> None:
-    service = build(replace(Settings(), data_dir=tmp_path))
+    service = build(Settings(data_dir=tmp_path))
     app = service.app
     assert app is not None
     cmd = launch()
@@ -64,7 +63,7 @@ def test_relay_envelope_carries_provenance_but_aggregates_do_not(tmp_path: Path)
 
 
 def test_view_applies_each_stream_sequence_once(tmp_path: Path) -> None:
-    view = ReferenceView(view_factory(replace(Settings(), data_dir=tmp_path), "evaluation"))
+    view = ReferenceView(view_factory(Settings(data_dir=tmp_path), "evaluation"))
     data = load_scenario()["campaign"]
     event = CloudEvent(
         id="e1",

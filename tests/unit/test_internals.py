@@ -13,12 +13,15 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment, get_topic
+from pydantic_settings import EnvSettingsSource
+from pydantic_settings.sources.utils import parse_env_vars
 
 from services.registry.adapters.wire import WIRE
 from services.registry.application import RegistryApplication
 from services.registry.domain.unit import Unit
 from shared.events.registry import RegisterUnit
-from shared.infra.internals import event_from_state, insert_tracking, max_tracking_id
+from shared.infra.internals import event_from_state, insert_tracking, max_tracking_id, variables_source
+from shared.infra.settings import Settings
 
 pytestmark = pytest.mark.unit
 
@@ -33,6 +36,18 @@ def test_the_cursor_level_tracking_methods_keep_their_signatures(recorder: Any) 
         ["application_name", "c"],
         ["application_name", "curs"],
     )
+
+
+def test_the_environment_source_still_loads_its_variables_in_one_overridable_method() -> None:
+    assert list(inspect.signature(EnvSettingsSource._load_env_vars).parameters) == ["self"]
+    assert list(inspect.signature(parse_env_vars).parameters)[:4] == [
+        "env_vars",
+        "case_sensitive",
+        "ignore_empty",
+        "parse_none_str",
+    ]
+    given = {"EMULATION_API_PORT": "9001", "EMULATION_DATA_DIR": ""}
+    assert variables_source(Settings, given)() == {"EMULATION_API_PORT": "9001"}  # empty: unset
 
 
 def test_tracking_is_written_and_read_in_the_callers_transaction(tmp_path: object) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,7 +29,7 @@ def keep_root_logger() -> Iterator[None]:
 def test_records_go_to_the_process_file_and_only_warnings_to_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = replace(Settings(), data_dir=tmp_path)
+    settings = Settings(data_dir=tmp_path)
     path = logs.configure(settings, "registry-commands", "registry")
     assert path == tmp_path / "logs" / "registry-commands.json.log"
     log = logging.getLogger("emulation.test")
@@ -47,7 +46,7 @@ def test_records_go_to_the_process_file_and_only_warnings_to_stderr(
 
 
 def test_files_rotate_and_old_ones_are_deleted(tmp_path: Path) -> None:
-    settings = replace(Settings(), data_dir=tmp_path, log_max_bytes=2000, log_backups=3)
+    settings = Settings(data_dir=tmp_path, log_max_bytes=2000, log_backups=3)
     path = logs.configure(settings, "read-api")
     assert path is not None
     log = logging.getLogger("emulation.test")
@@ -83,7 +82,7 @@ def test_an_unwritable_log_dir_leaves_stderr_with_everything(
 ) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
-    assert logs.configure(replace(Settings(), log_dir=str(blocker / "logs")), "registry") is None
+    assert logs.configure(Settings(log_dir=str(blocker / "logs")), "registry") is None
     logging.getLogger("emulation.test").info("still heard")
     err = capsys.readouterr().err
     assert "cannot write the log file" in err and "still heard" in err

@@ -15,6 +15,7 @@ from services.notification.adapters.channels import build_email, payload, sign
 from services.notification.config import NotifierConfig
 from services.notification.domain import rules, templates
 from services.notification.domain.notices import Notice
+from shared.infra.settings import InvalidSettings
 
 pytestmark = pytest.mark.unit
 
@@ -87,4 +88,18 @@ def test_config_from_env_and_backoff() -> None:
     )
     assert config.smtp_port == 2525 and config.smtp_starttls is True
     assert [config.delay(n) for n in (1, 2, 3)] == [2.0, 4.0, 8.0]
-    assert NotifierConfig(backoff=100, backoff_max=150).delay(3) == 150
+    assert NotifierConfig().replace(backoff=100, backoff_max=150).delay(3) == 150
+
+
+def test_config_variables_are_the_documented_names_and_flags_read_as_before() -> None:
+    env = {"EMULATION_NOTIFY_MAX_ATTEMPTS": "3", "EMULATION_NOTIFY_CONCURRENCY": "2", "EMULATION_MAX_ATTEMPTS": "9"}
+    config = NotifierConfig.from_env(env | {"EMULATION_NOTIFY_POLL": "", "EMULATION_WEBHOOK_TIMEOUT": "1.5"})
+    assert (config.max_attempts, config.concurrency, config.poll, config.webhook_timeout) == (3, 2, 1.0, 1.5)
+    for on in ("1", "true", "YES", "on"):
+        assert NotifierConfig.from_env({"EMULATION_SMTP_SSL": on}).smtp_ssl is True
+    for off in ("0", "false", "no", "off"):
+        assert NotifierConfig.from_env({"EMULATION_SMTP_SSL": off}).smtp_ssl is False
+    with pytest.raises(InvalidSettings, match="EMULATION_SMTP_SSL='maybe'"):
+        NotifierConfig.from_env({"EMULATION_SMTP_SSL": "maybe"})
+    with pytest.raises(InvalidSettings, match="EMULATION_NOTIFY_BACKOFF='soon'"):
+        NotifierConfig.from_env({"EMULATION_NOTIFY_BACKOFF": "soon"})

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,7 +90,7 @@ def evaluation_year() -> list[CloudEvent]:
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, OpenViews]]:
-    settings = replace(Settings(), data_dir=tmp_path_factory.mktemp("read-api"))
+    settings = Settings(data_dir=tmp_path_factory.mktemp("read-api"))
     history = list(enumerate(registry_facts() + registry_history() + evaluation_year() + notices(), start=1))
     for view in all_views(settings):
         view.apply(history)
@@ -235,7 +234,7 @@ def test_every_route_reading_views_is_compared() -> None:
 
 
 def test_a_route_reading_a_view_no_service_declares_stops_the_start(tmp_path: Path) -> None:
-    declared = OpenViews(v for v in all_views(replace(Settings(), data_dir=tmp_path)) if not isinstance(v, VotesView))
+    declared = OpenViews(v for v in all_views(Settings(data_dir=tmp_path)) if not isinstance(v, VotesView))
     with pytest.raises(RuntimeError, match="VotesView"):
         check(ROUTERS, declared)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,7 @@ class Store:
     """Every view over one data dir, fed events in stream order."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.settings = replace(Settings(), data_dir=data_dir, api_tokens_file=str(data_dir / "tokens.json"))
+        self.settings = Settings(data_dir=data_dir, api_tokens_file=str(data_dir / "tokens.json"))
         self.views: list[View] = all_views(self.settings)
         self.seq = 0
 

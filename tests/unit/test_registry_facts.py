@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.unit
 
 def copies(tmp_path: Path) -> list[RegistryFacts]:
     """Each service's copy, in its own store."""
-    settings = replace(Settings(), data_dir=tmp_path / "views")
+    settings = Settings(data_dir=tmp_path / "views")
     return [
         BlocksView(view_factory(settings, "registry")),
         ReferenceView(view_factory(settings, "evaluation")),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -84,7 +83,7 @@ def registry_year(tmp_path: Path) -> list[tuple[int, CloudEvent]]:
 
 
 def views(tmp_path: Path, name: str) -> dict[str, View]:
-    return {v.name: v for v in build_views(replace(Settings(), data_dir=tmp_path / name))}
+    return {v.name: v for v in build_views(Settings(data_dir=tmp_path / name))}
 
 
 def test_views_show_blocks_units_history_and_registrations(tmp_path: Path, events: list[Any]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +72,7 @@ def test_a_missing_or_other_key_is_not_taken_for_tampering_and_opening_never_cre
     sealed = AesGcmSeal.with_key(bytes(32)).seal(b"x", b"b")
     with pytest.raises(SealUnavailable, match="not under this one"):
         AesGcmSeal.with_key(bytes([1]) * 32).open(sealed, b"b")
-    settings = replace(Settings(), data_dir=tmp_path / "data")
+    settings = Settings(data_dir=tmp_path / "data")
     with pytest.raises(SealUnavailable, match="no ballot key"):
         AesGcmSeal.from_settings(settings).open(sealed, b"b")
     assert not (settings.keys_path / "ballot.key").exists()

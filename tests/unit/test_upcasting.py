@@ -4,7 +4,6 @@ commitment) and evaluation_policy_set v1 (no minimum of voters) still replay, up
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -81,5 +80,5 @@ def test_stored_older_messages_are_read_as_the_newest(tmp_path: Path) -> None:
     cast = parse(envelope("block_vote_cast.v1", {k: V1[k] for k in ("campaign_id", "block_id", "round_id")} | {
         "voter_unit_id": "phong-cong-chung-so-1"}))  # type: ignore[arg-type]  # fmt: skip
     assert cast.type == "block_vote_cast.v2" and cast.data["commitment"] is None
-    votes = next(v for v in build_views(replace(Settings(), data_dir=tmp_path)) if v.name == "votes")
+    votes = next(v for v in build_views(Settings(data_dir=tmp_path)) if v.name == "votes")
     assert votes.apply([(1, closed), (2, cast)]) == 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,8 +72,8 @@ def test_a_batch_in_one_apply_equals_one_event_at_a_time(tmp_path: Path, seed: i
     rng = random.Random(seed)
     names = ["put"] * 5 + ["bump"] * 5 + ["double", "note"]
     batch = [(seq, event(rng.choice(names), rng.choice("abcd"))) for seq in range(1, 301)]
-    together = Counters(view_factory(replace(Settings(), data_dir=tmp_path / "together"), "t"))
-    one_by_one = Counters(view_factory(replace(Settings(), data_dir=tmp_path / "one"), "o"))
+    together = Counters(view_factory(Settings(data_dir=tmp_path / "together"), "t"))
+    one_by_one = Counters(view_factory(Settings(data_dir=tmp_path / "one"), "o"))
 
     assert together.apply(batch) == len(batch)
     for item in batch:
