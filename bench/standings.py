@@ -15,8 +15,6 @@ The data dir is filled once and reused by later runs.
 from __future__ import annotations
 
 import argparse
-import http.client
-import multiprocessing as mp
 import os
 import subprocess
 import sys
@@ -25,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import history
-from bench.procs import ROOT, cpu_seconds
-from bench.stats import percentiles
+from bench.httpload import load
+from bench.procs import ROOT
 from emulation import natsd
 from shared.infra.settings import Settings
 
@@ -52,49 +50,6 @@ def fill(settings: Settings, n: int, units: int, batch: int = 5000) -> None:
     for v in views:
         v.apply(pending)
     print(f"filled {n} events in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-
-
-def _worker(port: int, path: str, headers: dict[str, str], start_at: float, seconds: float, out: Any) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    latencies: list[float] = []
-    errors = 0
-    while time.time() < start_at:
-        time.sleep(0.001)
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        t0 = time.perf_counter()
-        conn.request("GET", path, headers=headers)
-        resp = conn.getresponse()
-        resp.read()
-        errors += resp.status != 200
-        latencies.append((time.perf_counter() - t0) * 1000)
-    conn.close()
-    out.put((latencies, errors))
-
-
-def load(port: int, path: str, headers: dict[str, str], seconds: float, clients: int, pid: int) -> dict[str, float]:
-    """`clients` processes, one keep-alive connection each: requests/s, latency and the API's CPU per request."""
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    start_at = time.time() + 1.5
-    procs = [ctx.Process(target=_worker, args=(port, path, headers, start_at, seconds, out)) for _ in range(clients)]
-    for p in procs:
-        p.start()
-    while time.time() < start_at:
-        time.sleep(0.001)
-    cpu = cpu_seconds(pid)
-    latencies: list[float] = []
-    errors = 0
-    for _ in procs:
-        lat, err = out.get(timeout=seconds + 120)
-        latencies += lat
-        errors += err
-    cpu = cpu_seconds(pid) - cpu
-    for p in procs:
-        p.join(10)
-    if errors:
-        raise RuntimeError(f"{errors} requests to {path} failed")
-    return percentiles(latencies) | {"per_s": len(latencies) / seconds, "cpu_us": cpu / len(latencies) * 1e6}
 
 
 def start_api(tree: Path, settings: Settings, log: Path) -> subprocess.Popen[bytes]:
@@ -136,7 +91,7 @@ def main() -> None:
         for r in range(args.rounds):
             for tree, (port, proc) in apis.items():
                 for path in ("/healthz", STANDINGS):
-                    got = load(port, path, headers, args.seconds, args.clients, proc.pid)
+                    got = load(port, path, args.seconds, args.clients, headers=headers, pid=proc.pid)
                     print(
                         f"round {r + 1} {tree} {path}: {got['per_s']:,.0f} req/s, p50 {got['p50']:.1f} ms, "
                         f"p99 {got['p99']:.1f} ms, API CPU {got['cpu_us']:,.0f} µs/request",
