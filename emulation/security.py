@@ -21,6 +21,7 @@ from typing import Any
 
 from services import catalogue
 from shared.events.catalog import COMMAND_TYPES, EVENT_TYPES
+from shared.events.inbound import INBOUND_PREFIX, INBOUND_STREAM, INBOUND_TYPES, inbound_subject
 from shared.infra.settings import Settings
 
 SERVICES = tuple(s.name for s in catalogue.recording())
@@ -29,11 +30,17 @@ VIEWS_ONLY = tuple(s.name for s in catalogue.SERVICES if not s.records_events)
 """Services of views only (the audit projection): one identity each, named as the service."""
 READERS = (*VIEWS_ONLY, "api")
 """Identities that only read: the audit projection (and `audit verify`, `replay`), and the read API."""
-DEFAULT_SYSTEMS = [{"name": "portal", "actors": ["*"], "commands": ["*"], "events": ["*"]}]
-"""The department's own portal (and the demo loader) may send every command and read every event."""
+DEFAULT_SYSTEMS = [
+    {"name": "portal", "actors": ["*"], "commands": ["*"], "events": ["*"]},
+    {"name": "one-stop", "publishes": ["dossier_resolved"]},
+    {"name": "personnel", "publishes": ["disciplinary_measure_recorded", "disciplinary_measure_annulled"]},
+]
+"""The department's own portal (and the demo loader) may send every command and read every event; the one-stop
+(một cửa) and personnel systems publish their facts (`publishes`: inbound events, `shared/events/inbound.py`) on
+their own subject space, and nothing else."""
 STREAM_ADMIN = ["$JS.API.STREAM.CREATE.>", "$JS.API.STREAM.UPDATE.>", "$JS.API.STREAM.DELETE.>",
                 "$JS.API.STREAM.PURGE.>", "$JS.API.STREAM.MSG.DELETE.>"]  # fmt: skip
-STREAMS = ("EMULATION", "EMULATION_DEADLETTER")
+STREAMS = ("EMULATION", "EMULATION_DEADLETTER", INBOUND_STREAM)
 
 
 def identities() -> list[str]:
@@ -62,7 +69,9 @@ def relay_consumers(service: str) -> list[str]:
 
 def system_consumers() -> list[str]:
     """Consumers only their owner may create, read, acknowledge or delete."""
-    return [c for s in catalogue.SERVICES for c in s.durables()] + [c for s in SERVICES for c in relay_consumers(s)]
+    return [c for s in catalogue.SERVICES for c in (*s.durables(), *s.inbound_durables())] + [
+        c for s in SERVICES for c in relay_consumers(s)
+    ]
 
 
 def own_consumer(name: str, stream: str = "EMULATION") -> list[str]:
@@ -105,6 +114,8 @@ def permissions(user: str) -> dict[str, Any]:
         publish.append(f"emulation.deadletter.{name}")
         for durable in durables(name):
             publish += own_consumer(durable)
+        for durable in catalogue.service(name).inbound_durables():  # the facts of other city systems
+            publish += own_consumer(durable, INBOUND_STREAM)
         if service == "notification":  # the dispatcher publishes notices on their own stream
             publish += ["emulation.notifications.>", "$JS.API.STREAM.INFO.NOTIFICATIONS"]
     if user in READERS:  # short-lived consumers of their own, to read a stream from the start
@@ -135,10 +146,13 @@ def load_or_create(data_dir: Path, systems: list[dict[str, Any]] | None = None) 
     config: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     users = config.setdefault("users", {})
     missing = [name for name in identities() if name not in users]
-    if not missing and "systems" in config:
+    known = {s["name"] for s in config.get("systems", [])}
+    new_systems = [s for s in (systems or DEFAULT_SYSTEMS) if s["name"] not in known and (not known or not systems)]
+    if not missing and "systems" in config and not new_systems:
         return config
     users |= {name: secrets.token_urlsafe(24) for name in missing}  # a data dir from an earlier version gains them
-    config.setdefault("systems", [{**s, "password": secrets.token_urlsafe(24)} for s in (systems or DEFAULT_SYSTEMS)])
+    # and the default systems it lacks (given systems are used only for a new data dir)
+    config["systems"] = config.get("systems", []) + [{**s, "password": secrets.token_urlsafe(24)} for s in new_systems]
     write_private(path, json.dumps(config, indent=2))
     return config
 
@@ -153,8 +167,26 @@ def granted(patterns: list[str], names: list[str]) -> list[str]:
     return [n for n in names if any(fnmatch(n, p) for p in patterns)]
 
 
+def publishes(system: dict[str, Any]) -> list[str]:
+    """The inbound subjects a city system may publish its facts on: `city.<system>.events.<event>`, for each
+    inbound event it is granted that the contract has it publish."""
+    names = sorted({t.name for t in INBOUND_TYPES.values() if t.system == system["name"]})
+    return [inbound_subject(system["name"], e) for e in granted(system.get("publishes", []), names)]
+
+
+def system_permissions(system: dict[str, Any], systems: list[dict[str, Any]]) -> dict[str, Any]:
+    """A city system publishes on no other system's subject space (the server refuses it: a permissions
+    violation); its own facts reach the EMULATION account only through its own service import."""
+    others = [f"{INBOUND_PREFIX}.{s['name']}.events.>" for s in systems if s["name"] != system["name"]]
+    return {"publish": {"deny": others}} if others else {}
+
+
 def server_config(config: dict[str, Any], port: int, store_dir: Path) -> str:
-    """The nats-server configuration: loopback only, JetStream in account EMULATION."""
+    """The nats-server configuration: loopback only, JetStream in account EMULATION.
+
+    A city system's facts go into `CITY_INBOUND` through a service import of exactly its own inbound subjects
+    (so JetStream's acknowledgement comes back to it): another account has no such import, and its users are
+    refused other systems' subjects outright."""
     commands, events = sorted(COMMAND_TYPES), sorted({t.name for t in EVENT_TYPES.values()})
     users = [{"user": "admin", "password": config["users"]["admin"]}]
     users += [{"user": u, "password": config["users"][u], "permissions": permissions(u)} for u in identities()[1:]]
@@ -164,13 +196,18 @@ def server_config(config: dict[str, Any], port: int, store_dir: Path) -> str:
         name = account(system["name"])
         mine_cmds = granted(system.get("commands", []), commands)
         mine_events = granted(system.get("events", []), events)
+        user = {"user": system["name"], "password": system["password"]}
+        if rights := system_permissions(system, config["systems"]):
+            user["permissions"] = rights
         accounts[name] = {
-            "users": [{"user": system["name"], "password": system["password"]}],
+            "users": [user],
             "imports": [
                 {"service": {"account": "EMULATION", "subject": f"emulation.cmd.{c}"}, "share": True} for c in mine_cmds
             ]
-            + [{"stream": {"account": "EMULATION", "subject": f"emulation.events.*.{e}"}} for e in mine_events],
+            + [{"stream": {"account": "EMULATION", "subject": f"emulation.events.*.{e}"}} for e in mine_events]
+            + [{"service": {"account": "EMULATION", "subject": s}} for s in publishes(system)],
         }
+        exports += [{"service": s, "accounts": [name]} for s in publishes(system)]
     for c in commands:
         allowed = [account(s["name"]) for s in config["systems"] if c in granted(s.get("commands", []), commands)]
         if allowed:

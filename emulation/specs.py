@@ -10,6 +10,7 @@ from pydantic import create_model
 from services import catalogue
 from shared.events.catalog import EVENT_TYPES
 from shared.events.envelope import STREAM, CloudEvent, event_subject
+from shared.events.inbound import INBOUND_STREAM, INBOUND_TYPES, InboundEvent, inbound_subject
 from shared.infra.commands import command_router
 from shared.infra.runtime import command_broker
 from shared.infra.settings import Settings
@@ -33,12 +34,27 @@ def asyncapi_document() -> dict[str, Any]:
             f"(type `{etype.type}`, header Nats-Msg-Id = event id).",
             schema=envelope,
         )
+    for kind in INBOUND_TYPES.values():  # the inbound direction: what the evaluation takes from city systems
+        fact = create_model(f"{kind.model.__name__}Inbound", __base__=InboundEvent, data=(kind.model, ...))
+
+        async def take(body: Any) -> None: ...
+
+        take.__annotations__["body"] = fact
+        broker.subscriber(
+            inbound_subject(kind.system, kind.name),
+            stream=INBOUND_STREAM,
+            title=kind.type,
+            description=f"Published by the {kind.system} city system (its account may publish nowhere else) on "
+            f"stream {INBOUND_STREAM}, `id` = the source event id; taken by the evaluation service "
+            f"(use case `{kind.command.name}`), refused ones dead-lettered on emulation.deadletter.evaluation.",
+        )(take)
     spec = AsyncAPI(
         broker,
         title="Emulation and commendation movement",
         version="1.0.0",
         description="Commands: NATS request/reply on emulation.cmd.<command>. Events: CloudEvents 1.0 "
-        "on JetStream stream EMULATION, subject emulation.events.<campaign_id>.<event_name>.",
+        "on JetStream stream EMULATION, subject emulation.events.<campaign_id>.<event_name>. Inbound: facts "
+        "other city systems publish, CloudEvents-shaped, on stream CITY_INBOUND, subject city.<system>.events.<event>.",
         schema_version="3.0.0",
     )
     doc: dict[str, Any] = spec.to_specification().to_jsonable()

@@ -46,6 +46,8 @@ class ServiceEntry:
     """Exactly one service answers `unknown_command` to commands no service handles."""
     records_events: bool = True
     """Keeps an event store, relayed by its own relay; False for a projection of others' events (audit)."""
+    takes_inbound: bool = False
+    """Records the facts other city systems publish (`shared/events/inbound.py`), with its views' identity."""
 
     @property
     def roles(self) -> tuple[Role, ...]:
@@ -80,6 +82,12 @@ class ServiceEntry:
 
         return [durable_name(self.name, view.name) for view in self.view_types()]
 
+    def inbound_durables(self) -> list[str]:
+        """The durable consumer of the inbound facts, if it takes them (`<service>-inbound`)."""
+        from shared.infra.inbound import inbound_durable
+
+        return [inbound_durable(self.name)] if self.takes_inbound else []
+
     def build(self, settings: Settings) -> Service:
         """The service itself (application, command router, views, tasks) over the stores `settings` name."""
         service: Service = self.module().build(settings)
@@ -93,7 +101,7 @@ class ServiceEntry:
 
 SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry("registry", "services.registry.factory", answers_unknown_commands=True),
-    ServiceEntry("evaluation", "services.evaluation.factory"),
+    ServiceEntry("evaluation", "services.evaluation.factory", takes_inbound=True),
     ServiceEntry("notification", "services.notification.factory"),
     ServiceEntry("audit", "services.audit.factory", processes=(("views",),), records_events=False),
 )

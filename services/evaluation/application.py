@@ -16,6 +16,8 @@ from eventsourcing.utils import get_topic
 from services.evaluation.domain.achievements import Achievement
 from services.evaluation.domain.awards import Proposal, UnitAwards
 from services.evaluation.domain.ballots import RECEIPT_BYTES, Seal, SealUnavailable, encode_receipt
+from services.evaluation.domain.discipline import RecordedMeasure, UnitDiscipline
+from services.evaluation.domain.dossiers import Dossier
 from services.evaluation.domain.errors import (
     AchievementExists,
     AchievementNotFound,
@@ -29,7 +31,14 @@ from services.evaluation.domain.errors import (
     UnitNotInCampaign,
 )
 from services.evaluation.domain.policy import CSTDCS, LDTT, Policy
-from services.evaluation.domain.rules import AwardFacts, RuleResult, acts_for_council, conducts_block_vote, own_ballot
+from services.evaluation.domain.rules import (
+    AwardFacts,
+    RuleResult,
+    acts_for_council,
+    conducts_block_vote,
+    no_recorded_measure,
+    own_ballot,
+)
 from services.evaluation.domain.scoring import PolicyBook, ScoringTable
 from services.evaluation.domain.voting import BlockElection
 from shared.events.base import Accepted, Command
@@ -46,6 +55,7 @@ from shared.events.evaluation import (
     SetScoringTable,
     VerifyAchievement,
 )
+from shared.events.inbound import AnnulDisciplinaryMeasure, RecordDisciplinaryMeasure, RecordDossierResolved
 from shared.infra.application import Problem, ServiceApplication
 from shared.infra.clock import Clock
 from shared.infra.eventstore import event_id
@@ -260,8 +270,14 @@ class EvaluationApplication(ServiceApplication):
         found: UnitAwards | None = self.find(UnitAwards.create_id(campaign_id, unit_id))
         return found or UnitAwards(campaign_id=campaign_id, unit_id=unit_id)
 
+    def measures_in_force(self, campaign: dict[str, Any], unit_id: str, person: str | None) -> list[RecordedMeasure]:
+        """Disciplinary decisions reported by the personnel system, in force in the campaign's year."""
+        record: UnitDiscipline | None = self.find(UnitDiscipline.create_id(unit_id))
+        year = campaign.get("year") or int(str(campaign.get("period_start", "0"))[:4])
+        return record.in_force(int(year), person) if record else []
+
     def propose_award(self, cmd: ProposeAward) -> list[Aggregate]:
-        self.campaign(cmd.campaign_id)
+        campaign = self.campaign(cmd.campaign_id)
         if self.exists(Proposal.create_id(cmd.campaign_id, cmd.proposal_id)):
             raise ProposalExists(f"proposal {cmd.proposal_id!r} already exists", "proposal_id")
         block_id = self.member_block(cmd.campaign_id, cmd.unit_id)
@@ -280,6 +296,7 @@ class EvaluationApplication(ServiceApplication):
             cstdcs_count=ledger.count(CSTDCS),
             cstdcs_pending=ledger.count(CSTDCS, with_pending=True) - ledger.count(CSTDCS),
             elected_leader=election.leader if election else None,
+            recorded_measures=self.measures_in_force(campaign, cmd.unit_id, cmd.person),
         )
         policy = self.get_policy(cmd.campaign_id)
         proposal = Proposal.propose(cmd.campaign_id, cmd.proposal_id, cmd.award, facts, policy)
@@ -289,12 +306,15 @@ class EvaluationApplication(ServiceApplication):
         return [proposal, ledger]
 
     def decide_award(self, cmd: DecideAward) -> list[Aggregate]:
-        self.council(cmd.actor, self.campaign(cmd.campaign_id))
+        campaign = self.campaign(cmd.campaign_id)
+        self.council(cmd.actor, campaign)
         proposal: Proposal | None = self.find(Proposal.create_id(cmd.campaign_id, cmd.proposal_id))
         if proposal is None:
             raise ProposalNotFound(f"no proposal {cmd.proposal_id!r}", "proposal_id")
         policy = self.get_policy(cmd.campaign_id)
-        proposal.decide(cmd.votes_for, cmd.votes_against, cmd.members_present, policy, cmd.reason)
+        measures = self.measures_in_force(campaign, proposal.unit_id, proposal.person)
+        recorded = [no_recorded_measure(measures)] if measures else []
+        proposal.decide(cmd.votes_for, cmd.votes_against, cmd.members_present, policy, cmd.reason, recorded)
         ledger = self.ledger(cmd.campaign_id, proposal.unit_id)
         ledger.note_decision(
             proposal_id=proposal.proposal_id,
@@ -303,3 +323,30 @@ class EvaluationApplication(ServiceApplication):
             approved=bool(proposal.decision),
         )
         return [proposal, ledger]
+
+    # ---- facts from other city systems (shared/events/inbound.py) ------------------------------------
+
+    def record_dossier_resolved(self, cmd: RecordDossierResolved) -> list[Aggregate]:
+        """A dossier the one-stop system resolved; the same resolution reported again records nothing."""
+        f = cmd.fact
+        dossier: Dossier | None = self.find(Dossier.create_id(cmd.source, f.dossier_id))
+        dossier = dossier or Dossier.open(cmd.source, f.dossier_id)
+        changed = dossier.resolve(cmd.source_event_id, f.unit_id, f.procedure_code, f.received_at, f.due_at,
+                                  f.resolved_at)  # fmt: skip
+        return [dossier] if changed else []
+
+    def discipline_of(self, unit_id: str) -> UnitDiscipline:
+        found: UnitDiscipline | None = self.find(UnitDiscipline.create_id(unit_id))
+        return found or UnitDiscipline(unit_id=unit_id)
+
+    def record_disciplinary_measure(self, cmd: RecordDisciplinaryMeasure) -> list[Aggregate]:
+        f = cmd.fact
+        record = self.discipline_of(f.unit_id)
+        changed = record.record(cmd.source, cmd.source_event_id, f.decision_no, f.person, f.measure, f.decided_on)
+        return [record] if changed else []
+
+    def annul_disciplinary_measure(self, cmd: AnnulDisciplinaryMeasure) -> list[Aggregate]:
+        f = cmd.fact
+        record = self.discipline_of(f.unit_id)
+        changed = record.annul(cmd.source, cmd.source_event_id, f.decision_no, f.annulled_on, f.reason)
+        return [record] if changed else []

@@ -7,6 +7,7 @@ from services.evaluation.adapters.views import AwardsView, ReferenceView, Standi
 from services.evaluation.adapters.wire import WIRE
 from services.evaluation.application import EvaluationApplication
 from shared.infra.eventstore import store_env, view_factory
+from shared.infra.inbound import Inbound
 from shared.infra.runtime import Service
 from shared.infra.settings import Settings
 from shared.infra.views import View
@@ -29,4 +30,5 @@ def build(settings: Settings) -> Service:
     views = build_views(settings)
     seal = AesGcmSeal.from_settings(settings)
     app = EvaluationApplication(WIRE, facts_of(views), seal, env=store_env(settings, "evaluation"))
-    return Service("evaluation", app, views=views)
+    inbound = Inbound(app, settings)  # facts from other city systems, taken with the views (as their identity)
+    return Service("evaluation", app, views=views, tasks=[inbound.run])

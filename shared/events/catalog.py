@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events import audit, evaluation, notification, registry
+from shared.events import audit, evaluation, inbound, notification, registry
 from shared.events.base import CommandType, EventType
 
 EVENT_TYPES: dict[str, EventType] = {e.type: e for m in (registry, evaluation, notification, audit) for e in m.EVENTS}
@@ -10,3 +10,7 @@ EVENT_TYPES: dict[str, EventType] = {e.type: e for m in (registry, evaluation, n
 
 COMMAND_TYPES: dict[str, CommandType] = {c.name: c for m in (registry, evaluation, notification) for c in m.COMMANDS}
 """Every command, keyed by its subject token (`emulation.cmd.<name>`)."""
+
+INTERNAL_COMMANDS: dict[str, CommandType] = {t.command.name: t.command for t in inbound.INBOUND}
+"""Use cases a service runs for facts it takes from other city systems (`shared/events/inbound.py`): run through
+`ServiceApplication.handle` like commands, never sent or answered over NATS."""

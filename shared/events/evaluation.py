@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from shared.events.base import Accepted, Command, CommandType, Contract, EventType
-from shared.events.types import Day, LongText, Name, Slug
+from shared.events.inbound import Measure, SourceId
+from shared.events.types import Day, LongText, Moment, Name, Slug
 
 SERVICE = "evaluation"
 Digest = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -46,11 +47,21 @@ class EvaluationPolicyV1(Contract):
     late_penalty_item: Slug = "late-report"
 
 
-class EvaluationPolicy(EvaluationPolicyV1):
-    """Parameters of the evaluation rules of one campaign; every field has the documented default."""
+class EvaluationPolicyV2(EvaluationPolicyV1):
+    """Parameters of the evaluation rules of one campaign, as `evaluation_policy_set.v2` published them."""
 
     vote_min_voters: int = Field(default=3, ge=1, le=1000)
     """A round's tally and anonymous ballots are published only if at least this many ballots count."""
+
+
+class EvaluationPolicy(EvaluationPolicyV2):
+    """Parameters of the evaluation rules of one campaign; every field has the documented default."""
+
+    dossier_points_max: float = Field(default=0.0, ge=0, le=10_000)
+    """Points a unit's one-stop dossiers add to its verified score at a 100 % on-time share (scaled by the share;
+    0, the default, adds nothing)."""
+    late_dossier_penalty: float = Field(default=0.0, ge=0, le=10_000)
+    """Points deducted from the verified score per late dossier (0, the default, deducts nothing)."""
 
 
 class EvaluationPolicySetV1(Contract):
@@ -58,8 +69,16 @@ class EvaluationPolicySetV1(Contract):
     policy: EvaluationPolicyV1
 
 
-class EvaluationPolicySet(Contract):
+class EvaluationPolicySetV2(Contract):
     """Version 2: the policy has `vote_min_voters`; v1 messages are upcast with its default."""
+
+    campaign_id: Slug
+    policy: EvaluationPolicyV2
+
+
+class EvaluationPolicySet(Contract):
+    """Version 3: the policy has the dossier criterion (`dossier_points_max`, `late_dossier_penalty`); older
+    messages are upcast with its defaults, which change no score."""
 
     campaign_id: Slug
     policy: EvaluationPolicy
@@ -264,6 +283,45 @@ class AwardFactsIn(Contract):
     members_completing_tasks: int | None = Field(default=None, ge=0, le=100_000)
 
 
+class DossierRecorded(Contract):
+    """A dossier resolution the one-stop system reported (`dossier_resolved`), as the evaluation took it."""
+
+    source: Slug
+    """The city system that reported it."""
+    source_event_id: SourceId
+    dossier_id: SourceId
+    unit_id: Slug
+    procedure_code: SourceId
+    received_at: Moment
+    due_at: Moment
+    resolved_at: Moment
+    late: bool
+    """Resolved after `due_at`."""
+
+
+class DisciplineRecorded(Contract):
+    """A disciplinary decision the personnel system reported (`disciplinary_measure_recorded`)."""
+
+    source: Slug
+    source_event_id: SourceId
+    decision_no: Name
+    person: Name
+    unit_id: Slug
+    measure: Measure
+    decided_on: Day
+
+
+class DisciplineAnnulled(Contract):
+    """The annulment of a disciplinary decision the personnel system reported (`disciplinary_measure_annulled`)."""
+
+    source: Slug
+    source_event_id: SourceId
+    decision_no: Name
+    unit_id: Slug
+    annulled_on: Day
+    reason: LongText | None = None
+
+
 class SetEvaluationPolicy(Command):
     """Set the campaign's rule parameters (vote share and quorum, quotas, council threshold)."""
 
@@ -365,7 +423,8 @@ class DecideAward(Command):
 
 EVENTS = [
     EventType("evaluation_policy_set", 1, EvaluationPolicySetV1, SERVICE),
-    EventType("evaluation_policy_set", 2, EvaluationPolicySet, SERVICE),
+    EventType("evaluation_policy_set", 2, EvaluationPolicySetV2, SERVICE),
+    EventType("evaluation_policy_set", 3, EvaluationPolicySet, SERVICE),
     EventType("scoring_table_set", 1, ScoringTableSet, SERVICE),
     EventType("achievement_reported", 1, AchievementReported, SERVICE),
     EventType("achievement_verified", 1, AchievementVerified, SERVICE),
@@ -380,6 +439,9 @@ EVENTS = [
     EventType("vote_round_failed", 1, VoteRoundFailed, SERVICE),
     EventType("award_proposed", 1, AwardProposed, SERVICE),
     EventType("award_decided", 1, AwardDecided, SERVICE),
+    EventType("dossier_recorded", 1, DossierRecorded, SERVICE),
+    EventType("discipline_recorded", 1, DisciplineRecorded, SERVICE),
+    EventType("discipline_annulled", 1, DisciplineAnnulled, SERVICE),
 ]
 COMMANDS = [
     CommandType("set_evaluation_policy", SetEvaluationPolicy, SERVICE),

@@ -45,11 +45,19 @@ def evaluation_policy_set_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "policy": {**data["policy"], "vote_min_voters": default}}
 
 
+def evaluation_policy_set_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """v3's policy has the dossier criterion; a v2 policy takes its defaults (no dossier points, no penalty)."""
+    fields = EvaluationPolicy.model_fields
+    defaults = {k: fields[k].default for k in ("dossier_points_max", "late_dossier_penalty")}
+    return {**data, "policy": {**data["policy"], **defaults}}
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("vote_round_closed", 1): vote_round_closed_v1_to_v2,
     ("vote_round_closed", 2): vote_round_closed_v2_to_v3,
     ("block_vote_cast", 1): block_vote_cast_v1_to_v2,
     ("evaluation_policy_set", 1): evaluation_policy_set_v1_to_v2,
+    ("evaluation_policy_set", 2): evaluation_policy_set_v2_to_v3,
 }
 
 

@@ -32,7 +32,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Tr
 from shared.domain.errors import DomainError
 from shared.events import errors
 from shared.events.base import Accepted, Command, EventRef
-from shared.events.catalog import COMMAND_TYPES
+from shared.events.catalog import COMMAND_TYPES, INTERNAL_COMMANDS
 from shared.infra.clock import Clock
 from shared.infra.eventstore import DateAsISO, ProvenanceMapper, ProvenanceTranscoder, event_id, provenance
 from shared.infra.wire import WireMap
@@ -115,9 +115,12 @@ class ServiceApplication(Application[UUID]):
         self.clock = clock or Clock.from_env()
         self.writer = Writer(self.record_batch, name=f"{wire.service}-writer")
         self.use_cases: dict[type[Command], tuple[str, Decide]] = {
-            c.model: (c.name, getattr(self, c.name)) for c in COMMAND_TYPES.values() if c.service == wire.service
+            c.model: (c.name, getattr(self, c.name))
+            for c in (*COMMAND_TYPES.values(), *INTERNAL_COMMANDS.values())
+            if c.service == wire.service
         }
-        """Command type → its name and use case."""
+        """Command type → its name and use case (the service's commands, and the internal ones recording facts from
+        other city systems)."""
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = ProvenanceTranscoder()

@@ -49,6 +49,19 @@ def parse_bytes(body: bytes) -> CloudEvent:
     return envelope.model_copy(update={"type": newest.type, "data": data})
 
 
+async def deadletter(js: JetStreamContext, service: str, consumer: str, seq: int, msg: Msg, reason: str) -> None:
+    """Put a message a consumer cannot take on `emulation.deadletter.<service>`: its original bytes, with the
+    reason, its subject and stream sequence, and the consumer, in headers."""
+    headers = {
+        "Emulation-Reason": reason[:1000],
+        "Emulation-Original-Subject": msg.subject,
+        "Emulation-Stream-Sequence": str(seq),
+        "Emulation-Consumer": consumer,
+    }
+    await js.publish(f"{DEADLETTER_PREFIX}.{service}", msg.data, headers=headers)
+    log.warning("dead-lettered", extra={"consumer": consumer, "seq": seq, "reason": reason})
+
+
 def durable_name(service: str, view: str) -> str:
     """The durable consumer feeding a service's view (its NATS identity may run no other: `emulation/security.py`)."""
     return f"{service}-{view}"
@@ -80,14 +93,7 @@ class Consumer:
         )
 
     async def deadletter(self, seq: int, msg: Msg, reason: str) -> None:
-        headers = {
-            "Emulation-Reason": reason[:1000],
-            "Emulation-Original-Subject": msg.subject,
-            "Emulation-Stream-Sequence": str(seq),
-            "Emulation-Consumer": self.durable,
-        }
-        await self.js.publish(f"{DEADLETTER_PREFIX}.{self.service}", msg.data, headers=headers)
-        log.warning("dead-lettered", extra={"consumer": self.durable, "seq": seq, "reason": reason})
+        await deadletter(self.js, self.service, self.durable, seq, msg, reason)
 
     def delivered(self, msgs: list[Msg]) -> dict[int, Msg]:
         """Stream sequence → message, for the messages the server delivered from this consumer only.

@@ -25,6 +25,7 @@ from nats.js.api import (
 from nats.js.errors import NotFoundError
 
 from shared.events.envelope import DEADLETTER_PREFIX, DEADLETTER_STREAM, EVENTS_PREFIX, STREAM
+from shared.events.inbound import INBOUND_PREFIX, INBOUND_STREAM
 
 log = logging.getLogger("emulation.stream")
 DUPLICATE_WINDOW_SECONDS = 600.0
@@ -56,9 +57,23 @@ def deadletter_config(replicas: int = 1) -> StreamConfig:
     )
 
 
+def inbound_config(replicas: int = 1) -> StreamConfig:
+    """Facts from other city systems (`city.<system>.events.<event>`), imported into this account by the server from
+    each system's own account (`emulation/security.py`); append-only, with the duplicate window of the events."""
+    return StreamConfig(
+        name=INBOUND_STREAM,
+        subjects=[f"{INBOUND_PREFIX}.*.events.>"],
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        deny_delete=True,
+        deny_purge=True,
+    )
+
+
 async def ensure_stream(js: JetStreamContext, replicas: int = 1) -> None:
     """Create the streams if missing; existing ones are left as they are (only an administrator changes them)."""
-    for config in (stream_config(replicas), deadletter_config(replicas)):
+    for config in (stream_config(replicas), deadletter_config(replicas), inbound_config(replicas)):
         try:
             await js.stream_info(config.name)  # type: ignore[arg-type]
         except NotFoundError:

@@ -12,6 +12,7 @@ import pytest
 from emulation.specs import asyncapi_document
 from services.notification.config import NotifierConfig
 from shared.events.catalog import COMMAND_TYPES, EVENT_TYPES
+from shared.events.inbound import INBOUND_TYPES
 from shared.events.schemas import json_schemas
 from shared.infra.settings import EnvSettings, Settings
 
@@ -29,6 +30,8 @@ def test_asyncapi_document_is_current_and_lists_every_command_and_event() -> Non
     channels = set(generated["channels"])
     assert set(COMMAND_TYPES) <= channels
     assert set(EVENT_TYPES) <= channels
+    assert set(INBOUND_TYPES) <= channels  # the inbound direction, each on its system's own subjects
+    assert generated["channels"]["dossier_resolved.v1"]["address"] == "city.one-stop.events.dossier_resolved"
 
 
 def test_json_schemas_are_current() -> None:

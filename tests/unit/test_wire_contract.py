@@ -39,6 +39,7 @@ from shared.infra.eventstore import event_id
 from shared.infra.relay import Chain, Relay, Unpublishable
 from shared.infra.wire import WireEvent, WireMap
 from tests.unit.test_evaluation_application import TABLE, Driver, decide, propose, report, vote
+from tests.unit.test_inbound import annulment, dossier, measure, take
 
 pytestmark = pytest.mark.unit
 MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -129,6 +130,9 @@ def evaluation() -> ServiceApplication:
     d("close_vote_round", block_id="b1", round_id="r1-r2")  # elected
     propose(d, "p1", "lao-dong-tien-tien", person="Người 1")
     decide(d, "p1")
+    take(d, "dossier_resolved", "os-1", dossier("hs-1"))
+    take(d, "disciplinary_measure_recorded", "p-1", measure())
+    take(d, "disciplinary_measure_annulled", "p-2", annulment())
     return d.app
 
 

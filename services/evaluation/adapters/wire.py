@@ -16,6 +16,8 @@ from typing import Any
 
 from services.evaluation.domain.achievements import Achievement
 from services.evaluation.domain.awards import Proposal
+from services.evaluation.domain.discipline import UnitDiscipline
+from services.evaluation.domain.dossiers import Dossier
 from services.evaluation.domain.scoring import PolicyBook, ScoringTable
 from services.evaluation.domain.voting import BlockElection
 from shared.infra.wire import WireEvent, WireMap
@@ -80,7 +82,11 @@ _DECIDED = (
 )
 
 policy_set = by_version(
-    fields("evaluation_policy_set", campaign, "policy"),
+    by_version(
+        fields("evaluation_policy_set", campaign, "policy"),
+        fields("evaluation_policy_set", campaign, "policy", version=2),
+        lambda e: "dossier_points_max" not in e.policy,
+    ),
     fields("evaluation_policy_set", campaign, "policy", version=1),
     lambda e: "vote_min_voters" not in e.policy,
 )
@@ -95,6 +101,28 @@ round_closed = by_version(
     lambda e: getattr(e, "min_voters", None) is None,  # class version 1 (ballots with voters)
 )
 table_set = fields("scoring_table_set", campaign, *_TABLE)
+
+
+def inbound(name: str, subject: Callable[[Any], str], *names: str) -> ToWire:
+    """A fact from another city system, recorded by the evaluation: it belongs to no campaign (the campaign whose
+    period holds it is derived where it is read), and names its source and source event id."""
+
+    def to_wire(e: Any) -> WireEvent:
+        data = {k: getattr(e, k) for k in ("source", "source_event_id", *names)}
+        return WireEvent(name, None, data, subject(e))
+
+    return to_wire
+
+
+def dossier(e: Any) -> str:
+    return f"dossier/{e.source}/{e.dossier_id}"
+
+
+def unit(e: Any) -> str:
+    return f"unit/{e.unit_id}"
+
+
+_DOSSIER = ("dossier_id", "unit_id", "procedure_code", "received_at", "due_at", "resolved_at", "late")
 
 WIRE = WireMap(
     "evaluation",
@@ -115,5 +143,12 @@ WIRE = WireMap(
         BlockElection.RoundFailed: fields("vote_round_failed", block, *_ROUND, "reason", "runoff_candidates"),
         Proposal.Proposed: fields("award_proposed", proposal, *_PROPOSED),
         Proposal.Decided: fields("award_decided", proposal, *_DECIDED),
+        Dossier.Resolved: inbound("dossier_recorded", dossier, *_DOSSIER),
+        UnitDiscipline.Recorded: inbound(
+            "discipline_recorded", unit, "decision_no", "person", "unit_id", "measure", "decided_on"
+        ),
+        UnitDiscipline.Annulled: inbound(
+            "discipline_annulled", unit, "decision_no", "unit_id", "annulled_on", "reason"
+        ),
     },
 )

@@ -18,7 +18,14 @@ from services.evaluation.domain.errors import (
 )
 from services.evaluation.domain.ids import aggregate_id
 from services.evaluation.domain.policy import AWARDS, Policy
-from services.evaluation.domain.rules import AwardFacts, check_award, council_quorum, council_threshold
+from services.evaluation.domain.rules import (
+    RECORDED_RULES,
+    AwardFacts,
+    RuleResult,
+    check_award,
+    council_quorum,
+    council_threshold,
+)
 
 
 class UnitAwards(Aggregate):
@@ -102,13 +109,29 @@ class Proposal(Aggregate):
         self.eligible = eligible
         self.decision: bool | None = None
 
-    def decide(self, votes_for: int, votes_against: int, present: int, policy: Policy, reason: str | None) -> None:
-        """The council's secret-ballot counts: passes with `council_threshold` of all members, given the quorum."""
+    def failed_rules(self, recorded: list[RuleResult]) -> list[str]:
+        """Reasons of the rules failing now: those recorded with the proposal, except the rules over facts from
+        other city systems, which `recorded` (their results from the facts as they stand) replaces."""
+        kept = [r["reason"] for r in self.rule_results if not r["passed"] and r["rule"] not in RECORDED_RULES]
+        return kept + [r.reason for r in recorded if not r.passed]
+
+    def decide(
+        self,
+        votes_for: int,
+        votes_against: int,
+        present: int,
+        policy: Policy,
+        reason: str | None,
+        recorded: list[RuleResult] | None = None,
+    ) -> None:
+        """The council's secret-ballot counts: passes with `council_threshold` of all members, given the quorum.
+        `recorded`: the rules over facts from other city systems, checked again now (a measure reported after the
+        proposal bars it; an annulment lifts the bar)."""
         if self.decision is not None:
             raise AlreadyDecided(f"proposal {self.proposal_id!r} is already decided", "proposal_id")
-        if not self.eligible:
-            failed = "; ".join(r["reason"] for r in self.rule_results if not r["passed"])
-            raise ProposalNotEligible(f"the proposal failed its rules: {failed}", "proposal_id")
+        failed = self.failed_rules(recorded or [])
+        if failed:
+            raise ProposalNotEligible(f"the proposal failed its rules: {'; '.join(failed)}", "proposal_id")
         total = policy.council_members
         if present > total or votes_for + votes_against > present:
             raise InvalidCounts(

@@ -36,6 +36,11 @@ class Policy:
     """A council vote counts only with at least this share of members present."""
     late_penalty_item: str = "late-report"
     """The scoring table's penalty item deducted from a late achievement when it is verified."""
+    dossier_points_max: float = 0.0
+    """The automatic dossier criterion: points added to a unit's verified score at a 100 % on-time share of its
+    one-stop dossiers resolved in the campaign's period (scaled by the share; no dossier, no points)."""
+    late_dossier_penalty: float = 0.0
+    """Points deducted from a unit's verified score per late dossier resolved in the campaign's period."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from services.evaluation.domain.discipline import RecordedMeasure
 from services.evaluation.domain.policy import (
     AWARDS,
     CO_THI_DUA,
@@ -139,6 +140,45 @@ def not_disciplined(discipline: str, disciplined_members: int) -> RuleResult:
     return RuleResult("not-disciplined", True, "nobody disciplined at reprimand level or above")
 
 
+def _decisions(measures: list[RecordedMeasure]) -> str:
+    return "; ".join(
+        f"decision {m.decision_no} ({m.measure}, {m.person}, {m.decided_on.isoformat()})" for m in measures
+    )
+
+
+def no_recorded_measure(measures: list[RecordedMeasure]) -> RuleResult:
+    """No disciplinary decision the personnel system reported is in force this year for the person (or, for a
+    collective award, anyone of the unit); the reason names the decisions."""
+    if measures:
+        return RuleResult(
+            "no-recorded-measure", False, f"disciplinary measure in force this year: {_decisions(measures)}"
+        )
+    return RuleResult("no-recorded-measure", True, "no disciplinary measure recorded for this year")
+
+
+def discipline_declared(declared: str, measures: list[RecordedMeasure]) -> RuleResult:
+    """A flag: the proposal declared no discipline although the personnel system reported a measure."""
+    if declared == "none" and measures:
+        return RuleResult(
+            "discipline-declared",
+            False,
+            f"declared no discipline, but the personnel system recorded {_decisions(measures)}",
+        )
+    return RuleResult("discipline-declared", True, f"declared discipline ({declared}) agrees with the records")
+
+
+RECORDED_RULES = ("no-recorded-measure", "discipline-declared")
+"""Rules over facts reported by other city systems: checked again when the council decides, so a fact that
+arrives after the proposal (a measure, its annulment) counts as if it had arrived before."""
+
+
+def recorded_discipline(declared: str, measures: list[RecordedMeasure]) -> list[RuleResult]:
+    """The rules over recorded measures; none when no measure is in force (a proposal's results stay as before)."""
+    if not measures:
+        return []
+    return [no_recorded_measure(measures), discipline_declared(declared, measures)]
+
+
 def block_leader(unit_id: str, elected_leader: str | None) -> RuleResult:
     """Cờ thi đua của UBND Thành phố: the unit is its block's elected leader."""
     if elected_leader == unit_id:
@@ -221,6 +261,9 @@ class AwardFacts:
     cstdcs_pending: int = 0
     """Eligible Chiến sĩ thi đua cơ sở proposals of the unit not yet decided (they count against the quota)."""
     elected_leader: str | None = None
+    recorded_measures: list[RecordedMeasure] = field(default_factory=list)
+    """Disciplinary decisions in force this year that the personnel system reported (the person's; anyone's of
+    the unit for a proposal without a person)."""
 
 
 RuleSet = Callable[[AwardFacts, Policy], list[RuleResult]]
@@ -247,4 +290,5 @@ AWARD_RULES: dict[str, RuleSet] = {
 def check_award(award: str, facts: AwardFacts, policy: Policy) -> list[RuleResult]:
     """Every rule of `award`, in a fixed order; the proposal is eligible when all pass."""
     results = [not_disciplined(facts.discipline, facts.disciplined_members)]
-    return results + AWARD_RULES.get(award, lambda f, p: [])(facts, policy)
+    results += AWARD_RULES.get(award, lambda f, p: [])(facts, policy)
+    return results + recorded_discipline(facts.discipline, facts.recorded_measures)

@@ -1,0 +1,179 @@
+"""Facts from other city systems: the inbound contract, and the evaluation's use cases that record them."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from services.evaluation.domain.awards import Proposal
+from services.evaluation.domain.discipline import UnitDiscipline
+from services.evaluation.domain.dossiers import Dossier, counted, resolved_on
+from shared.domain.errors import DomainError
+from shared.events.inbound import INBOUND_TYPES, as_command, envelope, inbound_subject, received
+from tests.unit.test_evaluation_application import TABLE, C, Driver, decide
+
+pytestmark = pytest.mark.unit
+T0 = datetime(2022, 3, 1, 2, 0, tzinfo=UTC)
+
+
+def dossier(dossier_id: str, unit: str = "u1", late: bool = False, resolved: datetime | None = None) -> dict[str, Any]:
+    """A dossier received at T0, due 5 days later, resolved on time (or a day late)."""
+    due = T0 + timedelta(days=5)
+    at = resolved or (due + timedelta(days=1) if late else due - timedelta(days=1))
+    return {"dossier_id": dossier_id, "unit_id": unit, "procedure_code": "1.001234", "received_at": T0.isoformat(),
+            "due_at": due.isoformat(), "resolved_at": at.isoformat()}  # fmt: skip
+
+
+def measure(no: str = "15/QĐ-STP", person: str = "Nguyễn Văn A", unit: str = "u1") -> dict[str, Any]:
+    return {"decision_no": no, "person": person, "unit_id": unit, "measure": "khien-trach", "decided_on": "2022-05-10"}
+
+
+def annulment(no: str = "15/QĐ-STP", unit: str = "u1") -> dict[str, Any]:
+    return {"decision_no": no, "unit_id": unit, "annulled_on": "2022-08-01", "reason": "Hủy theo kết quả khiếu nại"}
+
+
+SYSTEM = {"dossier_resolved": "one-stop"}
+
+
+def message(event: str, source_id: str, data: dict[str, Any], system: str | None = None) -> tuple[str, bytes]:
+    system = system or SYSTEM.get(event, "personnel")
+    body = envelope(system, event, source_id, data, T0)
+    return inbound_subject(system, event), json.dumps(body, ensure_ascii=False).encode()
+
+
+def take(d: Driver, event: str, source_id: str, data: dict[str, Any]) -> list[str]:
+    """What the consumer does with one message: check it, run its use case; the recorded event types."""
+    kind, e = received(*message(event, source_id, data))
+    return [r.type for r in d.app.submit(as_command(kind, e)).result().events]
+
+
+# ---- the contract --------------------------------------------------------------------------------
+
+
+def test_every_inbound_fact_is_checked_against_its_contract_and_its_system() -> None:
+    kind, e = received(*message("dossier_resolved", "os-1", dossier("hs-1")))
+    assert kind.type == "dossier_resolved.v1" and e.source == "one-stop" and e.id == "os-1"
+    for subject, body, why in [
+        (*message("dossier_resolved", "os-1", dossier("hs-1") | {"unit_id": "Bad Unit"}), "unit_id"),
+        (*message("dossier_resolved", "os-1", dossier("hs-1") | {"resolved_at": "2021-01-01T00:00:00Z"}), "before"),
+        (*message("dossier_resolved", "os-1", dossier("hs-1") | {"extra": 1}), "extra"),
+        (inbound_subject("personnel", "dossier_resolved"), message("dossier_resolved", "x", dossier("h"))[1], "source"),
+        (*message("dossier_resolved", "os-1", dossier("hs-1"), system="personnel"), "not published by"),
+        (*message("disciplinary_measure_recorded", "p-1", measure() | {"measure": "none"}), "measure"),
+        (inbound_subject("one-stop", "dossier_resolved"), b"\xff not json", "json"),
+    ]:
+        with pytest.raises((ValidationError, ValueError)) as refused:
+            received(subject, body)
+        assert why in str(refused.value).lower(), str(refused.value)
+
+
+def test_vietnamese_text_is_nfc_and_round_trips() -> None:
+    decomposed = unicodedata.normalize("NFD", "Nguyễn Văn Ánh")
+    _, e = received(*message("disciplinary_measure_recorded", "p-1", measure(person=decomposed)))
+    assert e.data["person"] == unicodedata.normalize("NFC", decomposed)
+
+
+def test_every_inbound_type_names_a_use_case_of_the_evaluation() -> None:
+    d = Driver()
+    assert {t.command.name for t in INBOUND_TYPES.values()} <= {name for name, _ in d.app.use_cases.values()}
+
+
+# ---- dossiers ------------------------------------------------------------------------------------
+
+
+def test_a_dossier_is_recorded_once_with_its_provenance() -> None:
+    d = Driver()
+    assert take(d, "dossier_resolved", "os-1", dossier("hs-1")) == ["dossier_recorded.v1"]
+    assert take(d, "dossier_resolved", "os-1", dossier("hs-1")) == ["dossier_recorded.v1"]  # the same reply,
+    found: Dossier = d.app.repository.get(Dossier.create_id("one-stop", "hs-1"))
+    assert found.version == 2 and len(found.resolutions) == 1  # nothing recorded again
+    assert take(d, "dossier_resolved", "os-2", dossier("hs-1")) == []  # the same resolution under another id
+    notifications = d.app.recorder.select_notifications(start=1, limit=100)
+    _, meta = d.app.mapper.decode_notification(notifications[-1])  # type: ignore[attr-defined]
+    assert meta["actor"] == "system:one-stop" and meta["command"] == "record_dossier_resolved"
+
+
+def test_a_source_id_reused_for_another_fact_is_refused() -> None:
+    d = Driver()
+    take(d, "dossier_resolved", "os-1", dossier("hs-1"))
+    with pytest.raises(DomainError) as e:
+        take(d, "dossier_resolved", "os-1", dossier("hs-2"))
+    assert e.value.code == "command_id_reused"
+
+
+def test_the_resolution_that_counts_does_not_depend_on_arrival_order() -> None:
+    first = dossier("hs-1", late=True)
+    again = dossier("hs-1", resolved=T0 + timedelta(days=2))  # resolved again (reopened): later? no: earlier
+    rows = [first | {"source_event_id": "a"}, again | {"source_event_id": "b"}]
+    assert counted(rows) == counted(rows[::-1]) == rows[0]
+    assert resolved_on(datetime(2022, 12, 31, 18, 0, tzinfo=UTC)) == date(2023, 1, 1)  # in the department's time
+
+
+# ---- discipline ----------------------------------------------------------------------------------
+
+
+def proposal(d: Driver, pid: str, person: str | None = "Nguyễn Văn A", discipline: str = "none") -> Proposal:
+    d("propose_award", actor="u1", proposal_id=pid, award="lao-dong-tien-tien", unit_id="u1", person=person,
+      facts={"discipline": discipline})  # fmt: skip
+    found: Proposal = d.app.repository.get(Proposal.create_id(C, pid))
+    return found
+
+
+@pytest.fixture
+def d() -> Driver:
+    driver = Driver()
+    driver.facts.campaigns[C]["year"] = 2022
+    driver("set_scoring_table", **TABLE)
+    return driver
+
+
+def test_a_recorded_measure_makes_the_proposal_ineligible_naming_the_decision_and_flags_a_false_declaration(
+    d: Driver,
+) -> None:
+    assert take(d, "disciplinary_measure_recorded", "p-1", measure()) == ["discipline_recorded.v1"]
+    p = proposal(d, "p1")
+    assert not p.eligible
+    failed = {r["rule"]: r["reason"] for r in p.rule_results if not r["passed"]}
+    assert set(failed) == {"no-recorded-measure", "discipline-declared"}
+    assert "15/QĐ-STP" in failed["no-recorded-measure"] and "15/QĐ-STP" in failed["discipline-declared"]
+    honest = proposal(d, "p2", discipline="khien-trach")
+    assert [r["rule"] for r in honest.rule_results if not r["passed"]] == ["not-disciplined", "no-recorded-measure"]
+    assert proposal(d, "p3", person="Trần Thị B").eligible  # another person of the unit
+
+
+def test_an_annulment_restores_eligibility_whatever_the_order(d: Driver) -> None:
+    take(d, "disciplinary_measure_recorded", "p-1", measure())
+    assert not proposal(d, "p1").eligible
+    with pytest.raises(DomainError) as refused:
+        decide(d, "p1")
+    assert "15/QĐ-STP" in refused.value.message
+    assert take(d, "disciplinary_measure_annulled", "p-2", annulment()) == ["discipline_annulled.v1"]
+    assert proposal(d, "p2").eligible
+    decide(d, "p1")  # the council decides on the facts as they stand: the bar is lifted
+    assert d.app.repository.get(Proposal.create_id(C, "p1")).decision is not None
+
+    other = Driver()  # the annulment first, the decision after: the same result
+    other.facts.campaigns[C]["year"] = 2022
+    take(other, "disciplinary_measure_annulled", "p-2", annulment())
+    take(other, "disciplinary_measure_recorded", "p-1", measure())
+    assert proposal(other, "p2").eligible
+    record: UnitDiscipline = other.app.repository.get(UnitDiscipline.create_id("u1"))
+    assert record.in_force(2022) == []
+
+
+def test_a_measure_reported_after_the_proposal_still_bars_the_award(d: Driver) -> None:
+    assert proposal(d, "p1").eligible
+    take(d, "disciplinary_measure_recorded", "p-1", measure())
+    with pytest.raises(DomainError) as refused:
+        decide(d, "p1")
+    assert refused.value.code == "proposal_not_eligible" and "15/QĐ-STP" in refused.value.message
+
+
+def test_a_measure_of_another_year_does_not_count(d: Driver) -> None:
+    take(d, "disciplinary_measure_recorded", "p-1", measure() | {"decided_on": "2021-05-10"})
+    assert proposal(d, "p1").eligible
