@@ -87,9 +87,13 @@ def stream(d: Driver) -> list[tuple[int, CloudEvent]]:
     return list(enumerate(registry_facts() + published(d), start=1))
 
 
+def views_of(data_dir: Path) -> dict[str, View]:
+    return {v.name: v for v in build_views(Settings(data_dir=data_dir))}
+
+
 @pytest.fixture
 def views(tmp_path: Path) -> dict[str, View]:
-    return {v.name: v for v in build_views(Settings(data_dir=tmp_path))}
+    return views_of(tmp_path)
 
 
 def feed(views: dict[str, View], batch: list[tuple[int, CloudEvent]]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -177,3 +178,62 @@ def test_a_measure_reported_after_the_proposal_still_bars_the_award(d: Driver) -
 def test_a_measure_of_another_year_does_not_count(d: Driver) -> None:
     take(d, "disciplinary_measure_recorded", "p-1", measure() | {"decided_on": "2021-05-10"})
     assert proposal(d, "p1").eligible
+
+
+# ---- dossiers in the standings -------------------------------------------------------------------
+
+
+def dossier_standings(tmp_path: Path, facts: list[tuple[str, dict[str, Any]]], policy: dict[str, Any]) -> list[Any]:
+    """Block b1's standings once `facts` (source id, dossier) are recorded, with `policy` (u1..u4 tie at 20)."""
+    from services.evaluation.adapters.views import StandingsView
+    from tests.unit.test_evaluation_views import feed, stream, views_of, year
+
+    d = Driver()
+    year(d)
+    d("set_evaluation_policy", policy=policy)
+    for source_id, fact in facts:
+        take(d, "dossier_resolved", source_id, fact)
+    views = views_of(tmp_path)
+    feed(views, stream(d))
+    standings: StandingsView = views["standings"]  # type: ignore[assignment]
+    return standings.standings(C, "b1")["b1"]
+
+
+CRITERION = {"dossier_points_max": 10.0, "late_dossier_penalty": 0.5}
+
+
+def test_a_late_dossier_lowers_the_on_time_share_the_verified_score_and_the_rank(tmp_path: Path) -> None:
+    on_time = [(f"os-{u}-{i}", dossier(f"hs-{u}-{i}", unit=u)) for u in ("u1", "u2") for i in range(4)]
+    b1 = dossier_standings(tmp_path / "a", on_time, CRITERION)
+    assert [(u["unit_id"], u["rank"], u["verified_score"], u["on_time_share"]) for u in b1[:2]] == [
+        ("u1", 1, 30.0, 1.0),
+        ("u2", 2, 30.0, 1.0),
+    ]
+    late = [(s, f | {"resolved_at": (T0 + timedelta(days=9)).isoformat()} if s == "os-u1-0" else f) for s, f in on_time]
+    b1 = dossier_standings(tmp_path / "b", late, CRITERION)
+    u2, u1 = b1[0], b1[1]
+    assert (u2["unit_id"], u2["rank"], u2["verified_score"]) == ("u2", 1, 30.0)
+    assert (u1["unit_id"], u1["rank"], u1["dossier_count"], u1["late_dossier_count"]) == ("u1", 2, 4, 1)
+    assert (
+        u1["on_time_share"] == 0.75 and u1["dossier_points"] == 7.0 and u1["verified_score"] == 27.0
+    )  # 20 + 7.5 - 0.5
+
+
+def test_the_default_policy_shows_the_dossiers_and_changes_no_score(tmp_path: Path) -> None:
+    facts = [("os-1", dossier("hs-1", late=True)), ("os-2", dossier("hs-2"))]
+    u1 = next(u for u in dossier_standings(tmp_path, facts, {}) if u["unit_id"] == "u1")
+    assert (u1["dossier_count"], u1["late_dossier_count"], u1["on_time_share"], u1["dossier_points"]) == (2, 1, 0.5, 0)
+    assert u1["verified_score"] == 20.0
+
+
+def test_the_figures_do_not_depend_on_arrival_order_and_count_only_the_period(tmp_path: Path) -> None:
+    reopened = dossier("hs-1", resolved=T0 + timedelta(days=9))  # resolved again, late: the latest counts
+    outside = dossier("hs-2", resolved=datetime(2022, 12, 31, 17, 30, tzinfo=UTC))  # 2023-01-01 in Hồ Chí Minh City
+    facts = [("os-1", dossier("hs-1")), ("os-2", reopened), ("os-3", outside), ("os-4", dossier("hs-3"))]
+    figures = [
+        {k: u[k] for k in ("dossier_count", "late_dossier_count", "verified_score", "rank")}
+        for order, path in ((facts, "a"), (facts[::-1], "b"))
+        for u in dossier_standings(tmp_path / path, order, CRITERION)
+        if u["unit_id"] == "u1"
+    ]
+    assert figures[0] == figures[1] and figures[0]["dossier_count"] == 2 and figures[0]["late_dossier_count"] == 1

@@ -2,7 +2,8 @@
 
 Standings are computed when read from the achievements table and the block membership of the
 registry facts (`members`, same store). Ranking within a block, the documented tie-break:
-1. higher verified score (sum over verified items of accepted points minus late penalty);
+1. higher verified score (sum over verified items of accepted points minus late penalty, plus the dossier
+   criterion's points when the policy sets it: `adapters/dossiers.py`);
 2. fewer late items;
 3. more verified items;
 4. unit id, alphabetically.
@@ -21,6 +22,7 @@ from typing import Any
 
 from eventsourcing.persistence import InfrastructureFactory
 
+from services.evaluation.adapters import dossiers
 from services.evaluation.adapters.reference import ReferenceView
 from shared.events.envelope import CloudEvent
 from shared.infra.views import Handler, View, dumps, positions
@@ -73,6 +75,7 @@ class StandingsView(View):
         "late_count INTEGER NOT NULL DEFAULT 0, reported_count INTEGER NOT NULL DEFAULT 0, "
         "verified_count INTEGER NOT NULL DEFAULT 0, rejected_count INTEGER NOT NULL DEFAULT 0, "
         "PRIMARY KEY (campaign_id, unit_id))",
+        *dossiers.DDL,
     )
 
     def __init__(self, factory: InfrastructureFactory[Any]) -> None:
@@ -86,7 +89,17 @@ class StandingsView(View):
             "achievement_reported": self.on_reported,
             "achievement_verified": self.on_verified,
             "achievement_rejected": self.on_rejected,
+            "dossier_recorded": self.on_dossier,
+            "evaluation_policy_set": self.on_policy,
         }
+
+    def on_dossier(self, c: Any, e: CloudEvent, seq: int) -> None:
+        row = dossiers.dossier_row(e, seq)
+        self.execute(c, dossiers.INSERT, row, key=row[:3])
+
+    def on_policy(self, c: Any, e: CloudEvent, seq: int) -> None:
+        row = dossiers.policy_row(e, seq)
+        self.execute(c, dossiers.SET_POLICY, row, key=row[0])
 
     def on_table(self, c: Any, e: CloudEvent, seq: int) -> None:
         self.execute(
@@ -222,8 +235,32 @@ class StandingsView(View):
         achievement row keeps when it was reported and when it was decided, so only achievements
         reported by then count, and a decision counts only if taken by then. The cost is the same
         as the current standings (one grouped query over the campaign's achievements). Block
-        membership is the current one.
+        membership is the current one. Dossiers count as recorded by `as_of`, under the current policy.
         """
+        return self.with_dossiers(campaign_id, self.ranked_rows(campaign_id, block, as_of), as_of)
+
+    def with_dossiers(
+        self, campaign_id: str, rows: list[dict[str, Any]], as_of: str | None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Each unit's dossier figures beside its scores, and the criterion's points in its verified score."""
+        campaign = self.query("SELECT body FROM {campaigns} WHERE campaign_id = ?", (campaign_id,))
+        counts: dict[str, dict[str, Any]] = {}
+        if campaign:
+            params = dossiers.period_params(json.loads(campaign[0]["body"]), as_of)
+            counts = {r["unit_id"]: r for r in self.query(dossiers.COUNT, params)}
+        policy = self.query(
+            "SELECT points_max, late_penalty FROM {dossier_policies} WHERE campaign_id = ?", (campaign_id,)
+        )
+        points_max, late_penalty = (policy[0]["points_max"], policy[0]["late_penalty"]) if policy else (0.0, 0.0)
+        for r in rows:
+            n = counts.get(r["unit_id"], {})
+            figures = dossiers.criterion(int(n.get("dossiers", 0)), int(n.get("late", 0)), points_max, late_penalty)
+            r |= figures
+            r["verified_score"] = float(r["verified_score"]) + figures["dossier_points"]
+        return rank(rows)
+
+    def ranked_rows(self, campaign_id: str, block: str | None, as_of: str | None) -> list[dict[str, Any]]:
+        """Every member unit of the campaign (or of `block`) with its achievement totals (then, for `as_of`)."""
         if as_of is None:
             sql = (
                 "SELECT m.block_id, m.unit_id, COALESCE(t.verified_score, 0) AS verified_score, "
@@ -236,7 +273,7 @@ class StandingsView(View):
             if block:
                 sql += " AND m.block_id = ?"
                 params.append(block)
-            return rank(self.query(sql, params))
+            return self.query(sql, params)
         moment = as_of
         status = "(CASE WHEN a.decided_at IS NOT NULL AND a.decided_at <= ? THEN a.status ELSE 'reported' END)"
         sql = (
@@ -254,7 +291,7 @@ class StandingsView(View):
         if block:
             sql += " AND m.block_id = ?"
             params.append(block)
-        return rank(self.query(sql + " GROUP BY m.block_id, m.unit_id", params))
+        return self.query(sql + " GROUP BY m.block_id, m.unit_id", params)
 
     # ---- served renderings ---------------------------------------------------------------------------
 

@@ -87,6 +87,13 @@ class RankedUnit(BaseModel):
     reported_count: int
     verified_count: int
     rejected_count: int
+    dossier_count: int = Field(description="one-stop dossiers resolved in the campaign's period (the ones that count)")
+    late_dossier_count: int = Field(description="of them, resolved after their appointment")
+    on_time_share: float | None = Field(description="dossiers resolved on time / dossiers; null without dossiers")
+    dossier_points: float = Field(
+        description="the policy's dossier criterion: dossier_points_max × on_time_share − late_dossier_penalty per "
+        "late dossier (0 with the default policy); included in verified_score"
+    )
     rank: int = Field(description="1..n within the block, by the documented tie-break")
 
 
