@@ -177,11 +177,17 @@ def api() -> None:
 
 @cli.command()
 def demo() -> None:
-    """Load the demo campaign into a running system (EMULATION_NATS_URL)."""
-    from emulation.supervisor import load_demo
+    """Load the demo campaign into a running system (EMULATION_NATS_URL), and publish the demo's facts of the
+    one-stop and personnel systems through their identities."""
+    from functools import partial
+
+    from emulation.supervisor import FACT_SYSTEMS, load_demo, load_facts
 
     count = over_nats("portal", "demo", load_demo)
     typer.echo(f"{count} demo commands accepted")
+    for system in FACT_SYSTEMS:
+        published = over_nats(system, "demo", partial(load_facts, system=system))
+        typer.echo(f"{published} facts published by the {system} system")
 
 
 @cli.command()

@@ -84,3 +84,75 @@ async def load(nc: Any, scenario: dict[str, Any] | None = None) -> list[dict[str
             raise RuntimeError(f"demo command {name} refused: {reply}")
         replies.append(reply)
     return replies
+
+
+# ---- facts from other city systems (shared/events/inbound.py) -------------------------------------
+
+PROCEDURES = ("2.000889", "2.001193", "2.000635", "2.001255", "1.001699", "2.000528")
+"""Procedure codes of the national procedures database the demo's dossiers use (civil status, notarisation,
+judicial records, legal aid)."""
+DOSSIERS_PER_UNIT = (120, 260)
+LATE_SHARE = (0.0, 0.08)
+"""Each unit handles between 120 and 260 dossiers in 2022, up to 8 % of them late (seeded: the same every run)."""
+MEASURE = {
+    "decision_no": "12/QĐ-STP",
+    "person": "Trần Văn Minh",
+    "unit_id": "phong-cong-chung-so-3",
+    "measure": "khien-trach",
+    "decided_on": "2022-07-15",
+}
+"""The demo's one disciplinary measure: any award proposed for this person in 2022 is ineligible, naming it (the
+demo proposes no award itself)."""
+
+
+def facts(system: str, scenario: dict[str, Any] | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(event, source event id, data) a city system publishes in the demo: the one-stop system's resolved dossiers
+    (a few thousand across the units, some late), the personnel system's disciplinary measure."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    if system == "personnel":
+        yield "disciplinary_measure_recorded", "qd-12-2022", MEASURE
+        return
+    if system != "one-stop":
+        return
+    rng = random.Random(2022)
+    year = datetime(2022, 1, 3, 1, 30, tzinfo=UTC)
+    units = [u["unit_id"] for b in (scenario or load_scenario())["blocks"] for u in b["units"]]
+    for u, unit in enumerate(units):
+        late_share = rng.uniform(*LATE_SHARE)
+        for n in range(rng.randint(*DOSSIERS_PER_UNIT)):
+            received = year + timedelta(days=rng.randint(0, 340), minutes=rng.randint(0, 480))
+            due = received + timedelta(days=rng.choice((3, 5, 7, 10, 15)))
+            late = rng.random() < late_share
+            resolved = due + timedelta(days=rng.randint(1, 6)) if late else due - timedelta(hours=rng.randint(2, 60))
+            dossier_id = f"000.00.31.H29-{received:%y%m%d}-{u:02d}{n:04d}"
+            data = {"dossier_id": dossier_id, "unit_id": unit, "procedure_code": rng.choice(PROCEDURES),
+                    "received_at": received.isoformat(), "due_at": due.isoformat(),
+                    "resolved_at": max(resolved, received).isoformat()}  # fmt: skip
+            yield "dossier_resolved", f"mc-{dossier_id}", data
+
+
+async def publish_facts(nc: Any, system: str, scenario: dict[str, Any] | None = None) -> int:
+    """Publish the demo's facts of `system` through its own identity, each acknowledged by JetStream (message id
+    = source event id); how many."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from shared.events.inbound import envelope, inbound_subject
+
+    js = nc.jetstream()
+    sent = list(facts(system, scenario))
+    now = datetime.now(UTC)
+    for start in range(0, len(sent), 200):
+        await asyncio.gather(
+            *(
+                js.publish(
+                    inbound_subject(system, event),
+                    json.dumps(envelope(system, event, source_id, data, now), ensure_ascii=False).encode(),
+                    headers={"Nats-Msg-Id": source_id},
+                )
+                for event, source_id, data in sent[start : start + 200]
+            )
+        )
+    return len(sent)

@@ -199,6 +199,19 @@ async def load_demo(settings: Settings) -> int:
         await nc.close()
 
 
+FACT_SYSTEMS = ("one-stop", "personnel")
+"""The city systems whose facts the demo publishes, each through its own identity."""
+
+
+async def load_facts(settings: Settings, system: str) -> int:
+    """Publish the demo's facts of a city system, connected as that system; how many."""
+    nc = await connect(settings)
+    try:
+        return await demo.publish_facts(nc, system)
+    finally:
+        await nc.close()
+
+
 def up(settings: Settings, with_demo: bool, verbose: bool = False) -> None:
     settings = settings.replace(nats_url=f"nats://127.0.0.1:{settings.nats_port}")
     if eventloop.run(run(settings, with_demo, verbose)) != 0:
@@ -258,6 +271,11 @@ async def start(system: Embedded, with_demo: bool) -> None:
         else:
             count = await load_demo(system.identity("portal"))
             show(f"Demo loaded: the 2022 campaign of plan 5039/KH-STP-VP ({count} commands).")
+            published = {name: await load_facts(system.identity(name), name) for name in FACT_SYSTEMS}
+            show(
+                f"Demo facts published: {published['one-stop']} resolved dossiers by the one-stop system, "
+                f"{published['personnel']} disciplinary measure by the personnel system."
+            )
     show(f"Read API:  http://{settings.api_host}:{settings.api_port}  (docs at /docs)")
     show(f"NATS URL:  {settings.nats_url}  (city systems send commands to emulation.cmd.<command>)")
     show(f"NATS identities (owner-only): {(settings.data_dir / 'security.json').resolve()}")

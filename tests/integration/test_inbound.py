@@ -218,3 +218,23 @@ async def test_a_system_publishing_on_another_systems_subjects_is_refused_by_the
     finally:
         for nc in (personnel, portal, one_stop, admin):
             await nc.close()
+
+
+async def test_the_demo_facts_go_through_the_systems_identities(secured: Secured) -> None:
+    s = secured
+    published = {}
+    for system in ("one-stop", "personnel"):
+        nc = await s.connect(system)
+        try:
+            published[system] = await demo.publish_facts(nc, system)
+        finally:
+            await nc.close()
+    assert published["one-stop"] > 2000 and published["personnel"] == 1
+    await wait_for(lambda: stored(s, "Dossier.Resolved") == published["one-stop"], timeout=180)
+    assert stored(s, "UnitDiscipline.Recorded") == 1
+    in_2022 = sum(d["resolved_at"] < "2022-12-31T17" for _, _, d in demo.facts("one-stop"))
+    views = build_views(s.system.settings.replace(nats_user=""))
+    view = next(v for v in views if isinstance(v, StandingsView))
+    units = [u for block in view.standings(C).values() for u in block]
+    assert sum(u["dossier_count"] for u in units) == in_2022
+    assert 0 < sum(u["late_dossier_count"] for u in units) < in_2022

@@ -237,3 +237,24 @@ def test_the_figures_do_not_depend_on_arrival_order_and_count_only_the_period(tm
         if u["unit_id"] == "u1"
     ]
     assert figures[0] == figures[1] and figures[0]["dossier_count"] == 2 and figures[0]["late_dossier_count"] == 1
+
+
+# ---- the demo's facts ----------------------------------------------------------------------------
+
+
+def test_the_demo_publishes_a_realistic_set_each_within_the_contract() -> None:
+    from emulation.demo import MEASURE, facts, load_scenario
+
+    dossiers = list(facts("one-stop"))
+    units = {u["unit_id"] for b in load_scenario()["blocks"] for u in b["units"]}
+    assert 2000 <= len(dossiers) <= 5000 and len({s for _, s, _ in dossiers}) == len(dossiers)
+    assert {d["unit_id"] for _, _, d in dossiers} == units
+    late = 0
+    for event, source_id, data in dossiers + list(facts("personnel")):
+        system = "personnel" if event.startswith("disciplinary") else "one-stop"
+        subject, body = inbound_subject(system, event), json.dumps(envelope(system, event, source_id, data, T0))
+        _, e = received(subject, body.encode())
+        late += event == "dossier_resolved" and e.data["resolved_at"] > e.data["due_at"]
+    assert 0 < late < len(dossiers) * 0.1
+    assert list(facts("personnel")) == [("disciplinary_measure_recorded", "qd-12-2022", MEASURE)]
+    assert list(facts("one-stop")) == dossiers  # the same every run
