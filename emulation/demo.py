@@ -135,7 +135,7 @@ def facts(system: str, scenario: dict[str, Any] | None = None) -> Iterator[tuple
 
 async def publish_facts(nc: Any, system: str, scenario: dict[str, Any] | None = None) -> int:
     """Publish the demo's facts of `system` through its own identity, each acknowledged by JetStream (message id
-    = source event id); how many."""
+    `<system>:<source event id>`: the stream's duplicate window is shared by every system); how many."""
     import asyncio
     from datetime import UTC, datetime
 
@@ -150,7 +150,7 @@ async def publish_facts(nc: Any, system: str, scenario: dict[str, Any] | None = 
                 js.publish(
                     inbound_subject(system, event),
                     json.dumps(envelope(system, event, source_id, data, now), ensure_ascii=False).encode(),
-                    headers={"Nats-Msg-Id": source_id},
+                    headers={"Nats-Msg-Id": f"{system}:{source_id}"},
                 )
                 for event, source_id, data in sent[start : start + 200]
             )

@@ -123,7 +123,9 @@ def permissions(user: str) -> dict[str, Any]:
             publish += [f"$JS.API.CONSUMER.CREATE.{stream}.*", f"$JS.API.CONSUMER.CREATE.{stream}.*.>",
                         f"$JS.API.CONSUMER.MSG.NEXT.{stream}.*", f"$JS.API.CONSUMER.DELETE.{stream}.*"]  # fmt: skip
         mine = durables(user) if user in VIEWS_ONLY else []
-        deny_publish += [s for c in system_consumers() if c not in mine for s in own_consumer(c)]
+        deny_publish += [
+            s for c in system_consumers() if c not in mine for stream in STREAMS for s in own_consumer(c, stream)
+        ]
     return {
         "publish": {"allow": publish, "deny": deny_publish},
         "subscribe": {"allow": subscribe, "deny": deny_subscribe} if deny_subscribe else {"allow": subscribe},

@@ -238,3 +238,15 @@ async def test_the_demo_facts_go_through_the_systems_identities(secured: Secured
     units = [u for block in view.standings(C).values() for u in block]
     assert sum(u["dossier_count"] for u in units) == in_2022
     assert 0 < sum(u["late_dossier_count"] for u in units) < in_2022
+
+
+async def test_no_reader_may_take_the_evaluations_inbound_facts(secured: Secured) -> None:
+    """The inbound consumer's deliveries are the facts themselves: a reader pulling them would take them away."""
+    errors: list[Exception] = []
+    api = await secured.connect("api", errors)
+    try:
+        await api.publish(f"$JS.API.CONSUMER.MSG.NEXT.{INBOUND_STREAM}.{inbound_durable('evaluation')}", b"{}")
+        await api.flush()
+        await wait_for(lambda: any("permissions violation" in str(e).lower() for e in errors), timeout=5)
+    finally:
+        await api.close()

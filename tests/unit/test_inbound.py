@@ -258,3 +258,45 @@ def test_the_demo_publishes_a_realistic_set_each_within_the_contract() -> None:
     assert 0 < late < len(dossiers) * 0.1
     assert list(facts("personnel")) == [("disciplinary_measure_recorded", "qd-12-2022", MEASURE)]
     assert list(facts("one-stop")) == dossiers  # the same every run
+
+
+# ---- identities ------------------------------------------------------------------------------------
+
+
+def test_each_system_may_publish_only_its_own_facts_and_the_evaluation_views_take_them(tmp_path: Path) -> None:
+    from emulation import security
+
+    config = security.load_or_create(tmp_path)
+    server = json.loads(security.server_config(config, 4222, tmp_path / "nats"))
+    accounts = server["accounts"]
+    imported = {
+        name: sorted(
+            i["service"]["subject"] for i in a["imports"] if i.get("service", {}).get("subject", "")[:5] == "city."
+        )
+        for name, a in accounts.items()
+        if name.startswith("CITY_")
+    }
+    assert imported["CITY_ONE_STOP"] == ["city.one-stop.events.dossier_resolved"]
+    assert imported["CITY_PERSONNEL"] == [
+        "city.personnel.events.disciplinary_measure_annulled",
+        "city.personnel.events.disciplinary_measure_recorded",
+    ]
+    assert imported["CITY_PORTAL"] == []
+    exports = {e["service"]: e["accounts"] for e in accounts["EMULATION"]["exports"] if "service" in e}
+    assert exports["city.one-stop.events.dossier_resolved"] == ["CITY_ONE_STOP"]
+    [personnel] = accounts["CITY_PERSONNEL"]["users"]
+    assert personnel["permissions"]["publish"]["deny"] == ["city.portal.events.>", "city.one-stop.events.>"]
+    views = security.permissions("evaluation-views")["publish"]["allow"]
+    assert "$JS.API.CONSUMER.MSG.NEXT.CITY_INBOUND.evaluation-inbound" in views
+    assert not any("CITY_INBOUND.evaluation-inbound" in s for s in security.permissions("api")["publish"]["allow"])
+    assert "$JS.API.CONSUMER.MSG.NEXT.CITY_INBOUND.evaluation-inbound" in security.permissions("api")["publish"]["deny"]
+
+
+def test_a_data_dir_from_an_earlier_version_gains_the_new_default_systems(tmp_path: Path) -> None:
+    from emulation import security
+
+    old = security.load_or_create(tmp_path, [security.DEFAULT_SYSTEMS[0]])
+    assert [s["name"] for s in old["systems"]] == ["portal"]
+    again = security.load_or_create(tmp_path)
+    assert [s["name"] for s in again["systems"]] == ["portal", "one-stop", "personnel"]
+    assert again["systems"][0]["password"] == old["systems"][0]["password"]
