@@ -300,3 +300,18 @@ def test_a_data_dir_from_an_earlier_version_gains_the_new_default_systems(tmp_pa
     again = security.load_or_create(tmp_path)
     assert [s["name"] for s in again["systems"]] == ["portal", "one-stop", "personnel"]
     assert again["systems"][0]["password"] == old["systems"][0]["password"]
+
+
+def test_a_corrected_decision_counts_as_corrected_whatever_the_order() -> None:
+    first = measure()
+    corrected = measure() | {"measure": "canh-cao", "decided_on": "2022-05-12"}
+    results = []
+    for order in ([("p-1", first), ("p-2", corrected)], [("p-2", corrected), ("p-1", first)]):
+        d = Driver()
+        for source_id, fact in order:
+            take(d, "disciplinary_measure_recorded", source_id, fact)
+        take(d, "disciplinary_measure_recorded", "p-3", first)  # reported again: nothing new
+        record: UnitDiscipline = d.app.repository.get(UnitDiscipline.create_id("u1"))
+        assert sum(len(r) for r in record.decisions.values()) == 2
+        results.append(record.in_force(2022))
+    assert results[0] == results[1] and results[0][0].measure == "canh-cao"

@@ -42,15 +42,17 @@ class UnitDiscipline(Aggregate):
     @event("Opened")
     def __init__(self, unit_id: str) -> None:
         self.unit_id = unit_id
-        self.decisions: dict[str, dict[str, Any]] = {}
+        self.decisions: dict[str, list[dict[str, Any]]] = {}
+        """Decision number → every distinct report of it."""
         self.annulments: dict[str, dict[str, Any]] = {}
 
     def record(
         self, source: str, source_event_id: str, decision_no: str, person: str, measure: str, decided_on: date
     ) -> bool:
-        """Record a decision; the same decision reported again with the same content records nothing (False).
-        A decision number reported again with another content is recorded too (a correction): the latest counts."""
-        if self.decisions.get(decision_no) == {"person": person, "measure": measure, "decided_on": decided_on}:
+        """Record a decision; one reported again with the same content records nothing (False). A decision number
+        reported again with another content (a correction) is recorded too: `current` chooses among them."""
+        fact = {"person": person, "measure": measure, "decided_on": decided_on}
+        if any({k: r[k] for k in fact} == fact for r in self.decisions.get(decision_no, [])):
             return False
         self._recorded(source=source, source_event_id=source_event_id, decision_no=decision_no,
                        unit_id=self.unit_id, person=person, measure=measure, decided_on=decided_on)  # fmt: skip
@@ -67,7 +69,14 @@ class UnitDiscipline(Aggregate):
         measure: str,
         decided_on: date,
     ) -> None:
-        self.decisions[decision_no] = {"person": person, "measure": measure, "decided_on": decided_on}
+        report = {"source_event_id": source_event_id, "person": person, "measure": measure, "decided_on": decided_on}
+        self.decisions.setdefault(decision_no, []).append(report)
+
+    @staticmethod
+    def current(reports: list[dict[str, Any]]) -> dict[str, Any]:
+        """The report of a decision that counts: the latest `decided_on`, ties by the larger source event id,
+        whatever order the reports arrived in."""
+        return max(reports, key=lambda r: (r["decided_on"], r["source_event_id"]))
 
     def annul(self, source: str, source_event_id: str, decision_no: str, annulled_on: date, reason: str | None) -> bool:
         """Record the annulment of a decision (known yet or not); a repeated one records nothing (False)."""
@@ -86,9 +95,10 @@ class UnitDiscipline(Aggregate):
     def in_force(self, year: int, person: str | None = None) -> list[RecordedMeasure]:
         """Decisions not annulled, taken in `year` (the campaign's year), about `person` (or anyone of the unit
         when None: a collective award), in decision-number order."""
+        current = {no: self.current(reports) for no, reports in sorted(self.decisions.items())}
         return [
             RecordedMeasure(no, d["person"], d["measure"], d["decided_on"])
-            for no, d in sorted(self.decisions.items())
+            for no, d in current.items()
             if no not in self.annulments
             and d["decided_on"].year == year
             and (person is None or same_person(person, d["person"]))
