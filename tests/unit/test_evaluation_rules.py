@@ -178,3 +178,18 @@ def test_policy_parameters_change_the_outcome() -> None:
     facts = AwardFacts(unit_id="u", person="A", person_titles=[LDTT], initiative="SK", ldtt_count=5)
     assert "cstdcs-quota" in failing(check_award(CSTDCS, facts, Policy()))
     assert failing(check_award(CSTDCS, facts, Policy(cstdcs_quota=0.2))) == {}
+
+
+def test_recorded_measures_fail_naming_the_decision_and_flag_a_false_declaration() -> None:
+    from datetime import date
+
+    from services.evaluation.domain.discipline import RecordedMeasure
+    from services.evaluation.domain.rules import discipline_declared, no_recorded_measure, recorded_discipline
+
+    m = RecordedMeasure("12/QĐ-STP", "Trần Văn Minh", "khien-trach", date(2022, 7, 15))
+    assert no_recorded_measure([]).passed and recorded_discipline("none", []) == []
+    failed = no_recorded_measure([m])
+    assert not failed.passed and "decision 12/QĐ-STP (khien-trach, Trần Văn Minh, 2022-07-15)" in failed.reason
+    assert not discipline_declared("none", [m]).passed and "12/QĐ-STP" in discipline_declared("none", [m]).reason
+    assert discipline_declared("khien-trach", [m]).passed and discipline_declared("none", []).passed
+    assert [r.rule for r in recorded_discipline("none", [m])] == ["no-recorded-measure", "discipline-declared"]
