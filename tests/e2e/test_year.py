@@ -244,9 +244,10 @@ async def awards(portal: Portal, council: Reader, public: Reader) -> None:
     await portal.ok("propose_award", "thanh-tra-so", campaign_id=C, proposal_id="co-tts",
                     award="co-thi-dua-ubnd-thanh-pho", unit_id="thanh-tra-so")  # fmt: skip
 
-    async def decided() -> dict[str, Any] | None:
+    async def decided() -> dict[str, Any] | None:  # all 11 proposals in the view, 10 of them decided
         found = await council.get(f"/v1/campaigns/{C}/awards")
-        return found if sum(p["decision"] is not None for p in found["proposals"]) == 10 else None
+        proposals = found["proposals"]
+        return found if len(proposals) == 11 and sum(p["decision"] is not None for p in proposals) == 10 else None
 
     found = await wait_for(decided, timeout=30)
     status = {p["proposal_id"]: p["status"] for p in found["proposals"]}
@@ -276,8 +277,12 @@ async def notices(up: Up, council: Reader) -> None:
         return rules if {"late-registration", "late-report"} <= rules else None
 
     await wait_for(office_told, timeout=60)
-    rejected = await council.get("/v1/units/phong-pbgdpl/notifications", limit=1000)
-    assert "achievement-rejected" in {n["rule"] for n in rejected}
+
+    async def rejection_told() -> bool:
+        rejected = await council.get("/v1/units/phong-pbgdpl/notifications", limit=1000)
+        return "achievement-rejected" in {n["rule"] for n in rejected}
+
+    await wait_for(rejection_told, timeout=60)
     await unit.http.aclose()
 
 
