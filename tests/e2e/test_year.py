@@ -244,10 +244,10 @@ async def awards(portal: Portal, council: Reader, public: Reader) -> None:
     await portal.ok("propose_award", "thanh-tra-so", campaign_id=C, proposal_id="co-tts",
                     award="co-thi-dua-ubnd-thanh-pho", unit_id="thanh-tra-so")  # fmt: skip
 
-    async def decided() -> dict[str, Any] | None:  # all 11 proposals in the view, 10 of them decided
+    async def decided() -> dict[str, Any] | None:  # all 12 proposals in the view, 10 of them decided
         found = await council.get(f"/v1/campaigns/{C}/awards")
         proposals = found["proposals"]
-        return found if len(proposals) == 11 and sum(p["decision"] is not None for p in proposals) == 10 else None
+        return found if len(proposals) == 12 and sum(p["decision"] is not None for p in proposals) == 10 else None
 
     found = await wait_for(decided, timeout=30)
     status = {p["proposal_id"]: p["status"] for p in found["proposals"]}
