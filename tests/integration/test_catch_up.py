@@ -1,6 +1,6 @@
-"""An evaluation command sent right after the registry's reply, naming its events in `after`: decided once the
-evaluation has seen them, never refused for a campaign it has not seen yet; an event that never comes is
-answered `not_caught_up` within the bound, with nothing recorded."""
+"""Evaluation and notification commands sent right after the registry's reply, naming its events in `after`:
+decided once the service has seen them, never refused for a campaign it has not seen yet; an event that never
+comes is answered `not_caught_up` within the bound, with nothing recorded."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from tests.integration.test_walking_skeleton import launch
 from tests.support.system import System
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_stores]
 TIMEOUT = 1.5
 TABLE = {
     "criteria": [{"criterion_id": "nhiem-vu", "title": "Hoàn thành nhiệm vụ", "max_points": 60}],
@@ -27,8 +27,8 @@ def scoring_table(campaign_id: str, after: list[dict[str, str]]) -> dict[str, ob
 
 async def test_registry_reply_then_evaluation_command_naming_it(system: System) -> None:
     system.settings = system.settings.replace(catch_up_timeout=TIMEOUT)
-    system.start("registry")
-    system.start("evaluation")
+    for service in ("registry", "evaluation", "notification"):
+        system.start(service)
     for n in range(15):  # at once: without `after`, each was refused unknown_campaign (15 of 15 on 2 cores)
         campaign_id = f"c{n}"
         launched = await system.send("launch_campaign", launch(campaign_id))
@@ -36,6 +36,15 @@ async def test_registry_reply_then_evaluation_command_naming_it(system: System) 
         reply = await system.send("set_scoring_table", scoring_table(campaign_id, launched["events"]) | TABLE)
         assert reply["ok"], reply
         assert [e["type"] for e in reply["events"]] == ["scoring_table_set.v1"]
+        rules = {  # the notifier knows the secretariat (who may configure) from the launch on the stream
+            "command_id": str(uuid.uuid4()),
+            "actor": "van-phong-so",
+            "campaign_id": campaign_id,
+            "disabled_rules": ["late-report"],
+            "after": launched["events"],
+        }
+        reply = await system.send("configure_notification_rules", rules)
+        assert reply["ok"], reply
 
     before = system.stored_topics("evaluation")
     never = {"id": str(uuid.uuid4()), "type": "campaign_launched.v1"}
