@@ -275,10 +275,8 @@ class ServiceApplication(Application[UUID]):
 
 
 def accepted(refs: list[dict[str, str]]) -> Accepted:
-    """The reply of a recorded command: its published events (id and type)."""
-    return Accepted(
-        events=[EventRef.model_construct(id=r["id"], type=r["type"]) for r in refs]
-    )  # made here: nothing to validate
+    """The reply of a recorded command: its published events (id and type; made here, nothing to validate)."""
+    return Accepted(events=[EventRef.model_construct(id=r["id"], type=r["type"]) for r in refs])
 
 
 @dataclass
