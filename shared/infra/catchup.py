@@ -7,6 +7,11 @@ the registry's reply could be refused `unknown_campaign` for a campaign that exi
 holding no thread and before the command goes to the writer, until the view has applied each of them, and
 answers `not_caught_up` (nothing recorded) if it has not within the bound. Events of the service itself are in
 its own store, and events of types the view does not read cannot change the decision: neither is waited for.
+
+At most MAX_WAITING commands of a service instance wait at once; beyond them a command whose events are not
+there yet is answered `not_caught_up` at once. A sender naming events that never come (by mistake, or to tie
+the service up) thus holds at most that many of the handlers of a command subject (COMMAND_WORKERS each), and
+commands without `after` are never kept waiting.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ DEFAULT_TIMEOUT = 5.0
 POLL = 0.01
 """The first pause between two looks at the view; doubled up to POLL_MAX."""
 POLL_MAX = 0.1
+MAX_WAITING = 32
+"""Commands waiting at once per service instance: half the handlers of one command subject
+(`shared/infra/commands.py: COMMAND_WORKERS`)."""
 
 
 class NotCaughtUp(DomainError):
@@ -47,6 +55,8 @@ class CatchUp:
         self.view = view
         self.timeout = timeout
         self.reads = set(view.handlers()) if view is not None else set()
+        self.waiting = 0
+        """Commands waiting now (read and written on the event loop only)."""
 
     def awaited(self, after: Sequence[EventRef]) -> list[str]:
         """The ids among `after` to wait for: events of other services that the view reads."""
@@ -60,19 +70,33 @@ class CatchUp:
         return out
 
     async def wait(self, after: Sequence[EventRef]) -> None:
-        """Return once the view holds every awaited event; `NotCaughtUp` after `timeout` seconds."""
+        """Return once the view holds every awaited event; `NotCaughtUp` after `timeout` seconds, or at once while
+        MAX_WAITING commands wait already."""
         awaited = self.awaited(after)
         if not awaited or self.view is None:
             return
         view, deadline, pause = self.view, time.monotonic() + self.timeout, POLL
-        while missing := set(awaited) - await asyncio.to_thread(view.holds, awaited):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise NotCaughtUp(
-                    f"the {self.service} service has not seen {', '.join(sorted(missing))} within {self.timeout:g} s "
-                    f"(its view {view.name} trails the stream); nothing was recorded: send the same command again, "
-                    "with the same command_id, in a moment",
-                    "after",
-                )
-            await asyncio.sleep(min(pause, left))
-            pause = min(pause * 2, POLL_MAX)
+        missing = set(awaited) - await asyncio.to_thread(view.holds, awaited)
+        if not missing:
+            return
+        if self.waiting >= MAX_WAITING:
+            raise self.refusal(missing, f"{MAX_WAITING} other commands are waiting already")
+        self.waiting += 1
+        try:
+            while missing:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise self.refusal(missing, f"not within {self.timeout:g} s")
+                await asyncio.sleep(min(pause, left))
+                pause = min(pause * 2, POLL_MAX)
+                missing -= await asyncio.to_thread(view.holds, list(missing))
+        finally:
+            self.waiting -= 1
+
+    def refusal(self, missing: set[str], why: str) -> NotCaughtUp:
+        name = self.view.name if self.view is not None else ""
+        return NotCaughtUp(
+            f"the {self.service} service has not seen {', '.join(sorted(missing))} ({why}; its view {name} trails "
+            "the stream); nothing was recorded: send the same command again, with the same command_id, in a moment",
+            "after",
+        )

@@ -19,8 +19,8 @@ from shared.events import errors
 from shared.events.base import Accepted
 from shared.events.envelope import CloudEvent
 from shared.events.evaluation import SetScoringTable
-from shared.infra.catchup import CatchUp, NotCaughtUp
-from shared.infra.commands import from_validation_error
+from shared.infra.catchup import MAX_WAITING, CatchUp, NotCaughtUp
+from shared.infra.commands import COMMAND_WORKERS, from_validation_error
 from shared.infra.eventstore import view_factory
 from shared.infra.settings import Settings
 from tests.unit.test_evaluation_application import TABLE, TEST_SEAL
@@ -102,6 +102,30 @@ async def test_a_waiting_command_does_not_hold_the_writer(tmp_path: Path) -> Non
     assert isinstance(reply, Accepted) and time.monotonic() - started < 1.0
     assert not waiting.done()
     waiting.cancel()
+
+
+async def test_commands_naming_events_that_never_come_hold_at_most_max_waiting_handlers(tmp_path: Path) -> None:
+    """The attack: a sender floods a command subject with events that never come. Past MAX_WAITING the refusal is
+    immediate, so most of the subject's handlers stay free, and commands without `after` are decided at once."""
+    assert MAX_WAITING <= COMMAND_WORKERS // 2
+    world = World(tmp_path, timeout=3.0)
+    await asyncio.to_thread(world.view.apply, world.events)
+
+    def never() -> dict[str, str]:
+        return {"id": str(uuid.uuid4()), "type": "campaign_launched.v1"}
+
+    flood = [asyncio.create_task(world.app.handle(world.scoring_table(never()))) for _ in range(MAX_WAITING + 8)]
+    started = time.monotonic()
+    done, waiting = await asyncio.wait(flood, timeout=1.0)
+    assert len(waiting) == MAX_WAITING and len(done) == 8
+    for task in done:
+        assert isinstance(task.exception(), NotCaughtUp) and "waiting already" in str(task.exception())
+    assert isinstance(await world.app.handle(world.scoring_table()), Accepted)
+    assert time.monotonic() - started < 2.0
+    for task in waiting:
+        task.cancel()
+    await asyncio.gather(*waiting, return_exceptions=True)
+    assert world.app.catch_up.waiting == 0, "a cancelled wait counts no more"
 
 
 async def test_own_events_and_events_the_view_does_not_read_are_not_waited_for(tmp_path: Path) -> None:
