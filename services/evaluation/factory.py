@@ -6,6 +6,7 @@ from services.evaluation.adapters.seal import AesGcmSeal
 from services.evaluation.adapters.views import AwardsView, ReferenceView, StandingsView, VotesView
 from services.evaluation.adapters.wire import WIRE
 from services.evaluation.application import EvaluationApplication
+from shared.infra.catchup import CatchUp
 from shared.infra.eventstore import store_env, view_factory
 from shared.infra.runtime import Service
 from shared.infra.settings import Settings
@@ -29,4 +30,5 @@ def build(settings: Settings) -> Service:
     views = build_views(settings)
     seal = AesGcmSeal.from_settings(settings)
     app = EvaluationApplication(WIRE, facts_of(views), seal, env=store_env(settings, "evaluation"))
+    app.catch_up = CatchUp(app.name, facts_of(views), settings.catch_up_timeout)
     return Service("evaluation", app, views=views)
