@@ -25,8 +25,10 @@ FEED_STREAM = STREAM
 """The stream of granted events in a city system's account: named as the department's, which it copies."""
 DEPARTMENT_API = "$JS.EMULATION.API"
 """In a city account, where the department's JetStream API is imported: only the reset of its feed consumer."""
-LIMITS = {"max_file": 1 << 30, "max_mem": 64 << 20, "max_streams": 1, "max_consumers": 100}
-"""JetStream of a city account: its feed stream alone (up to 1 GiB on disk) and its own consumers of it."""
+LIMITS = {"max_streams": 1, "max_consumers": 100, "max_file": -1, "max_mem": -1}
+"""JetStream of a city account: its feed stream alone and up to 100 consumers of it. No storage quota: the feed
+holds a part of the department's stream, which bounds it, and a quota would be reserved on the server's disk
+up front for every city system, stopping a small machine from starting."""
 STREAM_API = ("INFO", "CREATE")
 """What the administrator may ask of a city account's JetStream (through an import): see and create its feed."""
 
@@ -125,7 +127,7 @@ class FeedError(RuntimeError):
 async def ensure(nc: Any, account: str, events: list[str], replicas: int = 1, timeout: float = 10.0) -> bool:
     """Create `account`'s feed as the administrator (connection `nc`), if it is granted any event; True if it
     has one. Idempotent: an existing feed is kept, its consumer's filter follows the grants (a type granted
-    later flows from then on). A feed stream that is missing (a new city system, or a lost copy) starts again
+    later flows from the feed's position on). A feed stream that is missing (a new city system, or a lost copy) starts again
     from the department's first event: its consumer is recreated before the stream."""
     if not events:
         return False

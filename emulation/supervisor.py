@@ -188,7 +188,8 @@ async def create_streams(admin: Settings, systems: Sequence[dict[str, Any]] = ()
         await ensure_stream(js, admin.stream_replicas)
         await ensure_notifications_stream(js)
         for system in systems:
-            await feeds.ensure(nc, security.account(system["name"]), security.granted_events(system))
+            events = security.granted_events(system)
+            await feeds.ensure(nc, security.account(system["name"]), events, admin.stream_replicas)
     finally:
         await nc.close()
 

@@ -214,3 +214,29 @@ def _json(body: Any) -> bytes:
     import json
 
     return json.dumps(body).encode()
+
+
+async def test_creating_the_feeds_again_keeps_them_and_a_type_granted_later_flows_in(secured: Secured) -> None:
+    admin = await secured.connect("admin")
+    js = admin.jetstream()
+
+    async def publish(subject: str) -> None:
+        await js.publish(subject, b"{}", headers={"Nats-Msg-Id": str(uuid.uuid4())})
+
+    await publish("emulation.events._.unit_registered")
+    await publish("emulation.events.c1.campaign_launched")
+    city = await secured.connect(CITY)
+    try:
+        await wait_for(lambda: holds(city, 1))
+        await create_streams(secured.as_user("admin"), secured.config["systems"])  # as `emulation up` on each start
+        await publish("emulation.events._.unit_registered")
+        await wait_for(lambda: holds(city, 2))
+        assert await stored(city) == {"emulation.events._.unit_registered": 2}, "kept, nothing copied twice"
+
+        assert await feeds.ensure(admin, ACCOUNT, ["campaign_launched", "unit_registered"])  # the grant widened
+        await publish("emulation.events.c2.campaign_launched")
+        await wait_for(lambda: holds(city, 1, "emulation.events.c2.campaign_launched"))
+        assert (await stored(city))["emulation.events._.unit_registered"] == 2
+    finally:
+        await city.close()
+        await admin.close()
