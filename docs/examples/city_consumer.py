@@ -4,7 +4,7 @@ Its account holds a stream `EMULATION` of exactly the events it is granted, fill
 city system runs or not. A durable consumer keeps the city system's place there: stop this program, start it
 again with the same `--durable`, and it goes on after the last event it acknowledged.
 
-    python city_consumer.py --server nats://127.0.0.1:14222 --user portal --password ... --durable my-app --from-start
+    NATS_PASSWORD=... python city_consumer.py --server nats://127.0.0.1:14222 --user portal --durable my-app --from-start
     python city_consumer.py ... --durable replay-may --since 2022-05-01T00:00:00+07:00 --stop-when-idle 2
 
 `--from-start`, `--from-seq N` (the sequence in your stream, as printed) and `--since TIME` choose where a *new*
@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import datetime
 import json
+import os
 from collections.abc import Awaitable, Callable
 
 import nats
@@ -29,11 +30,20 @@ STREAM = "EMULATION"
 def start_config(from_seq: int | None = None, since: datetime.datetime | None = None) -> ConsumerConfig:
     """Where a new durable consumer starts: the first event, a sequence of your stream, or a time (when the
     event reached your stream; the event's own `time` is in its envelope)."""
+    explicit = AckPolicy.EXPLICIT  # each event is delivered again until acknowledged
     if from_seq is not None:
-        return ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=from_seq)
+        return ConsumerConfig(
+            ack_policy=explicit, deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=from_seq
+        )
     if since is not None:
-        return ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_TIME, opt_start_time=since)
-    return ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
+        return ConsumerConfig(ack_policy=explicit, deliver_policy=DeliverPolicy.BY_START_TIME, opt_start_time=since)
+    return ConsumerConfig(ack_policy=explicit, deliver_policy=DeliverPolicy.ALL)
+
+
+def parse_time(text: str) -> datetime.datetime:
+    """An ISO 8601 time; without an offset, UTC."""
+    moment = datetime.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
 async def consume(
@@ -44,11 +54,9 @@ async def consume(
     subject: str = "emulation.events.>",
     stop_when_idle: float | None = None,
 ) -> int:
-    """Hand each event (its stream sequence, its CloudEvents envelope) to `handle`, then acknowledge it: an event
-    is delivered again until acknowledged. Returns how many were handled (after `stop_when_idle` seconds with
-    nothing new; without it, runs until cancelled)."""
+    """Hand each event (its stream sequence, its CloudEvents envelope) to `handle`, then acknowledge it. Returns
+    how many were handled (after `stop_when_idle` seconds with nothing new; without it, runs until cancelled)."""
     js = nc.jetstream()
-    config.ack_policy = AckPolicy.EXPLICIT
     sub = await js.pull_subscribe(subject, durable=durable, stream=STREAM, config=config)
     handled, idle = 0, 0.0
     while stop_when_idle is None or idle < stop_when_idle:
@@ -70,15 +78,17 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--server", default="nats://127.0.0.1:14222")
     parser.add_argument("--user", required=True, help="your city system's NATS user")
-    parser.add_argument("--password", required=True)
+    parser.add_argument("--password", default=os.environ.get("NATS_PASSWORD"), help="default: $NATS_PASSWORD")
     parser.add_argument("--durable", required=True, help="your consumer's name: it keeps your place")
     start = parser.add_mutually_exclusive_group()
     start.add_argument("--from-start", action="store_true", help="from your stream's first event (the default)")
     start.add_argument("--from-seq", type=int, metavar="N", help="from sequence N of your stream")
-    start.add_argument("--since", type=datetime.datetime.fromisoformat, metavar="ISO-TIME", help="from this time on")
+    start.add_argument("--since", type=parse_time, metavar="ISO-TIME", help="from this time on (UTC if no offset)")
     parser.add_argument("--subject", default="emulation.events.>", help="e.g. emulation.events.*.unit_registered")
     parser.add_argument("--stop-when-idle", type=float, metavar="SECONDS", help="stop once caught up this long")
     args = parser.parse_args()
+    if not args.password:
+        parser.error("--password or NATS_PASSWORD is required")
 
     async def show(seq: int, event: dict) -> None:
         print(seq, event["type"], event["id"], flush=True)
