@@ -120,6 +120,13 @@ def city_denied(account: str) -> list[str]:
     return [f"{DEPARTMENT_API}.>", f"$JS.FC.{STREAM}.{consumer_name(account)}.*"]
 
 
+def city_unreadable(account: str) -> list[str]:
+    """What a city system's own login may not subscribe to: its feed's delivery subject, where a push consumer
+    of the department's stream made by someone else than the administrator could deliver (its stream takes
+    only deliveries of its own feed consumer, the login would take anything)."""
+    return [deliver_subject(account)]
+
+
 class FeedError(RuntimeError):
     """The server refused to create a city system's feed."""
 

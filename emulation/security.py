@@ -188,7 +188,7 @@ def server_config(config: dict[str, Any], port: int, store_dir: Path) -> str:
         if allowed:
             exports.append({"service": f"emulation.cmd.{c}", "accounts": allowed})
     for e in events:
-        allowed = [account(s["name"]) for s in config["systems"] if e in granted(s.get("events", []), events)]
+        allowed = [account(s["name"]) for s in config["systems"] if e in granted_events(s)]
         if allowed:
             exports.append({"stream": f"emulation.events.*.{e}", "accounts": allowed})
     accounts["EMULATION"] = {"jetstream": "enabled", "users": users, "exports": exports, "imports": imports}
@@ -208,7 +208,10 @@ def city_account(system: dict[str, Any], commands: list[str]) -> dict[str, Any]:
     user = {
         "user": system["name"],
         "password": system["password"],
-        "permissions": {"publish": {"allow": [">"], "deny": denied}},
+        "permissions": {
+            "publish": {"allow": [">"], "deny": denied},
+            "subscribe": {"allow": [">"], "deny": feeds.city_unreadable(name)},
+        },
     }
     imports: list[dict[str, Any]] = [
         {"service": {"account": "EMULATION", "subject": f"emulation.cmd.{c}"}, "share": True} for c in commands

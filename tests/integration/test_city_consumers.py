@@ -188,14 +188,35 @@ async def test_a_city_system_sees_nothing_beyond_its_grants(secured: Secured) ->
         body = {"stream_name": "EMULATION", "config": feeds.consumer_config(ACCOUNT, ["campaign_launched"])}
         await nc.request(f"$JS.API.CONSUMER.CREATE.EMULATION.{ACCOUNT}", _json(body), timeout=1)
 
+    async def listen_to_its_feed(nc: Any) -> None:  # where a consumer someone else aims at it would deliver
+        await nc.subscribe(feeds.deliver_subject(ACCOUNT))
+
     for user, attempt, subject in [
-        (CITY, on_the_department_stream, f"{feeds.DEPARTMENT_API}.consumer.create.emulation.peek"),
-        (CITY, reset_a_service_consumer, f"{feeds.DEPARTMENT_API}.consumer.reset"),
-        (CITY, repoint_its_feed, "$js.api.stream.update.emulation"),
-        ("api", widen_the_feed, f"$js.api.consumer.create.emulation.{ACCOUNT.lower()}"),
+        (CITY, on_the_department_stream, f"publish to {feeds.DEPARTMENT_API}.consumer.create.emulation.peek"),
+        (CITY, reset_a_service_consumer, f"publish to {feeds.DEPARTMENT_API}.consumer.reset"),
+        (CITY, repoint_its_feed, "publish to $js.api.stream.update.emulation"),
+        (CITY, listen_to_its_feed, f"subscription to {feeds.deliver_subject(ACCOUNT)}"),
+        ("api", widen_the_feed, f"publish to $js.api.consumer.create.emulation.{ACCOUNT}"),
     ]:
         errors = await refused(secured, user, attempt)
-        assert any("permissions violation for publish" in e and subject.lower() in e for e in errors), errors
+        assert any(f"permissions violation for {subject}".lower() in e.replace('"', "") for e in errors), errors
+
+    # An insider aims a consumer of campaigns at the city's feed: the feed takes only its own consumer's deliveries.
+    api = await secured.connect("api")
+    rogue = await api.jetstream().add_consumer(
+        "EMULATION", name="api-read-rogue", deliver_subject=feeds.deliver_subject(ACCOUNT),
+        filter_subject="emulation.events.*.campaign_launched",
+    )  # fmt: skip
+
+    admin = await secured.connect("admin")
+
+    async def delivered() -> bool:
+        info = await admin.jetstream().consumer_info("EMULATION", rogue.name)
+        return info.delivered.consumer_seq >= 3
+
+    await wait_for(delivered)
+    await api.close()
+    await admin.close()
 
     # A consumer of its own stream on a type it is not granted finds nothing: nothing of it ever entered.
     city = await secured.connect(CITY)

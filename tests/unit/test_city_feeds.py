@@ -66,6 +66,7 @@ def test_only_the_administrator_reaches_a_city_accounts_feed_stream_and_nobody_a
     denied = user["permissions"]["publish"]["deny"]
     assert set(security.STREAM_ADMIN) <= set(denied)
     assert "$JS.EMULATION.API.>" in denied
+    assert user["permissions"]["subscribe"]["deny"] == ["emulation.feed.CITY_STAFF_RECORDS"]
     others = [u for u in accounts["EMULATION"]["users"] if u["user"] != "admin"]
     assert not any("$JS.CITY" in s for u in others for s in u["permissions"]["publish"]["allow"])
 
