@@ -246,7 +246,8 @@ async def awards(portal: Portal, council: Reader, public: Reader) -> None:
 
     async def decided() -> dict[str, Any] | None:
         found = await council.get(f"/v1/campaigns/{C}/awards")
-        return found if sum(p["decision"] is not None for p in found["proposals"]) == 10 else None
+        decisions = sum(p["decision"] is not None for p in found["proposals"])
+        return found if decisions == 10 and len(found["proposals"]) == 12 else None  # co-tts: proposed last
 
     found = await wait_for(decided, timeout=30)
     status = {p["proposal_id"]: p["status"] for p in found["proposals"]}
