@@ -22,7 +22,7 @@ from emulation.demo import load_scenario
 from services import catalogue
 from tests.e2e.parties import Portal, Reader, emulation, token
 from tests.support.embedded import Up
-from tests.support.system import wait_for
+from tests.support.system import stream_messages, wait_for
 
 pytestmark = pytest.mark.e2e
 C = "2022"
@@ -300,3 +300,10 @@ async def events_seen_by_the_portal(portal: Portal) -> None:
     assert {"/services/registry", "/services/evaluation"} <= {e["source"] for e in portal.events}
     registered = portal.of("emulation_registered")
     assert len(registered) == 17 and all(e["data"]["late"] for e in registered)
+
+    async def in_its_feed() -> bool:  # durably too: the stream `emulation up` made in the portal's own account
+        feed = [json.loads(m.data)["id"] for m in await stream_messages(portal.nc, stream="EMULATION")]
+        assert len(feed) == len(set(feed)), "each event once"
+        return {e["id"] for e in portal.events} <= set(feed)
+
+    await wait_for(in_its_feed, timeout=30)
