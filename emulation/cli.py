@@ -349,6 +349,23 @@ def replay(
         typer.echo(f"{name:24} {checksum}")
 
 
+@cli.command()
+def checksums() -> None:
+    """Print each live projection's checksum as `emulation replay` prints the rebuilt ones (same lines, to diff),
+    read from the stores beside `emulation up` (or EMULATION_STORE/EMULATION_POSTGRES_DSN); their positions and
+    the `--until` to replay with go to stderr."""
+    from services.audit.checksums import checksums as live
+    from services.catalogue import all_views
+
+    found = live(all_views(Settings.from_env()))
+    for view in found.views:
+        typer.echo(f"{view.view:24} {view.checksum}")
+        typer.echo(
+            f"{view.view:24} at stream position {view.position}" + ("" if view.settled else " (moving)"), err=True
+        )
+    typer.echo(f"compare on an idle system with: emulation replay --until {found.until}", err=True)
+
+
 deadletter_cli = typer.Typer(help="Dead letters: events a consumer could not take.", no_args_is_help=True)
 cli.add_typer(deadletter_cli, name="deadletter")
 

@@ -7,7 +7,8 @@ inbox, and only `admin` may create, update, delete or purge a stream. City syste
 their own and see only what is exported to them: the commands and events granted in `security.json`.
 Their commands arrive through a service import with `share: true`, so the server stamps each
 request with the sender's account (`Nats-Request-Info`); services check the command's `actor`
-against the actors granted to that account (`actor-grants.json`).
+against the actors granted to that account (`actor-grants.json`). Each city account also has JetStream for its
+feed alone: a stream of the events granted to it, sourced from the department's stream (`emulation/feeds.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from emulation import feeds
 from services import catalogue
 from shared.events.catalog import COMMAND_TYPES, EVENT_TYPES
 from shared.events.inbound import INBOUND_PREFIX, INBOUND_STREAM, INBOUND_TYPES, inbound_subject
@@ -67,11 +69,11 @@ def relay_consumers(service: str) -> list[str]:
     return [resume_consumer(service), checkpoint_consumer(service)]
 
 
-def system_consumers() -> list[str]:
-    """Consumers only their owner may create, read, acknowledge or delete."""
-    return [c for s in catalogue.SERVICES for c in (*s.durables(), *s.inbound_durables())] + [
-        c for s in SERVICES for c in relay_consumers(s)
-    ]
+def system_consumers(feed_consumers: Sequence[str] = ()) -> list[str]:
+    """Consumers only their owner may create, read, acknowledge or delete (`feed_consumers`: the city systems'
+    feeds, which only `admin` manages; the services' inbound consumers on `CITY_INBOUND` too)."""
+    views = [c for s in catalogue.SERVICES for c in (*s.durables(), *s.inbound_durables())]
+    return views + [c for s in SERVICES for c in relay_consumers(s)] + list(feed_consumers)
 
 
 def own_consumer(name: str, stream: str = "EMULATION") -> list[str]:
@@ -82,7 +84,7 @@ def own_consumer(name: str, stream: str = "EMULATION") -> list[str]:
             f"$JS.ACK.{stream}.{name}.>"]  # fmt: skip
 
 
-def permissions(user: str) -> dict[str, Any]:
+def permissions(user: str, feed_consumers: Sequence[str] = ()) -> dict[str, Any]:
     """Least privilege for one identity of the EMULATION account.
 
     - Inboxes are private: a client subscribes only to `_INBOX.<user>.>` (it connects with that inbox prefix,
@@ -92,7 +94,7 @@ def permissions(user: str) -> dict[str, Any]:
     - Consumers: each identity creates, reads, acknowledges and deletes only its own named consumers; readers
       (`audit`, `api`) may make short-lived named consumers of their own to read a stream, but none of the
       system's (a consumer's configuration could otherwise be changed under its owner).
-    - Nobody but `admin` creates, updates, deletes or purges a stream.
+    - Nobody but `admin` creates, updates, deletes or purges a stream, or touches a city system's feed consumer.
     """
     info = ["$JS.API.INFO", *[f"$JS.API.STREAM.INFO.{stream}" for stream in STREAMS]]
     publish: list[str] = list(info)
@@ -124,7 +126,11 @@ def permissions(user: str) -> dict[str, Any]:
                         f"$JS.API.CONSUMER.MSG.NEXT.{stream}.*", f"$JS.API.CONSUMER.DELETE.{stream}.*"]  # fmt: skip
         mine = durables(user) if user in VIEWS_ONLY else []
         deny_publish += [
-            s for c in system_consumers() if c not in mine for stream in STREAMS for s in own_consumer(c, stream)
+            s
+            for c in system_consumers(feed_consumers)
+            if c not in mine
+            for stream in STREAMS
+            for s in own_consumer(c, stream)
         ]
     return {
         "publish": {"allow": publish, "deny": deny_publish},
@@ -176,55 +182,86 @@ def publishes(system: dict[str, Any]) -> list[str]:
     return [inbound_subject(system["name"], e) for e in granted(system.get("publishes", []), names)]
 
 
-def system_permissions(system: dict[str, Any], systems: list[dict[str, Any]]) -> dict[str, Any]:
-    """A city system publishes on no other system's subject space (the server refuses it: a permissions
-    violation); its own facts reach the EMULATION account only through its own service import."""
-    others = [f"{INBOUND_PREFIX}.{s['name']}.events.>" for s in systems if s["name"] != system["name"]]
-    return {"publish": {"deny": others}} if others else {}
+def other_spaces(system: dict[str, Any], systems: list[dict[str, Any]]) -> list[str]:
+    """The subject spaces of the other city systems: a system publishing there is refused by the server (a
+    permissions violation); its own facts reach the EMULATION account only through its own service import."""
+    return [f"{INBOUND_PREFIX}.{s['name']}.events.>" for s in systems if s["name"] != system["name"]]
+
+
+def granted_events(system: dict[str, Any]) -> list[str]:
+    """The event types a city system may read (its `events` patterns over every event type)."""
+    return granted(system.get("events", []), sorted({t.name for t in EVENT_TYPES.values()}))
 
 
 def server_config(config: dict[str, Any], port: int, store_dir: Path) -> str:
-    """The nats-server configuration: loopback only, JetStream in account EMULATION.
+    """The nats-server configuration: loopback only, JetStream in account EMULATION and, for its feed alone, in
+    each city account granted any event.
 
     A city system's facts go into `CITY_INBOUND` through a service import of exactly its own inbound subjects
     (so JetStream's acknowledgement comes back to it): another account has no such import, and its users are
     refused other systems' subjects outright."""
     commands, events = sorted(COMMAND_TYPES), sorted({t.name for t in EVENT_TYPES.values()})
+    fed = [account(s["name"]) for s in config["systems"] if granted_events(s)]
+    feed_consumers = [feeds.consumer_name(a) for a in fed]
     users = [{"user": "admin", "password": config["users"]["admin"]}]
-    users += [{"user": u, "password": config["users"][u], "permissions": permissions(u)} for u in identities()[1:]]
+    users += [
+        {"user": u, "password": config["users"][u], "permissions": permissions(u, feed_consumers)}
+        for u in identities()[1:]
+    ]
     exports: list[dict[str, Any]] = []
+    imports: list[dict[str, Any]] = []
     accounts: dict[str, Any] = {}
     for system in config["systems"]:
         name = account(system["name"])
-        mine_cmds = granted(system.get("commands", []), commands)
-        mine_events = granted(system.get("events", []), events)
-        user = {"user": system["name"], "password": system["password"]}
-        if rights := system_permissions(system, config["systems"]):
-            user["permissions"] = rights
-        accounts[name] = {
-            "users": [user],
-            "imports": [
-                {"service": {"account": "EMULATION", "subject": f"emulation.cmd.{c}"}, "share": True} for c in mine_cmds
-            ]
-            + [{"stream": {"account": "EMULATION", "subject": f"emulation.events.*.{e}"}} for e in mine_events]
-            + [{"service": {"account": "EMULATION", "subject": s}} for s in publishes(system)],
-        }
+        accounts[name] = city_account(
+            system, granted(system.get("commands", []), commands), other_spaces(system, config["systems"])
+        )
         exports += [{"service": s, "accounts": [name]} for s in publishes(system)]
+        if name in fed:
+            feed_exports, feed_imports = feeds.department_side(name)
+            exports += feed_exports
+            imports += feed_imports
     for c in commands:
         allowed = [account(s["name"]) for s in config["systems"] if c in granted(s.get("commands", []), commands)]
         if allowed:
             exports.append({"service": f"emulation.cmd.{c}", "accounts": allowed})
     for e in events:
-        allowed = [account(s["name"]) for s in config["systems"] if e in granted(s.get("events", []), events)]
+        allowed = [account(s["name"]) for s in config["systems"] if e in granted_events(s)]
         if allowed:
             exports.append({"stream": f"emulation.events.*.{e}", "accounts": allowed})
-    accounts["EMULATION"] = {"jetstream": "enabled", "users": users, "exports": exports}
+    accounts["EMULATION"] = {"jetstream": "enabled", "users": users, "exports": exports, "imports": imports}
     body = {
         "listen": f"127.0.0.1:{port}",
         "jetstream": {"store_dir": str(store_dir)},
         "accounts": accounts,
     }
     return json.dumps(body, indent=2)  # nats-server reads JSON as its configuration format
+
+
+def city_account(system: dict[str, Any], commands: list[str], others: Sequence[str] = ()) -> dict[str, Any]:
+    """A city system's account: its login (which administers no stream and publishes on none of the `others`'
+    subject spaces), the granted `commands` and events (core NATS, as they happen), the service imports of the
+    facts it publishes (`publishes`) and, when it is granted any event, JetStream for its feed
+    (`emulation/feeds.py`)."""
+    name, events = account(system["name"]), granted_events(system)
+    denied = [*STREAM_ADMIN, *feeds.city_denied(name), *others]
+    user = {
+        "user": system["name"],
+        "password": system["password"],
+        "permissions": {
+            "publish": {"allow": [">"], "deny": denied},
+            "subscribe": {"allow": [">"], "deny": feeds.city_unreadable(name)},
+        },
+    }
+    imports: list[dict[str, Any]] = [
+        {"service": {"account": "EMULATION", "subject": f"emulation.cmd.{c}"}, "share": True} for c in commands
+    ]
+    imports += [{"stream": {"account": "EMULATION", "subject": f"emulation.events.*.{e}"}} for e in events]
+    imports += [{"service": {"account": "EMULATION", "subject": s}} for s in publishes(system)]
+    if not events:
+        return {"users": [user], "imports": imports}
+    feed_exports, feed_imports = feeds.city_side(name)
+    return {"users": [user], "imports": imports + feed_imports, "exports": feed_exports, "jetstream": feeds.LIMITS}
 
 
 def service_identity(config: dict[str, Any], settings: Settings, service: str, roles: Sequence[str]) -> Settings:

@@ -15,12 +15,12 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from emulation import demo, natsd, readiness, security
+from emulation import demo, feeds, natsd, readiness, security
 from emulation import loop as eventloop
 from emulation.children import Child, Supervisor, slug
 from emulation.follow import Follower
@@ -75,7 +75,7 @@ class Embedded:
         if await listening(nats_server, s.nats_port, "127.0.0.1", timeout=10) is not None:
             raise OSError(f"nats-server does not listen on 127.0.0.1:{s.nats_port}; see {nats_server.log}")
         show(line(Outcome("nats-server", True, f"listening on 127.0.0.1:{s.nats_port}")))
-        await create_streams(self.identity("admin"))
+        await create_streams(self.identity("admin"), self.security["systems"])
         for key, service, args in service_processes():
             self.supervisor.start(self.child(key, service, args))
         tokens = s.data_dir / "api-tokens.json"
@@ -177,8 +177,9 @@ async def listening(child: Child, port: int, host: str, timeout: float) -> str |
     return f"{child.name} does not listen on {host}:{port} after {timeout:g} s"
 
 
-async def create_streams(admin: Settings) -> None:
-    """Only the administrator may create the streams; services find them ready."""
+async def create_streams(admin: Settings, systems: Sequence[dict[str, Any]] = ()) -> None:
+    """Only the administrator may create the streams; services find them ready. Each city system of `systems`
+    (`security.json`) granted any event gets its feed (`emulation/feeds.py`)."""
     from services.notification.adapters.channels import ensure_notifications_stream
 
     nc = await connect(admin)
@@ -186,6 +187,9 @@ async def create_streams(admin: Settings) -> None:
         js = nc.jetstream()
         await ensure_stream(js, admin.stream_replicas)
         await ensure_notifications_stream(js)
+        for system in systems:
+            events = security.granted_events(system)
+            await feeds.ensure(nc, security.account(system["name"]), events, admin.stream_replicas)
     finally:
         await nc.close()
 

@@ -41,7 +41,7 @@ from services.evaluation.domain.rules import (
 )
 from services.evaluation.domain.scoring import PolicyBook, ScoringTable
 from services.evaluation.domain.voting import BlockElection
-from shared.events.base import Accepted, Command
+from shared.events.base import META, Accepted, Command
 from shared.events.evaluation import (
     BallotAccepted,
     CastBlockVote,
@@ -146,7 +146,7 @@ class EvaluationApplication(ServiceApplication):
         self.member_block(cmd.campaign_id, cmd.unit_id)
         table: ScoringTable | None = self.find(ScoringTable.create_id(cmd.campaign_id))
         maximum = table.maximum(cmd.criterion_id) if table and cmd.criterion_id else None
-        details = cmd.model_dump(exclude={"command_id", "actor", "correlation_id", "due_on"})
+        details = cmd.model_dump(exclude=META | {"due_on"})
         return [
             Achievement.report(
                 contents=[c["no"] for c in campaign.get("contents", [])],

@@ -6,6 +6,7 @@ from services.evaluation.adapters.seal import AesGcmSeal
 from services.evaluation.adapters.views import AwardsView, ReferenceView, StandingsView, VotesView
 from services.evaluation.adapters.wire import WIRE
 from services.evaluation.application import EvaluationApplication
+from shared.infra.catchup import CatchUp
 from shared.infra.eventstore import store_env, view_factory
 from shared.infra.inbound import Inbound
 from shared.infra.runtime import Service
@@ -30,5 +31,6 @@ def build(settings: Settings) -> Service:
     views = build_views(settings)
     seal = AesGcmSeal.from_settings(settings)
     app = EvaluationApplication(WIRE, facts_of(views), seal, env=store_env(settings, "evaluation"))
+    app.catch_up = CatchUp(app.name, facts_of(views), settings.catch_up_timeout)
     inbound = Inbound(app, settings)  # facts from other city systems, taken with the views (as their identity)
     return Service("evaluation", app, views=views, tasks=[inbound.run])

@@ -8,6 +8,7 @@ from services.notification.adapters.wire import WIRE
 from services.notification.application import NotificationApplication
 from services.notification.config import NotifierConfig
 from services.notification.entrypoints.dispatcher import Dispatcher
+from shared.infra.catchup import CatchUp
 from shared.infra.clock import Clock
 from shared.infra.eventstore import store_env, view_factory
 from shared.infra.runtime import Service
@@ -28,5 +29,6 @@ def build(settings: Settings) -> Service:
     views = build_views(settings)
     state = next(v for v in views if isinstance(v, NotifierState))
     app = NotificationApplication(WIRE, state, env=store_env(settings, "notification"), clock=clock)
+    app.catch_up = CatchUp(app.name, state, settings.catch_up_timeout)
     dispatcher = Dispatcher(app, state, NotifierConfig.from_env(), settings, clock)
     return Service("notification", app, views=views, tasks=[dispatcher.run])

@@ -32,16 +32,14 @@ from services.registry.domain.rules import (
 from services.registry.domain.unit import Unit
 from shared.domain.rules import RuleResult
 from shared.events import registry as c
-from shared.events.base import Command
+from shared.events.base import META, Command
 from shared.infra.application import ServiceApplication
 from shared.infra.clock import Clock
 from shared.infra.wire import WireMap
 
-_META = {"command_id", "actor", "correlation_id"}
-
 
 def payload(cmd: Command, *exclude: str) -> dict[str, Any]:
-    return cmd.model_dump(exclude=_META | set(exclude))
+    return cmd.model_dump(exclude=META | set(exclude))
 
 
 def require(result: RuleResult) -> None:

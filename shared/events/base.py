@@ -10,6 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.types import Actor
 
+EVENT_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+"""An event id as the stream carries it (`id`, `Nats-Msg-Id`): a lowercase UUID."""
+EVENT_TYPE = r"^[a-z][a-z0-9_]*\.v[1-9][0-9]*$"
+"""A CloudEvents `type`: `<event_name>.v<version>`."""
+
 
 class Contract(BaseModel):
     """An event payload (`data` of a CloudEvent). Unknown fields are refused."""
@@ -17,19 +22,37 @@ class Contract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class EventRef(BaseModel):
+    """An event as a reply lists it, and as a command names one it depends on (`after`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=EVENT_ID)
+    type: str = Field(pattern=EVENT_TYPE)
+
+
+MAX_AFTER = 64
+"""Events a command may name in `after`."""
+
+
 class Command(BaseModel):
-    """A command body: `command_id` (idempotency key), `actor` and the payload fields."""
+    """A command body: `command_id` (idempotency key), `actor`, the events it depends on, and the payload fields."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     command_id: UUID
     actor: Actor
     correlation_id: str | None = Field(default=None, max_length=128)
+    after: list[EventRef] = Field(
+        default_factory=list,
+        max_length=MAX_AFTER,
+        description="events this command depends on, as earlier replies listed them: the service decides only once "
+        "it has seen each (else `not_caught_up`, nothing recorded)",
+    )
 
 
-class EventRef(BaseModel):
-    id: str
-    type: str
+META: set[str] = {"command_id", "actor", "correlation_id", "after"}
+"""The fields every command has beside its payload."""
 
 
 class ErrorBody(BaseModel):

@@ -23,3 +23,6 @@ SERVICE_STARTING = "service_starting"
 INVALID_EVENT = "invalid_event"
 """An event the command would record breaks its published contract (a domain bug, or text a server sent);
 nothing was recorded."""
+NOT_CAUGHT_UP = "not_caught_up"
+"""The service has not yet seen the events the command names in `after` (its view of other services' events
+trails the stream) within the bound; nothing was recorded: send the same command again later."""

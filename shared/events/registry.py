@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from shared.events.base import Command, CommandType, Contract, EventType
+from shared.events.base import META, Command, CommandType, Contract, EventType
 from shared.events.types import Day, LongText, Name, Slug
 
 SERVICE = "registry"
@@ -153,11 +153,7 @@ class AmendCampaign(Command):
 
     def changes(self) -> dict[str, object]:
         """The amended fields and their new values (those sent and not null)."""
-        return {
-            k: v
-            for k, v in self.model_dump(exclude={"command_id", "actor", "correlation_id", "campaign_id"}).items()
-            if v is not None
-        }
+        return {k: v for k, v in self.model_dump(exclude=META | {"campaign_id"}).items() if v is not None}
 
 
 class CloseCampaign(Command, CampaignClosed):

@@ -33,6 +33,7 @@ from shared.domain.errors import DomainError
 from shared.events import errors
 from shared.events.base import Accepted, Command, EventRef
 from shared.events.catalog import COMMAND_TYPES, INTERNAL_COMMANDS
+from shared.infra.catchup import CatchUp
 from shared.infra.clock import Clock
 from shared.infra.eventstore import DateAsISO, ProvenanceMapper, ProvenanceTranscoder, event_id, provenance
 from shared.infra.wire import WireMap
@@ -88,10 +89,11 @@ class CommandReceipt(Aggregate):
 
 
 def command_digest(name: str, command: Command) -> str:
-    """SHA-256 of the command's name and its canonical body without `command_id`: the validated model's JSON
-    (fields in the contract's order, defaults left out), so key order, spacing, a default sent or omitted, and
-    an optional field the contract gains later make no difference."""
-    body = command.model_dump_json(exclude={"command_id"}, exclude_defaults=True)
+    """SHA-256 of the command's name and its canonical body without `command_id` and `after`: the validated
+    model's JSON (fields in the contract's order, defaults left out), so key order, spacing, a default sent or
+    omitted, and an optional field the contract gains later make no difference. `after` says when to decide, not
+    what: the same command sent again naming other events (or none) is still the same command."""
+    body = command.model_dump_json(exclude={"command_id", "after"}, exclude_defaults=True)
     return hashlib.sha256(f"{name}\n{body}".encode()).hexdigest()
 
 
@@ -121,6 +123,9 @@ class ServiceApplication(Application[UUID]):
         }
         """Command type → its name and use case (the service's commands, and the internal ones recording facts from
         other city systems)."""
+        self.catch_up = CatchUp(wire.service)
+        """What a command naming events in `after` waits for: factories of services that check commands against
+        a view of other services' events give it that view (`CatchUp(name, view, timeout)`)."""
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = ProvenanceTranscoder()
@@ -146,7 +151,12 @@ class ServiceApplication(Application[UUID]):
             return None
 
     async def handle(self, command: Command) -> Accepted:
-        """Execute a command: its reply once it is recorded, or the `DomainError` that refused it."""
+        """Execute a command: its reply once it is recorded, or the `DomainError` that refused it.
+
+        A command naming events in `after` first waits here, bounded, until the service has seen them: the
+        writer, which decides every other command meanwhile, never waits."""
+        if command.after:
+            await self.catch_up.wait(command.after)
         return await asyncio.wrap_future(self.submit(command))
 
     def submit(self, command: Command) -> Future[Accepted]:
@@ -268,8 +278,8 @@ class ServiceApplication(Application[UUID]):
 
 
 def accepted(refs: list[dict[str, str]]) -> Accepted:
-    """The reply of a recorded command: its published events (id and type)."""
-    return Accepted(events=[EventRef(**r) for r in refs])
+    """The reply of a recorded command: its published events (id and type; made here, nothing to validate)."""
+    return Accepted(events=[EventRef.model_construct(id=r["id"], type=r["type"]) for r in refs])
 
 
 @dataclass

@@ -123,6 +123,9 @@ class Settings(EnvSettings):
     """EMULATION_POLL_INTERVAL: seconds the relay waits when the notification log has nothing new."""
     checkpoint_every: int = 1000
     """EMULATION_CHECKPOINT_EVERY: the relay publishes a chain_checkpoint after this many events."""
+    catch_up_timeout: float = Field(default=5.0, ge=0, le=60)
+    """EMULATION_CATCH_UP_TIMEOUT: seconds a command naming events in `after` waits for the service to see them
+    before it is answered `not_caught_up`."""
     log_level: str = "INFO"
     """EMULATION_LOG_LEVEL: what each process writes to its log file (JSON lines)."""
     log_stderr_level: str = "WARNING"

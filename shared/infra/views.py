@@ -94,6 +94,10 @@ class View:
     ddl: Sequence[str] = ()
     operational: Sequence[str] = ()
     """Tables a process also writes as it works (not only from the stream); replay checksums leave them out."""
+    remembers = False
+    """Whether the view keeps the id of every event it applies (table `<name>_events`, which checksums leave out:
+    a store from before this table knows only the events applied since), so that a command naming events it
+    depends on (`after`) can wait until the view holds them (`shared/infra/catchup.py`)."""
 
     def __init__(self, factory: InfrastructureFactory[Any]) -> None:
         self._statements: dict[str, tuple[str, str | None]] = {}
@@ -101,8 +105,17 @@ class View:
         self.datastore: Any = self.recorder.datastore  # type: ignore[attr-defined]
         self.postgres = type(self.recorder).__module__.startswith("eventsourcing.postgres")
         self.schema = getattr(self.datastore, "schema", "") if self.postgres else ""
+        self.remembered = "{" + self.name.replace("-", "_") + "_events}"
+        self._remember = (
+            f"INSERT INTO {self.remembered} (event_id, seq) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING"
+        )
+        remembered = (
+            (f"CREATE TABLE IF NOT EXISTS {self.remembered} (event_id TEXT PRIMARY KEY, seq BIGINT NOT NULL)",)
+            if self.remembers
+            else ()
+        )
         with self.datastore.transaction(commit=True) as c:
-            for statement in self.ddl:
+            for statement in (*self.ddl, *remembered):
                 c.execute(self._sql(statement))
 
     @property
@@ -162,12 +175,20 @@ class View:
                 handler = handlers.get(event.event_name)
                 if handler is not None:
                     handler(writes, event, seq)
+                    if self.remembers:
+                        self.execute(writes, self._remember, (event.id, seq), key=event.id)
                     applied += 1
                 last = seq
             writes.flush()
             if last > position:
                 insert_tracking(self.recorder, c, self.tracking_name, last)
         return applied
+
+    def holds(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of these events the view has applied (a view that `remembers`)."""
+        marks = ", ".join("?" for _ in event_ids)
+        rows = self.query(f"SELECT event_id FROM {self.remembered} WHERE event_id IN ({marks})", event_ids)
+        return {row["event_id"] for row in rows}
 
     def skip(self, seq: int) -> None:
         """Move the stored position to `seq` (messages this view does not read, or dead-lettered ones)."""

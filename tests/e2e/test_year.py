@@ -22,7 +22,7 @@ from emulation.demo import load_scenario
 from services import catalogue
 from tests.e2e.parties import Portal, Reader, emulation, token
 from tests.support.embedded import Up
-from tests.support.system import wait_for
+from tests.support.system import stream_messages, wait_for
 
 pytestmark = pytest.mark.e2e
 C = "2022"
@@ -244,9 +244,10 @@ async def awards(portal: Portal, council: Reader, public: Reader) -> None:
     await portal.ok("propose_award", "thanh-tra-so", campaign_id=C, proposal_id="co-tts",
                     award="co-thi-dua-ubnd-thanh-pho", unit_id="thanh-tra-so")  # fmt: skip
 
-    async def decided() -> dict[str, Any] | None:
+    async def decided() -> dict[str, Any] | None:  # all 12 proposals in the view, 10 of them decided
         found = await council.get(f"/v1/campaigns/{C}/awards")
-        return found if sum(p["decision"] is not None for p in found["proposals"]) == 10 else None
+        proposals = found["proposals"]
+        return found if len(proposals) == 12 and sum(p["decision"] is not None for p in proposals) == 10 else None
 
     found = await wait_for(decided, timeout=30)
     status = {p["proposal_id"]: p["status"] for p in found["proposals"]}
@@ -276,8 +277,12 @@ async def notices(up: Up, council: Reader) -> None:
         return rules if {"late-registration", "late-report"} <= rules else None
 
     await wait_for(office_told, timeout=60)
-    rejected = await council.get("/v1/units/phong-pbgdpl/notifications", limit=1000)
-    assert "achievement-rejected" in {n["rule"] for n in rejected}
+
+    async def rejection_told() -> bool:
+        rejected = await council.get("/v1/units/phong-pbgdpl/notifications", limit=1000)
+        return "achievement-rejected" in {n["rule"] for n in rejected}
+
+    await wait_for(rejection_told, timeout=60)
     await unit.http.aclose()
 
 
@@ -295,3 +300,10 @@ async def events_seen_by_the_portal(portal: Portal) -> None:
     assert {"/services/registry", "/services/evaluation"} <= {e["source"] for e in portal.events}
     registered = portal.of("emulation_registered")
     assert len(registered) == 17 and all(e["data"]["late"] for e in registered)
+
+    async def in_its_feed() -> bool:  # durably too: the stream `emulation up` made in the portal's own account
+        feed = [json.loads(m.data)["id"] for m in await stream_messages(portal.nc, stream="EMULATION")]
+        assert len(feed) == len(set(feed)), "each event once"
+        return {e["id"] for e in portal.events} <= set(feed)
+
+    await wait_for(in_its_feed, timeout=30)

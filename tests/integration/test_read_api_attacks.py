@@ -262,6 +262,7 @@ PROTECTED = {
     "/v1/audit": ("/v1/audit", ["public", UNIT, "council"]),
     "/v1/audit/export": ("/v1/audit/export", ["public", UNIT, "council"]),
     "/v1/audit/verify": ("/v1/audit/verify", ["public", UNIT, "council"]),
+    "/v1/audit/checksums": ("/v1/audit/checksums", ["public", UNIT, "council"]),
 }
 
 

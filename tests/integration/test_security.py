@@ -88,6 +88,20 @@ async def test_a_city_system_may_send_only_the_commands_granted_to_it(secured: S
     await hr.close()
 
 
+async def test_unknown_command_is_answered_inside_the_department_a_city_system_gets_no_responders(
+    secured: Secured,
+) -> None:
+    """As docs/contract.md says: a city system imports only the commands it is granted (the portal: every one
+    the contract has), so a command no service handles reaches nobody from its account."""
+    body = json.dumps({"command_id": str(uuid.uuid4()), "actor": "system:portal"}).encode()
+    with pytest.raises(nats.errors.NoRespondersError):
+        await secured.system.nc.request("emulation.cmd.lauch_campaign", body, timeout=2)
+    admin = await secured.connect("admin")
+    answer = await request(admin, "emulation.cmd.lauch_campaign", body)
+    assert answer["error"]["code"] == "unknown_command"
+    await admin.close()
+
+
 async def test_a_city_system_reads_only_the_events_granted_to_it(secured: Secured) -> None:
     hr = await secured.connect("hr")
     got: list[str] = []

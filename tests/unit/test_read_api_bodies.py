@@ -39,6 +39,7 @@ NOT_FROM_VIEWS = {
     "/v1/audit/keys": "the keys dir (tests/integration/test_checkpoints.py)",
     "/v1/audit/verify": "the stream and every store, in a process of its own (tests/integration/test_audit.py)",
     "/v1/audit/export": "NDJSON or CSV, not one model (tests/integration/test_audit.py)",
+    "/v1/audit/checksums": "every view, in a process of its own (tests/integration/test_live_checksums.py)",
 }
 
 

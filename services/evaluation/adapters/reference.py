@@ -11,3 +11,4 @@ from shared.projections.registry_facts import RegistryFacts
 
 class ReferenceView(RegistryFacts):
     name = "evaluation-reference"
+    remembers = True  # commands naming registry events in `after` wait until they are here

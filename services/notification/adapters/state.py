@@ -36,6 +36,7 @@ from shared.projections.registry_facts import RegistryFacts, Within
 
 class NotifierState(RegistryFacts):
     name = "notification-state"
+    remembers = True  # commands naming registry events in `after` wait until they are here
     ddl = (
         *FACTS_DDL,
         "CREATE TABLE IF NOT EXISTS {rule_settings} (campaign_id TEXT PRIMARY KEY, disabled TEXT NOT NULL, "
