@@ -14,6 +14,7 @@ from typing import Any
 import nats
 
 from bench import baselines, commands, report
+from bench.inbound import inbound_figure
 from bench.procs import Cluster
 from bench.relay import relay_figure
 from bench.scale import scale_figures
@@ -23,6 +24,7 @@ FULL = {
     "commands": 5000,
     "latency_s": 20.0,
     "relay": 10000,
+    "inbound": 20000,
     "events": 1_000_000,
     "units": 3000,
     "http_s": 15.0,
@@ -33,6 +35,7 @@ QUICK = {
     "commands": 200,
     "latency_s": 1.0,
     "relay": 500,
+    "inbound": 500,
     "events": 3000,
     "units": 300,
     "http_s": 1.0,
@@ -67,6 +70,7 @@ def figures(r: dict[str, Any]) -> list[dict[str, Any]]:
         r["raw_save_per_s"],
     )
     rel, rep, api, mem = r["relay"], r["scale"]["replay"], r["scale"]["read_api"], r["scale"]["memory"]
+    inb = r["inbound"]
     out = [
         report.figure(
             "1 commands end to end",
@@ -136,6 +140,17 @@ def figures(r: dict[str, Any]) -> list[dict[str, Any]]:
                 mem[name] <= 200,
             )
         )
+    out.append(
+        report.figure(
+            "7 inbound ingest",
+            inb["per_s"],
+            "msg/s",
+            inb["baseline_per_s"],
+            "nats-py publish_async same messages",
+            "–",
+            True,
+        )
+    )
     return out
 
 
@@ -151,6 +166,8 @@ async def run(size: dict[str, Any], data: Path) -> dict[str, Any]:
     phases["commands"], t = time.perf_counter() - t, time.perf_counter()
     r["relay"] = await relay_figure(data / "relay", size["relay"], batch=500)
     phases["relay"], t = time.perf_counter() - t, time.perf_counter()
+    r["inbound"] = await inbound_figure(data / "inbound", size["inbound"])
+    phases["inbound"], t = time.perf_counter() - t, time.perf_counter()
     r["scale"] = await scale_figures(data, size["events"], size["units"], size["http_s"], size["clients"])
     phases["scale"] = time.perf_counter() - t
     r["phase_seconds"] = phases
@@ -185,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     cpu = result["commands"]["throughput"]["cpu_us_per_command"]
     print("CPU per command (µs): " + ", ".join(f"{k} {v:,}" for k, v in cpu.items()))
+    cpu = result["inbound"]["cpu_us_per_message"]
+    print("CPU per inbound message (µs): " + ", ".join(f"{k} {v:,}" for k, v in cpu.items()))
     print(f"wrote {args.out}")
     return 0
 

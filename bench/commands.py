@@ -29,11 +29,13 @@ SUBJECT = command_subject("launch_campaign")
 
 
 class ViewWatcher(threading.Thread):
-    """Records when each campaign id first appears in the evaluation's `campaigns` table (its registry facts)."""
+    """Records when each key first appears in a view's table: by default each campaign id in the evaluation's
+    `campaigns` table (its registry facts)."""
 
-    def __init__(self, db: Path, interval: float = 0.001) -> None:
+    def __init__(self, db: Path, interval: float = 0.001, table: str = "campaigns", key: str = "campaign_id") -> None:
         super().__init__(daemon=True)
         self.db, self.interval = db, interval
+        self.query = f"SELECT rowid, {key} FROM {table} WHERE rowid > ?"
         self.seen: dict[str, float] = {}
         self.stop = threading.Event()
 
@@ -44,7 +46,7 @@ class ViewWatcher(threading.Thread):
         last = 0
         while not self.stop.is_set():
             try:
-                rows = conn.execute("SELECT rowid, campaign_id FROM campaigns WHERE rowid > ?", (last,)).fetchall()
+                rows = conn.execute(self.query, (last,)).fetchall()
             except sqlite3.OperationalError:  # table not created yet, or busy
                 rows = []
             now = time.perf_counter()
@@ -55,11 +57,12 @@ class ViewWatcher(threading.Thread):
         conn.close()
 
     async def wait(self, ids: list[str], timeout: float) -> float:
+        """When the last of `ids` appeared (checking only those not seen yet: thousands are waited for at once)."""
         deadline = time.perf_counter() + timeout
-        while any(i not in self.seen for i in ids):
+        pending = list(ids)
+        while pending := [i for i in pending if i not in self.seen]:
             if time.perf_counter() > deadline:
-                missing = sum(i not in self.seen for i in ids)
-                raise TimeoutError(f"{missing} of {len(ids)} commands not visible after {timeout}s")
+                raise TimeoutError(f"{len(pending)} of {len(ids)} not visible after {timeout}s")
             await asyncio.sleep(0.005)
         return max(self.seen[i] for i in ids)
 

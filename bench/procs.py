@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from emulation import natsd
+from emulation import natsd, security
 from shared.infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,9 +29,13 @@ def cpu_seconds(pid: int) -> float:
 
 
 class Cluster:
-    """One phase's nats-server, data dir and service processes (started like tests/support/system.py)."""
+    """One phase's nats-server, data dir and service processes (started like tests/support/system.py).
 
-    def __init__(self, data_dir: Path, **overrides: Any) -> None:
+    `secured`: the server runs with the generated accounts and every process under its own identity, as
+    `emulation up` runs them (`emulation/security.py`): the city systems publish only through their accounts.
+    """
+
+    def __init__(self, data_dir: Path, secured: bool = False, **overrides: Any) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.port = natsd.free_port()
         self.settings = Settings(
@@ -42,20 +46,36 @@ class Cluster:
             log_level="WARNING",
             **overrides,
         )
-        self.nats = natsd.start(self.port, data_dir / "nats", log_file=data_dir / "nats.log")
+        self.security: dict[str, Any] = {}
+        conf = None
+        if secured:
+            conf, self.security = security.prepare(data_dir, self.port)
+            self.settings = self.settings.replace(actor_grants_file=str(data_dir / "actor-grants.json"))
+        self.nats = natsd.start(self.port, data_dir / "nats", log_file=data_dir / "nats.log", config=conf)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     @property
     def url(self) -> str:
         return self.settings.nats_url
 
-    def env(self) -> dict[str, str]:
-        return os.environ | self.settings.to_env() | {"PYTHONPATH": str(ROOT)}
+    def env(self, settings: Settings | None = None) -> dict[str, str]:
+        return os.environ | (settings or self.settings).to_env() | {"PYTHONPATH": str(ROOT)}
 
-    def start(self, key: str, *args: str) -> subprocess.Popen[bytes]:
+    def identity(self, user: str) -> Settings:
+        """These settings, connecting as `user` (a service's role, `admin`, a city system such as `one-stop`)."""
+        passwords = self.security["users"] | {x["name"]: x["password"] for x in self.security["systems"]}
+        return self.settings.replace(nats_user=user, nats_password=passwords[user])
+
+    async def create_streams(self) -> None:
+        """On a secured server only `admin` creates the streams (and the city systems' feeds)."""
+        from emulation.supervisor import create_streams
+
+        await create_streams(self.identity("admin"), self.security["systems"])
+
+    def start(self, key: str, *args: str, settings: Settings | None = None) -> subprocess.Popen[bytes]:
         log = open(self.settings.data_dir / f"{key}.log", "ab")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "emulation", *args], env=self.env(), stdout=log, stderr=log, cwd=ROOT
+            [sys.executable, "-m", "emulation", *args], env=self.env(settings), stdout=log, stderr=log, cwd=ROOT
         )
         self.procs[key] = proc
         return proc
@@ -76,7 +96,8 @@ class Cluster:
         for key, service, args in service_processes():
             roles = [role for flag, role in zip(args, args[1:], strict=False) if flag == "--role"]
             kept = [role for role in roles if relays or role != "relay"]
-            self.start(key, "run", service, *[a for role in kept for a in ("--role", role)])
+            settings = security.service_identity(self.security, self.settings, service, kept) if self.security else None
+            self.start(key, "run", service, *[a for role in kept for a in ("--role", role)], settings=settings)
             keys.append(key)
         return keys
 

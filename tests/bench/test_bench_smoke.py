@@ -31,6 +31,7 @@ FIGURES = {
     "6 peak RSS notification (relay, views)",
     "6 peak RSS audit (views)",
     "6 peak RSS api",
+    "7 inbound ingest",
 }
 
 
@@ -52,3 +53,5 @@ def test_quick_suite_reports_every_figure_with_its_baseline(tmp_path: Path) -> N
     assert "emulation benchmarks" in run.stdout
     cpu = result["commands"]["throughput"]["cpu_us_per_command"]
     assert cpu["total"] > 0 and cpu["registry (commands)"] > 0
+    inbound = result["inbound"]
+    assert inbound["n"] == 500 and inbound["acked_per_s"] > 0 and inbound["cpu_us_per_message"]["total"] > 0
