@@ -23,6 +23,7 @@ from typing import Any
 from bench.baselines import raw_publish_messages
 from bench.commands import ViewWatcher
 from bench.procs import Cluster
+from bench.scale import note
 from emulation.demo import facts
 from shared.events.inbound import ONE_STOP, envelope, inbound_subject
 from shared.infra.connect import connect
@@ -82,6 +83,7 @@ async def inbound_figure(data_dir: Path, n: int) -> dict[str, Any]:
             watcher.stop.set()
             await one_stop.close()
     cpu_us = {key: round((after[key] - before[key]) / n * 1e6) for key in after if key in before}
+    note(f"inbound {n / (visible - start):,.0f} msg/s visible, {n / (acked - start):,.0f} acked, raw {baseline:,.0f}")
     return {
         "per_s": n / (visible - start),
         "acked_per_s": n / (acked - start),
