@@ -19,9 +19,12 @@ from tests.support.system import ROOT, System, wait_for
 pytestmark = pytest.mark.integration
 
 
-async def idle(system: System) -> bool:
-    """Every durable consumer has applied (acknowledged) all it reads."""
-    infos = await system.nc.jetstream().consumers_info(STREAM)
+async def idle(system: System, events: int) -> bool:
+    """The relays have published the commands' `events` and every durable consumer has applied all it reads."""
+    js = system.nc.jetstream()
+    if (await js.stream_info(STREAM)).state.messages < events:
+        return False
+    infos = await js.consumers_info(STREAM)
     return bool(infos) and all(i.num_pending == 0 and i.num_ack_pending == 0 for i in infos)
 
 
@@ -37,9 +40,12 @@ async def test_live_checksums_equal_the_replayed_ones(system: System, tmp_path: 
     for name in catalogue.names():
         system.start(name)
     system.start_api()
+    events = 0
     for command, body in commands(load_scenario()):
-        assert (await system.send(command, body))["ok"]
-    await wait_for(lambda: idle(system), timeout=60)
+        reply = await system.send(command, body)
+        assert reply["ok"]
+        events += len(reply["events"])
+    await wait_for(lambda: idle(system, events), timeout=60)
 
     live = system.get("/v1/audit/checksums")
     names = [v.name for v in catalogue.all_views(system.settings)]
