@@ -62,7 +62,7 @@ async def consume(
     while stop_when_idle is None or idle < stop_when_idle:
         try:
             msgs = await sub.fetch(batch=100, timeout=1.0)
-        except nats.errors.TimeoutError:
+        except TimeoutError:  # nats-py raises its own subclass, or asyncio's when a batch is cut short
             idle += 1.0
             continue
         idle = 0.0
