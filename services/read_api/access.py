@@ -31,6 +31,9 @@ from fastapi import Depends, HTTPException, Request
 from services.read_api.errors import api_error
 
 PUBLIC, COUNCIL, AUDITOR, UNIT = "public", "council", "auditor", "unit"
+SESSION_COOKIE = "emulation_token"
+"""The workspace's sign-in cookie: the bearer token itself (HttpOnly, SameSite=Strict), read only when no
+`Authorization` header is sent, so the pages and their scripts are decided exactly as the JSON API decides."""
 BEARER = {"WWW-Authenticate": "Bearer"}
 log = logging.getLogger("emulation.read_api")
 
@@ -155,7 +158,8 @@ def deny(p: Principal, message: str, field: str | None = None) -> HTTPException:
 
 
 async def principal(request: Request) -> Principal:
-    """The caller, from `Authorization: Bearer <token>`; no header means the public.
+    """The caller, from `Authorization: Bearer <token>` or, without that header, the workspace's session
+    cookie (the same token, set by the sign-in form); neither means the public.
 
     `async` because it does no I/O but a `stat`: FastAPI then calls it inline instead of through its thread pool.
     """
@@ -164,7 +168,13 @@ async def principal(request: Request) -> Principal:
         return OPEN
     header = request.headers.get("authorization")
     if header is None:
-        return ANONYMOUS
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie is None:
+            return ANONYMOUS
+        found = file.current().get(cookie)
+        if found is None:
+            raise unauthorized("this session's token is no longer recognised (revoked): sign in again")
+        return found
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise unauthorized("use the header `Authorization: Bearer <token>`")
@@ -172,6 +182,14 @@ async def principal(request: Request) -> Principal:
     if found is None:
         raise unauthorized("this token is not recognised (expired, revoked or mistyped)")
     return found
+
+
+def recognised(request: Request, token: str) -> Principal | None:
+    """The role of `token` (the sign-in form checks it before setting the cookie); None if it is not one."""
+    file: TokenFile | None = request.app.state.tokens
+    if file is None:
+        return OPEN
+    return file.current().get(token.strip())
 
 
 Caller = Annotated[Principal, Depends(principal)]
@@ -192,3 +210,9 @@ def own_unit(p: Principal, unit_id: str | None, what: str) -> str | None:
             raise deny(p, f"a unit sees only its own {what}", "unit")
         return p.unit_id
     raise deny(p, f"{what} are not public")
+
+
+def read_standings(p: Principal, campaign_status: str) -> None:
+    """Standings are public once the campaign is closed; until then council, auditors and units only."""
+    if not p.is_(COUNCIL, AUDITOR, UNIT) and campaign_status != "closed":
+        raise deny(p, "standings are public once the campaign is closed; until then council, auditors and units only")

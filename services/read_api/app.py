@@ -21,6 +21,7 @@ from services.read_api import errors
 from services.read_api.access import load_tokens, principal
 from services.read_api.routes import audit, evaluation, notification, registry, verification
 from services.read_api.views import OpenViews, check
+from services.read_api.workspace import install as install_workspace
 from shared.infra.leader import building
 from shared.infra.settings import Settings
 
@@ -60,4 +61,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    install_workspace(app)  # the pages for people, after the JSON routes
     return app
