@@ -16,7 +16,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from services.read_api.access import create_token
 from tests.browser.person import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, taken
-from tests.browser.workspace import CAMPAIGN, DEMO_UNIT, Workspace
+from tests.browser.workspace import CAMPAIGN, DEMO_UNIT, Workspace, add_campaigns
 from tests.support.embedded import Up
 from tests.support.system import wait_for
 
@@ -53,7 +53,7 @@ async def workspace(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[W
                 return (await api.get(f"/v1/campaigns/{CAMPAIGN}/blocks")).status_code == 200
 
             await wait_for(demo_loaded, timeout=60)
-        yield Workspace(
+        workspace = Workspace(
             up=up,
             url=url,
             council=roles["council"],
@@ -62,6 +62,8 @@ async def workspace(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[W
             unit_id=DEMO_UNIT,
             public=create_token(tokens_file, "public"),
         )
+        await add_campaigns(workspace)
+        yield workspace
     finally:
         assert up.stop() == 0, up.terminal()
 
