@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 
 from emulation.client import send
 from emulation.demo import load_scenario
@@ -98,3 +99,12 @@ def _launch(campaign_id: str, closed: bool) -> list[tuple[str, dict[str, Any]]]:
     if closed:
         commands.append(("close_campaign", {"campaign_id": campaign_id, "reason": "Đã tổng kết năm " + campaign_id}))
     return [(name, {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", **body}) for name, body in commands]
+
+
+async def require_pages(workspace: Workspace, *paths: str) -> None:
+    """Skip, saying which, while a page of the plan is not served yet (its route answers JSON, not HTML)."""
+    async with httpx.AsyncClient(base_url=workspace.url, timeout=10) as api:
+        for path in paths:
+            answer = await api.get(path, headers={"Authorization": f"Bearer {workspace.auditor}"})
+            if not answer.headers.get("content-type", "").startswith("text/html"):
+                pytest.skip(f"the workspace page {path} is not merged yet (GET answers {answer.status_code} JSON)")

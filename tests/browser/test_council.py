@@ -1,0 +1,146 @@
+"""The council at work: both blocks' standings with their bars in rank order, a unit's page, the registrations,
+and the standings and registrations downloaded as XLSX and read back cell by cell."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Page, expect
+
+from services.read_api.workspace.render import vn_number
+from tests.browser import xlsx
+from tests.browser.person import check_a11y, shot, sign_in
+from tests.browser.workspace import BLOCKS, CAMPAIGN, Workspace, require_pages
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+STANDINGS = f"/campaigns/{CAMPAIGN}/standings"
+REGISTRATIONS = f"/campaigns/{CAMPAIGN}/registrations"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def council(page: Page, workspace: Workspace) -> AsyncIterator[Page]:
+    """The council, signed in, on the 2022 campaign's overview (reached from the campaigns list, as a person would)."""
+    await require_pages(workspace, STANDINGS, REGISTRATIONS, f"/campaigns/{CAMPAIGN}/units/{workspace.unit_id}")
+    await sign_in(page, workspace.council)
+    await page.get_by_role("link", name="Phong trào thi đua yêu nước năm 2022").click()
+    await expect(page).to_have_url(f"{workspace.url}/campaigns/{CAMPAIGN}")
+    yield page
+
+
+async def test_the_council_sees_both_blocks_standings_with_bars_in_rank_order(
+    council: Page, workspace: Workspace
+) -> None:
+    page = council
+    await page.get_by_role("link", name="Bảng xếp hạng").click()
+    await expect(page).to_have_url(workspace.url + STANDINGS)
+    standings = await workspace.read(f"/v1/campaigns/{CAMPAIGN}/standings", workspace.council)
+    names = await workspace.unit_names()
+    assert [b["block_id"] for b in standings["blocks"]] == list(BLOCKS)
+    for block in standings["blocks"]:
+        shown = page.get_by_test_id(f"standings-block-{block['block_id']}")
+        await expect(shown).to_be_visible()
+        await expect(shown).to_contain_text(block["name"])
+        rows = shown.get_by_test_id("standings-row")
+        await expect(rows).to_have_count(len(block["units"]))
+        widths = []
+        for i, unit in enumerate(block["units"]):
+            row = rows.nth(i)
+            assert await row.get_attribute("data-unit-id") == unit["unit_id"]
+            assert await row.get_attribute("data-rank") == str(unit["rank"])
+            await expect(row).to_contain_text(names[unit["unit_id"]])
+            await expect(row).to_contain_text(vn_number(unit["verified_score"]))
+            await expect(row).to_contain_text(vn_number(unit["claimed_score"]))
+            bar = row.get_by_test_id("standings-bar")
+            await expect(bar).to_have_count(1)
+            box = await bar.bounding_box()
+            widths.append(box["width"] if box else 0.0)
+        ranks = [u["rank"] for u in block["units"]]
+        assert ranks == sorted(ranks) and ranks[0] == 1
+        # rank goes by verified score first: the verified-score bars shorten (or stay) down the list
+        assert all(a >= b - 0.5 for a, b in zip(widths, widths[1:], strict=False)), (block["block_id"], widths)
+        if block["units"][0]["verified_score"] > 0:
+            assert widths[0] > 0
+    await check_a11y(page)
+    await shot(page, "standings-council")
+
+
+async def test_the_council_opens_a_unit_from_the_standings(council: Page, workspace: Workspace) -> None:
+    page = council
+    await page.get_by_role("link", name="Bảng xếp hạng").click()
+    row = page.get_by_test_id(f"standings-block-{BLOCKS[1]}").locator(
+        f'[data-testid="standings-row"][data-unit-id="{workspace.unit_id}"]'
+    )
+    await row.get_by_test_id("unit-link").click()
+    await expect(page).to_have_url(f"{workspace.url}/campaigns/{CAMPAIGN}/units/{workspace.unit_id}")
+    unit = await workspace.read(f"/v1/units/{workspace.unit_id}", workspace.council)
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(unit["name"])
+    blocks = await workspace.read(f"/v1/campaigns/{CAMPAIGN}/blocks", workspace.council)
+    block_name = next(b["name"] for b in blocks["blocks"] if b["block_id"] == BLOCKS[1])
+    await expect(page.locator("main")).to_contain_text(block_name)
+    await check_a11y(page)
+    await shot(page, "unit-council")
+
+
+async def test_the_council_downloads_the_standings_as_xlsx(council: Page, workspace: Workspace, tmp_path: Path) -> None:
+    page = council
+    await page.get_by_role("link", name="Bảng xếp hạng").click()
+    async with page.expect_download() as started:
+        await page.get_by_test_id("export-xlsx").first.click()
+    download = await started.value
+    assert download.suggested_filename.endswith(".xlsx")
+    path = tmp_path / download.suggested_filename
+    await download.save_as(path)
+
+    standings = await workspace.read(f"/v1/campaigns/{CAMPAIGN}/standings", workspace.council)
+    names = await workspace.unit_names()
+    sheets = xlsx.sheets(path)
+    for sheet in sheets:
+        assert sheet.header and all(isinstance(h, str) and h.strip() for h in sheet.header), sheet.header
+        assert sheet.filter, f"sheet {sheet.title!r}: the header row has no filter"
+    rows = [row for sheet in sheets for row in sheet.rows]
+    units = [u for b in standings["blocks"] for u in b["units"]]
+    assert len(rows) == len(units)
+    for unit in units:
+        row = xlsx.row_of(rows, names[unit["unit_id"]], unit["unit_id"])
+        assert xlsx.has_number(row, unit["rank"]), (unit, row)
+        assert xlsx.has_number(row, unit["verified_score"]), (unit, row)
+        assert xlsx.has_number(row, unit["claimed_score"]), (unit, row)
+        assert all(unicodedata.is_normalized("NFC", v) for v in row if isinstance(v, str))
+
+
+async def test_the_council_sees_every_registration_and_downloads_them(
+    council: Page, workspace: Workspace, tmp_path: Path
+) -> None:
+    page = council
+    await page.get_by_role("link", name="Đăng ký thi đua").click()
+    await expect(page).to_have_url(workspace.url + REGISTRATIONS)
+    registrations = (await workspace.read(f"/v1/campaigns/{CAMPAIGN}/registrations?limit=1000", workspace.council))[
+        "registrations"
+    ]
+    assert registrations, "the demo registers the units"
+    rows = page.get_by_test_id("registrations-row")
+    await expect(rows).to_have_count(len(registrations))
+    shown = {await rows.nth(i).get_attribute("data-unit-id") for i in range(len(registrations))}
+    assert shown == {r["unit_id"] for r in registrations}
+    for late in [r for r in registrations if r["late"]]:
+        await expect(
+            page.locator(f'[data-testid="registrations-row"][data-unit-id="{late["unit_id"]}"]')
+        ).to_contain_text("muộn")
+    await check_a11y(page)
+    await shot(page, "registrations-council")
+
+    async with page.expect_download() as started:
+        await page.get_by_test_id("export-xlsx").first.click()
+    path = tmp_path / "registrations.xlsx"
+    await (await started.value).save_as(path)
+    names = await workspace.unit_names()
+    rows_ = [row for sheet in xlsx.sheets(path) for row in sheet.rows]
+    assert len(rows_) == len(registrations)
+    for registration in registrations:
+        row = xlsx.row_of(rows_, names[registration["unit_id"]], registration["unit_id"])
+        assert xlsx.has_date(row), f"registered_at as a date: {row}"
+        assert registration["collective_target"] in row
