@@ -53,6 +53,9 @@ def test_the_home_page_is_html_in_vietnamese_for_everyone(site: Site) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert '<html lang="vi">' in page.text and "Phong trào 2022" in page.text
     assert 'data-testid="signin-link"' in page.text and page.headers["cache-control"] == "no-store"
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
+    assert "<script>" not in page.text and "style=" not in page.text  # the policy would refuse them
 
 
 def test_signing_in_sets_an_httponly_strict_cookie_holding_the_token(site: Site) -> None:
