@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.utils.cell import range_boundaries
 
 
 @dataclass
@@ -20,12 +21,15 @@ class Sheet:
 
 
 def sheets(path: Path) -> list[Sheet]:
-    """Every worksheet: the first non-empty row as its header, the non-empty rows below it as data."""
+    """Every worksheet: its header is the filter's first row (else the first non-empty row, as a person would
+    take it; a title above a filtered table is not the header), its data the non-empty rows below."""
     book = openpyxl.load_workbook(path)
     found = []
     for ws in book.worksheets:
-        rows = [list(r) for r in ws.iter_rows(values_only=True) if any(v not in (None, "") for v in r)]
-        found.append(Sheet(ws.title, rows[0] if rows else [], rows[1:], ws.auto_filter.ref))
+        ref = ws.auto_filter.ref
+        top = range_boundaries(ref)[1] if ref else ws.min_row
+        rows = [list(r) for r in ws.iter_rows(min_row=top, values_only=True) if any(v not in (None, "") for v in r)]
+        found.append(Sheet(ws.title, rows[0] if rows else [], rows[1:], ref))
     return found
 
 
