@@ -98,7 +98,14 @@ def settings_with(data_dir: Path | None = None, nats_port: int | None = None, ap
 
 @cli.command()
 def up(
-    demo: Annotated[bool, typer.Option("--demo", help="Load the 2022 campaign of plan 5039/KH-STP-VP.")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Play the demo's year on its own calendar: the 2022 campaign of plan 5039/KH-STP-VP from launch to "
+            "close, and the 2023 campaign still open.",
+        ),
+    ] = False,
     data_dir: DataDir = None,
     nats_port: NatsPort = None,
     api_port: ApiPort = None,

@@ -2,8 +2,8 @@
 
 Each step is a moment of the department's calendar (Ho Chi Minh City time) and what is sent then: a command as
 the portal, a unit, a block leader or the council would send it, or a city system's facts. The data is in
-`scenario/year-2022.json` and `scenario/campaign-2023.json`; this module only orders it. Command ids derive from
-the scenario (`demo.command_id`), so the same year loaded again is the same commands, which record nothing new.
+`scenario/year-2022.json` and `scenario/campaign-2023.json`; this module orders it (`steps`) and sends it
+(`play`). Command ids derive from the scenario (`demo.command_id`), so the same year loaded again is the same commands, which record nothing new.
 
 The calendar matters because the services decide deadlines by their clock (`shared/infra/clock.py`): a
 registration is late after the deadline day, an achievement after its `due_on`, a reminder falls due days before
@@ -181,15 +181,16 @@ async def play(portal: Any, systems: dict[str, Any], calendar: Path | None) -> P
     An evaluation command names the events of the registry's latest reply in `after`, so it is decided once the
     evaluation has seen them; the proposals wait until the evaluation has recorded the personnel system's measure
     (a proposal for its person is then ineligible, naming the decision). Raises if a command is refused."""
-    played, frontier = Played(), list[dict[str, str]]()
+    played, frontier, measure_seen = Played(), list[dict[str, str]](), False
     for step in steps():
         if calendar is not None:
             demo_calendar.advance(calendar, step.at)
         if step.system:
             played.facts[step.system] = await demo.publish_facts(systems[step.system], step.system)
             continue
-        if step.name == "propose_award" and "personnel" in played.facts:
+        if step.name == "propose_award" and "personnel" in played.facts and not measure_seen:
             await recorded(portal, "discipline_recorded", "decision_no", demo.MEASURE["decision_no"])
+            measure_seen = True
         body = step.body | {"after": frontier} if step.service == "evaluation" and frontier else step.body
         reply = await decided(portal, step.name, body)
         if step.service == "registry":
