@@ -16,9 +16,8 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from services.read_api.access import create_token
 from tests.browser.person import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, taken
-from tests.browser.workspace import CAMPAIGN, DEMO_UNIT, Workspace, add_campaigns
+from tests.browser.workspace import DEMO_UNIT, Workspace, demo_shown
 from tests.support.embedded import Up
-from tests.support.system import wait_for
 
 TIMEOUT_MS = 20_000
 """How long a step waits for what it expects (Playwright's default, 5 s, is short on a shared 2-core machine)."""
@@ -47,12 +46,6 @@ async def workspace(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[W
         tokens_file = up.data / "api-tokens.json"
         roles = {role: token for token, role in json.loads(tokens_file.read_text()).items()}
         url = f"http://127.0.0.1:{up.api_port}"
-        async with up.http() as api:
-
-            async def demo_loaded() -> bool:
-                return (await api.get(f"/v1/campaigns/{CAMPAIGN}/blocks")).status_code == 200
-
-            await wait_for(demo_loaded, timeout=60)
         workspace = Workspace(
             up=up,
             url=url,
@@ -62,7 +55,7 @@ async def workspace(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[W
             unit_id=DEMO_UNIT,
             public=create_token(tokens_file, "public"),
         )
-        await add_campaigns(workspace)
+        await demo_shown(workspace)
         yield workspace
     finally:
         assert up.stop() == 0, up.terminal()

@@ -9,7 +9,7 @@ from playwright.async_api import Page, expect
 
 from services.read_api.workspace.render import vn_number
 from tests.browser.person import shot, sign_in
-from tests.browser.workspace import OPEN, OPEN_BLOCK, OPEN_UNITS, Workspace, require_pages
+from tests.browser.workspace import DEMO_UNIT, OPEN, Workspace, require_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 COUNCIL = "council:chu-tich"
@@ -24,17 +24,17 @@ async def test_an_open_standings_page_shows_a_verified_achievement_without_reloa
     await require_pages(workspace, path)
     await sign_in(page, workspace.council)
     await page.goto(path)
-    unit = OPEN_UNITS[-1]
-    row = page.get_by_test_id(f"standings-block-{OPEN_BLOCK}").locator(
-        f'[data-testid="standings-row"][data-unit-id="{unit}"]'
-    )
-    await expect(row).to_be_visible()
-    before = next(
-        u
+    unit = DEMO_UNIT
+    block, before = next(
+        (b["block_id"], u)
         for b in (await workspace.read(f"/v1/campaigns/{OPEN}/standings", workspace.council))["blocks"]
         for u in b["units"]
         if u["unit_id"] == unit
     )
+    row = page.get_by_test_id(f"standings-block-{block}").locator(
+        f'[data-testid="standings-row"][data-unit-id="{unit}"]'
+    )
+    await expect(row).to_have_attribute("data-rank", str(before["rank"]))
     await page.evaluate("window.sameDocument = true")  # gone if the page is loaded again
 
     achievement = f"live-{uuid.uuid4().hex[:8]}"
@@ -50,8 +50,13 @@ async def test_an_open_standings_page_shows_a_verified_achievement_without_reloa
     )
     await workspace.command("verify_achievement", COUNCIL, campaign_id=OPEN, achievement_id=achievement)
 
-    row = page.locator(f'[data-testid="standings-row"][data-unit-id="{unit}"]')
     await expect(row).to_contain_text(vn_number(before["verified_score"] + 12.5), timeout=REFRESH_MS)
-    await expect(row).to_have_attribute("data-rank", "1")
+    after = next(
+        u
+        for b in (await workspace.read(f"/v1/campaigns/{OPEN}/standings", workspace.council))["blocks"]
+        for u in b["units"]
+        if u["unit_id"] == unit
+    )
+    await expect(row).to_have_attribute("data-rank", str(after["rank"]), timeout=REFRESH_MS)
     assert await page.evaluate("window.sameDocument === true"), "the page was reloaded"
     await shot(page, "standings-live-after-verification")

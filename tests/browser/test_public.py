@@ -18,7 +18,7 @@ async def test_the_public_finds_only_closed_campaigns_standings(
     campaigns = await workspace.read("/v1/campaigns")
     closed = [c for c in campaigns if c["status"] == "closed"]
     still_open = [c for c in campaigns if c["status"] != "closed"]
-    assert closed and still_open, "the fixture keeps one campaign of each"
+    assert closed and still_open, "the demo has a closed campaign (2022) and an open one (2023)"
     await require_pages(workspace, *(f"/campaigns/{c['campaign_id']}/standings" for c in campaigns))
     if signed_in:
         await sign_in(page, workspace.public)

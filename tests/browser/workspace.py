@@ -1,5 +1,7 @@
 """The running demo as the browser tests see it: its address, a token for each kind of reader, its JSON API
-(what a program reads, to compare a page with), and the campaigns the public tests need beside the demo's.
+(what a program reads, to compare a page with) and the portal's commands (to change what an open page shows).
+
+The demo (`emulation up --demo`) plays a whole year: the 2022 campaign from launch to close, and 2023 still open.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import httpx
 import pytest
 
 from emulation.client import send
-from emulation.demo import load_scenario
 from tests.e2e.parties import NOT_YET
 from tests.support.embedded import Up
 from tests.support.system import wait_for
@@ -21,12 +22,8 @@ CAMPAIGN = "2022"
 BLOCKS = ("khoi-phong-chuyen-mon", "khoi-don-vi-truc-thuoc")
 DEMO_UNIT = "phong-cong-chung-so-1"
 """The unit whose token the unit tests sign in with (Phòng Công chứng số 1, block `khoi-don-vi-truc-thuoc`)."""
-CLOSED, OPEN = "2021", "2023"
-"""Campaigns the fixture launches through the public commands, whatever the demo does with its 2022: 2021 closed
-(the public finds its standings), 2023 open (the public does not; achievements reported in it show a page
-refreshing). Each has one block of the same three units, and no achievements at first."""
-OPEN_BLOCK = "khoi-don-vi-truc-thuoc"
-OPEN_UNITS = ("trung-tam-tro-giup-phap-ly", "trung-tam-dau-gia-tai-san", "phong-cong-chung-so-1")
+OPEN = "2023"
+"""The demo's second campaign, still open where its calendar ends (the public may not read its standings)."""
 
 
 @dataclass(frozen=True)
@@ -68,50 +65,19 @@ class Workspace:
         return {u["unit_id"]: u["name"] for u in await self.read("/v1/units?limit=1000", self.council)}
 
 
-async def add_campaigns(workspace: Workspace) -> None:
-    """Launch (as the department's portal, over NATS) a closed campaign and an open one; return once the read API
-    shows them, the closed one's standings included."""
-    known = {c["campaign_id"] for c in await workspace.read("/v1/campaigns")}
-    for campaign_id in (CLOSED, OPEN):
-        if campaign_id not in known:
-            for command, body in _launch(campaign_id, closed=campaign_id == CLOSED):
-                await workspace.command(command, **body)
+async def demo_shown(workspace: Workspace) -> None:
+    """Until the read API shows the demo's year: 2022 closed with both blocks ranked and units registered, 2023 open."""
 
     async def shown() -> bool:
         status = {c["campaign_id"]: c["status"] for c in await workspace.read("/v1/campaigns")}
-        if (status.get(CLOSED), status.get(OPEN)) != ("closed", "open"):
+        if (status.get(CAMPAIGN), status.get(OPEN)) != ("closed", "open"):
             return False
-        closed = await workspace.read(f"/v1/campaigns/{CLOSED}/standings")
-        return sum(len(b["units"]) for b in closed["blocks"]) == len(OPEN_UNITS)
+        standings = await workspace.read(f"/v1/campaigns/{CAMPAIGN}/standings", workspace.council)
+        registered = await workspace.read(f"/v1/campaigns/{CAMPAIGN}/registrations", workspace.council)
+        blocks = {b["block_id"] for b in standings["blocks"] if b["units"]}
+        return blocks == set(BLOCKS) and bool(registered["registrations"])
 
-    await wait_for(shown, timeout=60, interval=0.2)
-
-
-def _launch(campaign_id: str, closed: bool) -> list[tuple[str, dict[str, Any]]]:
-    year = int(campaign_id)
-    scenario = load_scenario()
-    campaign = scenario["campaign"] | {
-        "campaign_id": campaign_id,
-        "year": year,
-        "title": f"Phong trào thi đua yêu nước năm {year}",
-        "document_number": f"1{year % 100:02d}/KH-STP-VP",
-        "issued_on": f"{year - 1}-12-28",
-        "period_start": f"{year}-01-01",
-        "period_end": f"{year}-12-31",
-        "registration_deadline": f"{year}-01-20",
-    }
-    block = next(b for b in scenario["blocks"] if b["block_id"] == OPEN_BLOCK)
-    commands = [
-        ("launch_campaign", campaign),
-        ("define_block", {"campaign_id": campaign_id, "block_id": OPEN_BLOCK, "name": block["name"]}),
-        *[
-            ("assign_unit_to_block", {"campaign_id": campaign_id, "block_id": OPEN_BLOCK, "unit_id": u})
-            for u in OPEN_UNITS
-        ],
-    ]
-    if closed:
-        commands.append(("close_campaign", {"campaign_id": campaign_id, "reason": f"Đã tổng kết năm {year}"}))
-    return commands
+    await wait_for(shown, timeout=120, interval=0.5)
 
 
 async def require_pages(workspace: Workspace, *paths: str) -> None:
