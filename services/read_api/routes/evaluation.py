@@ -9,7 +9,16 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from services.evaluation.adapters.views import AwardsView, ReferenceView, StandingsView, VotesView
-from services.read_api.access import AUDITOR, COUNCIL, UNIT, Caller, deny, own_unit, require
+from services.read_api.access import (
+    AUDITOR,
+    COUNCIL,
+    UNIT,
+    Caller,
+    own_unit,
+    read_standings,
+    require,
+    sees_proposal,
+)
 from services.read_api.errors import api_error, error_responses
 from services.read_api.pages import DEFAULT_LIMIT, After, Limit, link_next, page
 from services.read_api.responses.evaluation import (
@@ -109,8 +118,7 @@ async def get_standings(
     etag = standings.etag(reference)
     kept = standings.rendered(etag, campaign_id, block, moment)
     status = kept.campaign_status if kept else str(known_campaign(reference, campaign_id).get("status"))
-    if not p.is_(COUNCIL, AUDITOR, UNIT) and status != "closed":
-        raise deny(p, "standings are public once the campaign is closed; until then council, auditors and units only")
+    read_standings(p, status)
     if kept is None and block is not None and reference.block(campaign_id, block) is None:
         raise api_error(404, "unknown_block", f"no block {block!r}", "block")
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
@@ -170,9 +178,5 @@ def get_awards(
     return {
         "campaign_id": campaign_id,
         "policy": awards.policy(campaign_id) or EvaluationPolicy().model_dump(),
-        "proposals": [
-            x
-            for x in awards.proposals(campaign_id, unit, award)
-            if x["decision"] is not None or p.may_see_unit(x["unit_id"])
-        ],
+        "proposals": [x for x in awards.proposals(campaign_id, unit, award) if sees_proposal(p, x)],
     }
