@@ -44,7 +44,7 @@ def award_title(slug: str) -> str:
 
 
 def suffix(block: str | None) -> str:
-    return f" - khối {block}" if block else ""
+    return f" - khối {block[:64]}" if block else ""
 
 
 # ---- registrations -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ and decided awards, and a refusal is the same 401/403/404 with the same error bo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ from services.evaluation.adapters.views import AwardsView, ReferenceView, Standi
 from services.read_api.access import Caller, Principal, own_unit, read_standings, sees_proposal, sees_unit_names
 from services.read_api.errors import api_error, error_responses
 from services.read_api.exports import tables
-from services.read_api.exports.formats import CSV, XLSX, Table, attachment, to_csv, to_xlsx
+from services.read_api.exports.formats import CSV, XLSX, Column, Table, attachment, to_csv, to_xlsx
 from services.read_api.routes import evaluation, registry
 from services.read_api.views import ViewOf
 from shared.events.types import Moment
@@ -39,17 +40,20 @@ class Format(StrEnum):
     csv = "csv"
 
 
-FILE: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The file, as an attachment (`Content-Disposition` with an ASCII `filename` and a UTF-8 "
-        "`filename*`): an XLSX workbook (a frozen, filtering header row in Vietnamese; dates as dates, numbers as "
-        "numbers), or CSV (RFC 4180, UTF-8 with a byte order mark, ISO 8601 dates)",
-        "content": {
-            XLSX: {"schema": {"type": "string", "format": "binary"}},
-            "text/csv": {"schema": {"type": "string"}},
-        },
+def files(columns: Sequence[Column]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` documenting the 200 answer: the file, in either format, and its columns."""
+    named = f"columns: {', '.join(c.title for c in columns)}"
+    return {
+        200: {
+            "description": "The file, as an attachment (`Content-Disposition` with an ASCII `filename` and a UTF-8 "
+            "`filename*`): an XLSX workbook (a frozen, filtering header row in Vietnamese; dates as dates, numbers "
+            "as numbers), or CSV (RFC 4180, UTF-8 with a byte order mark, ISO 8601 dates; the first sheet)",
+            "content": {
+                XLSX: {"schema": {"type": "string", "format": "binary", "description": named}},
+                "text/csv": {"schema": {"type": "string", "description": named}},
+            },
+        }
     }
-}
 
 
 def download(table: Table, fmt: Format) -> Response:
@@ -62,7 +66,7 @@ def names(p: Principal, facts: FactQueries) -> dict[str, str]:
     return facts.unit_names() if sees_unit_names(p) else {}
 
 
-@router.get("/registrations.{fmt}", responses=FILE)
+@router.get("/registrations.{fmt}", responses=files(tables.REGISTRATION_COLUMNS))
 def export_registrations(
     campaign_id: str,
     fmt: Format,
@@ -82,7 +86,7 @@ def export_registrations(
     return download(tables.registrations(campaign, rows, block_names, names(p, blocks), block), fmt)
 
 
-@router.get("/standings.{fmt}", responses=FILE)
+@router.get("/standings.{fmt}", responses=files(tables.STANDING_COLUMNS))
 def export_standings(
     campaign_id: str,
     fmt: Format,
@@ -101,7 +105,7 @@ def export_standings(
     return download(tables.standings(body, names(p, reference), block), fmt)
 
 
-@router.get("/awards.{fmt}", responses=FILE)
+@router.get("/awards.{fmt}", responses=files(tables.AWARD_COLUMNS))
 def export_awards(
     campaign_id: str,
     fmt: Format,
