@@ -129,6 +129,7 @@ TABLE = Table(
                 ),
                 ('=HYPERLINK("http://x")', -1, None, None, None, None),
                 ("x" * 200, 0, 0.0, None, None, 1.0),
+                ("#REF!", None, None, None, None, None),
             ],
         ),
         Sheet("Hai", [Column("A")], [("b",)]),
@@ -142,10 +143,10 @@ def test_xlsx_typed_cells_a_frozen_filtering_header_and_bounded_widths() -> None
     assert book.properties.title == "Bảng thử"
     ws = book.worksheets[0]
     assert [c.value for c in ws[1]] == ["Tên", "Số", "Điểm", "Ngày", "Lúc", "Tỷ lệ"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:F4" and all(c.font.b for c in ws[1])
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:F5" and all(c.font.b for c in ws[1])
     name, number, score, day, moment, share = ws[2]
     assert name.value == "Nguyễn Văn Đức" == unicodedata.normalize("NFC", name.value)
-    assert (number.value, number.data_type, number.number_format) == (3, "n", "0")
+    assert (number.value, number.data_type, number.number_format) == (3, "n", "General")
     assert (score.value, score.number_format) == (12.5, "0.00")
     assert day.is_date and day.value == datetime(2022, 1, 20) and day.number_format == "dd/mm/yyyy"
     assert (
@@ -155,13 +156,14 @@ def test_xlsx_typed_cells_a_frozen_filtering_header_and_bounded_widths() -> None
     formula = ws["A3"]
     assert formula.value == '=HYPERLINK("http://x")' and formula.data_type == "s"  # text, never run as a formula
     assert ws["B3"].value == -1
+    assert (ws["A5"].value, ws["A5"].data_type) == ("#REF!", "s")  # text, not an Excel error
     widths = [ws.column_dimensions[c].width for c in "ABCDEF"]
     assert widths[0] == 60 and widths[1] == 8 and widths[4] == 18
 
 
 def test_csv_utf8_bom_crlf_iso_dates_and_no_formulas() -> None:
     raw = to_csv(TABLE)
-    assert raw.startswith("\ufeff".encode()) and raw.count(b"\r\n") == 4
+    assert raw.startswith("\ufeff".encode()) and raw.count(b"\r\n") == 5
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert rows[0] == ["Tên", "Số", "Điểm", "Ngày", "Lúc", "Tỷ lệ"]
     assert rows[1] == ["Nguyễn Văn Đức", "3", "12.5", "2022-01-20", "2022-01-20 08:30:00", "0.5"]
