@@ -9,7 +9,16 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from services.evaluation.adapters.views import AwardsView, ReferenceView, StandingsView, VotesView
-from services.read_api.access import AUDITOR, COUNCIL, UNIT, Caller, own_unit, read_standings, require
+from services.read_api.access import (
+    AUDITOR,
+    COUNCIL,
+    UNIT,
+    Caller,
+    own_unit,
+    read_standings,
+    require,
+    sees_proposal,
+)
 from services.read_api.errors import api_error, error_responses
 from services.read_api.pages import DEFAULT_LIMIT, After, Limit, link_next, page
 from services.read_api.responses.evaluation import (
@@ -169,9 +178,5 @@ def get_awards(
     return {
         "campaign_id": campaign_id,
         "policy": awards.policy(campaign_id) or EvaluationPolicy().model_dump(),
-        "proposals": [
-            x
-            for x in awards.proposals(campaign_id, unit, award)
-            if x["decision"] is not None or p.may_see_unit(x["unit_id"])
-        ],
+        "proposals": [x for x in awards.proposals(campaign_id, unit, award) if sees_proposal(p, x)],
     }
