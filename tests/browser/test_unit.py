@@ -26,12 +26,15 @@ async def unit(page: Page, workspace: Workspace) -> AsyncIterator[Page]:
     yield page
 
 
-async def others_targets(workspace: Workspace) -> list[str]:
-    """What the other units registered (their collective targets), as the council reads them."""
-    everyone = await workspace.read(f"/v1/campaigns/{CAMPAIGN}/registrations?limit=1000", workspace.council)
-    others = [r["collective_target"] for r in everyone["registrations"] if r["unit_id"] != workspace.unit_id]
-    assert others, "the demo registers the other units too"
-    return others
+async def others_people(workspace: Workspace) -> list[str]:
+    """The people the other units registered (and the signed-in unit did not), as the council reads them."""
+    everyone = (await workspace.read(f"/v1/campaigns/{CAMPAIGN}/registrations?limit=1000", workspace.council))[
+        "registrations"
+    ]
+    own = {s["person"] for r in everyone if r["unit_id"] == workspace.unit_id for s in r["staff"]}
+    others = {s["person"] for r in everyone if r["unit_id"] != workspace.unit_id for s in r["staff"]} - own
+    assert others, "the demo's units register their staff"
+    return sorted(others)
 
 
 async def test_a_unit_finds_only_its_own_registration(unit: Page, workspace: Workspace) -> None:
@@ -44,8 +47,10 @@ async def test_a_unit_finds_only_its_own_registration(unit: Page, workspace: Wor
     await expect(rows).to_have_count(1)
     assert await rows.first.get_attribute("data-unit-id") == workspace.unit_id
     await expect(rows.first).to_contain_text(own[0]["collective_target"])
-    text = await page.locator("body").inner_text()
-    assert not [t for t in await others_targets(workspace) if t in text]
+    text = await page.locator("main").inner_text()
+    assert not [p for p in await others_people(workspace) if p in text]
+    names = await workspace.unit_names()
+    assert not [n for u, n in names.items() if u != workspace.unit_id and n in text], "other units on the page"
     await check_a11y(page)
     await shot(page, "registrations-unit")
 
@@ -56,6 +61,6 @@ async def test_another_units_page_shows_none_of_its_registration(unit: Page, wor
     assert answer is not None and answer.status in (200, 403)
     await expect(page.get_by_test_id("registrations-row")).to_have_count(0)
     text = await page.locator("body").inner_text()
-    assert not [t for t in await others_targets(workspace) if t in text]
+    assert not [p for p in await others_people(workspace) if p in text]
     await check_a11y(page)
     await shot(page, "unit-other-as-unit")
