@@ -9,7 +9,6 @@ nothing of either to the public (sign-in form) while the awards page shows the p
 from __future__ import annotations
 
 import uuid
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import pytest
 from emulation import demo
 from services.read_api.access import create_token
 from tests.support.system import System, wait_for
+from tests.support.testids import Tags
 
 pytestmark = pytest.mark.integration
 C = "2022"
@@ -26,42 +26,6 @@ B1, B2 = "khoi-phong-chuyen-mon", "khoi-don-vi-truc-thuoc"
 LEADER1, LEADER2 = "van-phong-so", "trung-tam-tro-giup-phap-ly"
 CC1, HCTP = "phong-cong-chung-so-1", "phong-hanh-chinh-tu-phap"
 ROLES = ("council", "auditor", "unit:van-phong-so", "unit:thanh-tra-so", "public")
-
-
-class Tags(HTMLParser):
-    """Elements with a `data-testid`: their attributes and text (the hooks the pages promise)."""
-
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.found: list[dict[str, Any]] = []
-        self.open: list[tuple[str, dict[str, Any] | None]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = None
-        if any(k == "data-testid" for k, _ in attrs):
-            node = {**{k: v for k, v in attrs}, "text": ""}
-            self.found.append(node)
-        if tag not in self.VOID:
-            self.open.append((tag, node))
-
-    def handle_endtag(self, tag: str) -> None:
-        while self.open and self.open.pop()[0] != tag:
-            pass
-
-    def handle_data(self, data: str) -> None:
-        for _, node in self.open:
-            if node is not None:
-                node["text"] += data
-
-    def all(self, testid: str, **where: str) -> list[dict[str, Any]]:
-        return [n for n in self.found if n["data-testid"] == testid and all(n.get(k) == v for k, v in where.items())]
-
-    def one(self, testid: str, **where: str) -> dict[str, Any]:
-        [node] = self.all(testid, **where)
-        return node
 
 
 class Workspace:

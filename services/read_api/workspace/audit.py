@@ -95,4 +95,5 @@ async def audit_page(
         event_names=EVENT_NAMES,
         report=report,
         after=after,
+        limit=None if limit == PAGE_SIZE else limit,
     )
