@@ -1,5 +1,6 @@
-"""Fixtures of the browser tests: one `emulation up --demo` and one Chromium for the whole session, a fresh
-browser context (no cookies, no storage) for each test.
+"""Fixtures of the browser tests: one `emulation up --demo` and one Chromium for this package (stopped after its
+last test, not left running through the rest of the suite), a fresh browser context (no cookies, no storage) for
+each test.
 
 Without /usr/bin/chromium (the distribution's package; `.ci/run` installs it) the tests are skipped with that
 reason, not failed. Playwright drives that executable; it never downloads a browser of its own.
@@ -37,7 +38,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("-", f"screenshots of the workspace pages ({len(taken)}): {SCREENSHOTS}")
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
 async def workspace(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Workspace]:
     """`emulation up --demo` as a subprocess, once, with a token for the council, the auditor, a unit and the public."""
     up = Up(tmp_path_factory.mktemp("workspace"), "--demo")
@@ -61,9 +62,9 @@ async def workspace(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[W
         assert up.stop() == 0, up.terminal()
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
 async def browser() -> AsyncIterator[Browser]:
-    """The distribution's Chromium, headless, launched once for the session."""
+    """The distribution's Chromium, headless, launched once for the browser tests."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for old in SCREENSHOTS.glob("*.png"):  # the folder shows the last run only
         old.unlink()
@@ -74,7 +75,7 @@ async def browser() -> AsyncIterator[Browser]:
         await chromium.close()
 
 
-@pytest_asyncio.fixture(loop_scope="session")
+@pytest_asyncio.fixture(loop_scope="package")
 async def page(browser: Browser, workspace: Workspace) -> AsyncIterator[Page]:
     """A fresh context (a person who has not signed in) and its page; fails the test on any script error."""
     context = await browser.new_context(base_url=workspace.url, accept_downloads=True, locale="vi-VN")

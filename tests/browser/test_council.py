@@ -18,12 +18,12 @@ from tests.browser import xlsx
 from tests.browser.person import check_a11y, shot, sign_in
 from tests.browser.workspace import BLOCKS, CAMPAIGN, Workspace, require_pages
 
-pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 STANDINGS = f"/campaigns/{CAMPAIGN}/standings"
 REGISTRATIONS = f"/campaigns/{CAMPAIGN}/registrations"
 
 
-@pytest_asyncio.fixture(loop_scope="session")
+@pytest_asyncio.fixture(loop_scope="package")
 async def council(page: Page, workspace: Workspace) -> AsyncIterator[Page]:
     """The council, signed in, on the 2022 campaign's overview (reached from the campaigns list, as a person would)."""
     await require_pages(workspace, STANDINGS, REGISTRATIONS, f"/campaigns/{CAMPAIGN}/units/{workspace.unit_id}")

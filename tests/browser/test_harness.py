@@ -11,7 +11,7 @@ from playwright.async_api import Page
 from tests.browser.person import SCREENSHOTS, check_a11y, shot
 from tests.browser.workspace import CAMPAIGN, Workspace
 
-pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 
 
 async def test_chromium_reaches_the_read_api(page: Page, workspace: Workspace) -> None:

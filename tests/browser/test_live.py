@@ -11,7 +11,7 @@ from services.read_api.workspace.render import vn_number
 from tests.browser.person import shot, sign_in
 from tests.browser.workspace import DEMO_UNIT, OPEN, Workspace, require_pages
 
-pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 COUNCIL = "council:chu-tich"
 REFRESH_MS = 60_000
 """Up to how long an open page may take to show a change (its polling period plus the views' catching up)."""

@@ -9,7 +9,7 @@ from playwright.async_api import Page, ViewportSize, expect
 from tests.browser.person import check_a11y, shot, sign_in
 from tests.browser.workspace import CAMPAIGN, DEMO_UNIT, Workspace, require_pages
 
-pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 C = f"/campaigns/{CAMPAIGN}"
 PAGES = {
     "campaigns": "/",

@@ -8,7 +8,7 @@ from playwright.async_api import Page, expect
 from tests.browser.person import check_a11y, shot, sign_in
 from tests.browser.workspace import Workspace, require_pages
 
-pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "public-token"])

@@ -11,13 +11,13 @@ from playwright.async_api import Page, expect
 from tests.browser.person import check_a11y, shot, sign_in
 from tests.browser.workspace import CAMPAIGN, Workspace, require_pages
 
-pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 REGISTRATIONS = f"/campaigns/{CAMPAIGN}/registrations"
 OTHER = "phong-cong-chung-so-2"
 """A unit of the same block as the signed-in one."""
 
 
-@pytest_asyncio.fixture(loop_scope="session")
+@pytest_asyncio.fixture(loop_scope="package")
 async def unit(page: Page, workspace: Workspace) -> AsyncIterator[Page]:
     await require_pages(workspace, REGISTRATIONS, f"/campaigns/{CAMPAIGN}/units/{OTHER}")
     await sign_in(page, workspace.unit)

@@ -14,7 +14,7 @@ from tests.browser import xlsx
 from tests.browser.person import check_a11y, shot, sign_in
 from tests.browser.workspace import CAMPAIGN, Workspace, require_pages
 
-pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 VOTES, AWARDS = f"/campaigns/{CAMPAIGN}/votes", f"/campaigns/{CAMPAIGN}/awards"
 
 
