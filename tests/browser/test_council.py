@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Page, expect
 
-from services.read_api.exports.tables import award_title
+from services.read_api.exports.tables import award_title, days_late, local_time
 from services.read_api.workspace.render import vn_number
 from tests.browser import xlsx
 from tests.browser.person import check_a11y, shot, sign_in
@@ -48,24 +49,25 @@ async def test_the_council_sees_both_blocks_standings_with_bars_in_rank_order(
         await expect(shown).to_contain_text(block["name"])
         rows = shown.get_by_test_id("standings-row")
         await expect(rows).to_have_count(len(block["units"]))
-        widths = []
         for i, unit in enumerate(block["units"]):
             row = rows.nth(i)
             assert await row.get_attribute("data-unit-id") == unit["unit_id"]
             assert await row.get_attribute("data-rank") == str(unit["rank"])
             await expect(row).to_contain_text(names[unit["unit_id"]])
-            await expect(row).to_contain_text(vn_number(unit["verified_score"]))
-            await expect(row).to_contain_text(vn_number(unit["claimed_score"]))
-            bar = row.get_by_test_id("standings-bar")
-            await expect(bar).to_have_count(1)
-            box = await bar.bounding_box()
-            widths.append(box["width"] if box else 0.0)
+            await expect(row).to_contain_text(vn_number(unit["verified_score"], 2))
+            await expect(row).to_contain_text(vn_number(unit["claimed_score"], 2))
         ranks = [u["rank"] for u in block["units"]]
         assert ranks == sorted(ranks) and ranks[0] == 1
-        # rank goes by verified score first: the verified-score bars shorten (or stay) down the list
+        # the chart: a verified-score bar per unit, top to bottom in rank order, shortening (or equal) down the list
+        bars = shown.get_by_test_id("standings-bar")
+        await expect(bars).to_have_count(len(block["units"]))
+        assert [await bars.nth(i).get_attribute("data-unit-id") for i in range(len(block["units"]))] == [
+            u["unit_id"] for u in block["units"]
+        ]
+        boxes = [await bars.nth(i).bounding_box() for i in range(len(block["units"]))]
+        widths = [box["width"] if box else 0.0 for box in boxes]
         assert all(a >= b - 0.5 for a, b in zip(widths, widths[1:], strict=False)), (block["block_id"], widths)
-        if block["units"][0]["verified_score"] > 0:
-            assert widths[0] > 0
+        assert widths[0] > 0 or block["units"][0]["verified_score"] == 0
     await check_a11y(page)
     await shot(page, "standings-council")
 
@@ -106,18 +108,20 @@ async def test_the_council_sees_every_registration_and_downloads_them(
     page = council
     await page.get_by_role("link", name="Đăng ký thi đua").click()
     await expect(page).to_have_url(workspace.url + REGISTRATIONS)
-    registrations = (await workspace.read(f"/v1/campaigns/{CAMPAIGN}/registrations?limit=1000", workspace.council))[
-        "registrations"
-    ]
+    registrations_body = await workspace.read(f"/v1/campaigns/{CAMPAIGN}/registrations?limit=1000", workspace.council)
+    registrations = registrations_body["registrations"]
     assert registrations, "the demo registers the units"
     rows = page.get_by_test_id("registrations-row")
     await expect(rows).to_have_count(len(registrations))
     shown = {await rows.nth(i).get_attribute("data-unit-id") for i in range(len(registrations))}
     assert shown == {r["unit_id"] for r in registrations}
-    for late in [r for r in registrations if r["late"]]:
-        await expect(
-            page.locator(f'[data-testid="registrations-row"][data-unit-id="{late["unit_id"]}"]')
-        ).to_contain_text("muộn")
+    deadline = date.fromisoformat(registrations_body["registration_deadline"])
+    late = [r for r in registrations if r["late"]]
+    assert late, "the demo has late registrations"
+    for r in late:  # who, and by how many days (counted in Ho Chi Minh City time, as the deadline is)
+        days = days_late(local_time(r["registered_at"]), deadline, True)
+        row = page.locator(f'[data-testid="registrations-row"][data-unit-id="{r["unit_id"]}"]')
+        await expect(row).to_contain_text(f"{days} ngày")
     await check_a11y(page)
     await shot(page, "registrations-council")
 

@@ -50,7 +50,7 @@ async def test_an_open_standings_page_shows_a_verified_achievement_without_reloa
     )
     await workspace.command("verify_achievement", COUNCIL, campaign_id=OPEN, achievement_id=achievement)
 
-    await expect(row).to_contain_text(vn_number(before["verified_score"] + 12.5), timeout=REFRESH_MS)
+    await expect(row).to_contain_text(vn_number(before["verified_score"] + 12.5, 2), timeout=REFRESH_MS)
     after = next(
         u
         for b in (await workspace.read(f"/v1/campaigns/{OPEN}/standings", workspace.council))["blocks"]

@@ -8,6 +8,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Page, expect
 
+from services.read_api.exports.tables import award_title
 from tests.browser.person import check_a11y, shot, sign_in
 from tests.browser.workspace import CAMPAIGN, Workspace, require_pages
 
@@ -46,7 +47,7 @@ async def test_a_unit_finds_only_its_own_registration(unit: Page, workspace: Wor
     rows = page.get_by_test_id("registrations-row")
     await expect(rows).to_have_count(1)
     assert await rows.first.get_attribute("data-unit-id") == workspace.unit_id
-    await expect(rows.first).to_contain_text(own[0]["collective_target"])
+    await expect(rows.first).to_contain_text(award_title(own[0]["collective_target"]))
     text = await page.locator("main").inner_text()
     assert not [p for p in await others_people(workspace) if p in text]
     names = await workspace.unit_names()
