@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from emulation import demo
 from emulation.client import send
 from tests.e2e.parties import NOT_YET
 from tests.support.embedded import Up
@@ -66,7 +67,10 @@ class Workspace:
 
 
 async def demo_shown(workspace: Workspace) -> None:
-    """Until the read API shows the demo's year: 2022 closed with both blocks ranked and units registered, 2023 open."""
+    """Until the read API shows the demo's year settled: 2022 closed with both blocks ranked, its registrations and
+    every one-stop dossier of 2022 counted, 2023 open (so no page changes under a test, and the screenshots show
+    the whole year)."""
+    dossiers = sum(d["resolved_at"] < "2022-12-31T17" for _, _, d in demo.facts("one-stop"))  # 2022 in Vietnam
 
     async def shown() -> bool:
         status = {c["campaign_id"]: c["status"] for c in await workspace.read("/v1/campaigns")}
@@ -75,9 +79,10 @@ async def demo_shown(workspace: Workspace) -> None:
         standings = await workspace.read(f"/v1/campaigns/{CAMPAIGN}/standings", workspace.council)
         registered = await workspace.read(f"/v1/campaigns/{CAMPAIGN}/registrations", workspace.council)
         blocks = {b["block_id"] for b in standings["blocks"] if b["units"]}
-        return blocks == set(BLOCKS) and bool(registered["registrations"])
+        counted = sum(u["dossier_count"] for b in standings["blocks"] for u in b["units"])
+        return blocks == set(BLOCKS) and bool(registered["registrations"]) and counted == dossiers
 
-    await wait_for(shown, timeout=120, interval=0.5)
+    await wait_for(shown, timeout=180, interval=0.5)
 
 
 async def require_pages(workspace: Workspace, *paths: str) -> None:
