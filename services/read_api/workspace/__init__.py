@@ -12,10 +12,10 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.read_api.workspace import campaigns, signin
+from services.read_api.workspace import campaigns, registrations, signin, standings, units
 from services.read_api.workspace.render import STATIC
 
-MODULES = (signin, campaigns)
+MODULES = (signin, campaigns, registrations, standings, units)
 
 
 def install(app: FastAPI) -> None:
