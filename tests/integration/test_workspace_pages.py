@@ -57,6 +57,13 @@ async def a_year(system: System, tokens: Path, clock: Clock) -> dict[str, str]:
     system.start_api()
     await system.ready()
     await demo.load(system.nc)
+
+    def evaluation_knows_the_blocks() -> bool:
+        with session(system, role["council"]) as http:
+            r = http.get(f"/v1/campaigns/{C}/standings")
+        return r.status_code == 200 and [len(b["units"]) for b in r.json()["blocks"]] == [8, 9]
+
+    await wait_for(evaluation_knows_the_blocks, timeout=60)
     for unit in ON_TIME:
         staff = STAFF if unit == "van-phong-so" else []
         await command(system, "register_emulation", unit, unit_id=unit,

@@ -29,6 +29,8 @@ from shared.events.types import Moment
 router = APIRouter(route_class=PageRoute)
 CHART_UNITS = 40
 """Bars drawn per block at most (the leaders); the table below always lists every unit."""
+LABEL_CHARACTERS = 46
+"""A bar's label is cut (with "…") beyond this, so it fits a phone's width; the table gives every name in full."""
 MOMENT: TypeAdapter[Any] = TypeAdapter(Moment)
 
 
@@ -51,6 +53,10 @@ def unit_names(campaign_id: str, p: Principal, blocks: BlocksDep) -> dict[str, s
             return {}
         raise
     return {m["unit_id"]: m["name"] for b in rosters for m in b["members"] if m["name"]}
+
+
+def label(name: str) -> str:
+    return name if len(name) <= LABEL_CHARACTERS else name[: LABEL_CHARACTERS - 1].rstrip() + "…"
 
 
 def chart(units: list[dict[str, Any]]) -> dict[str, Any]:
@@ -96,6 +102,7 @@ async def standings_page(
             "campaign": campaign,
             "standings": body,
             "charts": {b["block_id"]: chart(b["units"]) for b in body["blocks"]},
+            "label": label,
             "names": unit_names(campaign_id, p, blocks),
             "etag": answer.headers["etag"],
         }
