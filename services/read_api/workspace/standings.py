@@ -12,9 +12,10 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from pydantic import TypeAdapter, ValidationError
 
 from services.read_api.access import Caller, Principal
@@ -22,15 +23,18 @@ from services.read_api.errors import api_error
 from services.read_api.routes import evaluation, registry
 from services.read_api.routes.evaluation import ReferenceDep, StandingsDep
 from services.read_api.routes.registry import BlocksDep
-from services.read_api.workspace.render import PageRoute, page
+from services.read_api.workspace.render import PageRoute, page, templates
 from shared.events.errors import INVALID_FIELD
 from shared.events.types import Moment
 
 router = APIRouter(route_class=PageRoute)
-CHART_UNITS = 40
-"""Bars drawn per block at most (the leaders); the table below always lists every unit."""
+SHOWN = 40
+"""Units per block on the page of every block (bars and rows: the leaders, and the caller's own unit); a block's own
+page (`?block=`) lists all of its units in the table. Every unit is in the exports."""
 LABEL_CHARACTERS = 46
 """A bar's label is cut (with "…") beyond this, so it fits a phone's width; the table gives every name in full."""
+KEPT = 64
+"""Rendered blocks kept at most (per standings state, question and caller); all are dropped beyond."""
 MOMENT: TypeAdapter[Any] = TypeAdapter(Moment)
 
 
@@ -59,21 +63,54 @@ def label(name: str) -> str:
     return name if len(name) <= LABEL_CHARACTERS else name[: LABEL_CHARACTERS - 1].rstrip() + "…"
 
 
-def chart(units: list[dict[str, Any]]) -> dict[str, Any]:
-    """Bar lengths in percent of the chart's width (the longest bar at 100), for the first `CHART_UNITS` units."""
-    shown = units[:CHART_UNITS]
+def chart(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The leaders' bars: lengths in percent of the chart's width (the longest bar at 100)."""
+    shown = units[:SHOWN]
     top = max((max(u["verified_score"], u["claimed_score"]) for u in shown), default=0.0) or 1.0
-    return {
-        "units": [
-            u
-            | {
-                "verified_pct": max(0.0, u["verified_score"]) * 100 / top,
-                "claimed_pct": max(0.0, u["claimed_score"]) * 100 / top,
-            }
-            for u in shown
-        ],
-        "more": len(units) - len(shown),
-    }
+    return [
+        u
+        | {
+            "verified_pct": max(0.0, u["verified_score"]) * 100 / top,
+            "claimed_pct": max(0.0, u["claimed_score"]) * 100 / top,
+        }
+        for u in shown
+    ]
+
+
+def rows(units: list[dict[str, Any]], p: Principal, whole: bool) -> list[dict[str, Any]]:
+    """The table's rows: every unit of a block's own page; else the leaders, and the caller's unit if further down."""
+    if whole:
+        return units
+    return units[:SHOWN] + [
+        u | {"apart": True} for u in units[SHOWN:] if p.unit_id is not None and u["unit_id"] == p.unit_id
+    ]
+
+
+def blocks_html(request: Request, p: Principal, answer: Response, blocks: BlocksDep, question: tuple[Any, ...]) -> str:
+    """The blocks' HTML (the page's, and the fragment the script swaps in), kept until the standings, the rosters
+    (unit names) or the caller change: a dashboard re-rendered for every poller would cost far more than the route."""
+    campaign_id, block, as_of, campaign = question
+    kept: dict[tuple[Any, ...], str] = request.app.state.__dict__.setdefault("standings_pages", {})
+    key = (answer.headers["etag"], blocks.position(), campaign_id, block, as_of, p)
+    html = kept.get(key)
+    if html is None:
+        body = json.loads(bytes(answer.body))
+        html = templates.get_template("standings_blocks.html").render(
+            principal=p,
+            campaign=campaign,
+            standings=body,
+            charts={b["block_id"]: chart(b["units"]) for b in body["blocks"]},
+            rows={b["block_id"]: rows(b["units"], p, block is not None) for b in body["blocks"]},
+            label=label,
+            names=unit_names(campaign_id, p, blocks),
+            etag=answer.headers["etag"],
+            shown=SHOWN,
+            as_of=as_of,
+        )
+        if len(kept) >= KEPT:
+            kept.clear()
+        kept[key] = html
+    return html
 
 
 @router.get("/campaigns/{campaign_id}/standings", response_class=HTMLResponse)
@@ -93,34 +130,29 @@ async def standings_page(
     block = block or None
     # `async` as the JSON route is; the rest (a roster read, the template) runs in a thread, off the event loop.
     # A page is never served with an ETag, so no browser sends it `If-None-Match`: the answer is a 200.
-    answer = await evaluation.get_standings(campaign_id, request, p, standings, reference, block, moment(as_of))
+    when = moment(as_of)
+    answer = await evaluation.get_standings(campaign_id, request, p, standings, reference, block, when)
     query = {k: v for k, v in (("block", block), ("as_of", as_of)) if v}
 
     def render() -> HTMLResponse:
-        body = json.loads(bytes(answer.body))
-        context = {
-            "campaign": campaign,
-            "standings": body,
-            "charts": {b["block_id"]: chart(b["units"]) for b in body["blocks"]},
-            "label": label,
-            "names": unit_names(campaign_id, p, blocks),
-            "etag": answer.headers["etag"],
-        }
+        html = blocks_html(request, p, answer, blocks, (campaign_id, block, as_of, campaign))
         if fragment:
-            return page(request, p, "standings_blocks.html", title="", **context)
+            return HTMLResponse(html, headers={"Cache-Control": "no-store"})
         return page(
             request,
             p,
             "standings.html",
             title=f"Bảng xếp hạng — {campaign['title']}",
+            campaign=campaign,
             section="standings",
             block=block,
             as_of=as_of or "",
+            at=None if when is None else when.isoformat(),
             options=reference.blocks(campaign_id),
             json_url=f"/v1/campaigns/{campaign_id}/standings" + (f"?{urlencode(query)}" if query else ""),
             fragment_url=f"{request.url.path}?{urlencode(query | {'fragment': '1'})}",
             export=f"/v1/campaigns/{campaign_id}/exports/standings",
-            **context,
+            blocks_html=Markup(html),
         )
 
     return await run_in_threadpool(render)
