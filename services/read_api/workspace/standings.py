@@ -90,7 +90,9 @@ def blocks_html(request: Request, p: Principal, answer: Response, blocks: Blocks
     """The blocks' HTML (the page's, and the fragment the script swaps in), kept until the standings, the rosters
     (unit names) or the caller change: a dashboard re-rendered for every poller would cost far more than the route."""
     campaign_id, block, as_of, campaign = question
-    kept: dict[tuple[Any, ...], str] = request.app.state.__dict__.setdefault("standings_pages", {})
+    kept: dict[tuple[Any, ...], str] | None = getattr(request.app.state, "standings_pages", None)
+    if kept is None:
+        kept = request.app.state.standings_pages = {}
     key = (answer.headers["etag"], blocks.position(), campaign_id, block, as_of, p)
     html = kept.get(key)
     if html is None:
