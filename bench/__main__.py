@@ -128,6 +128,21 @@ def figures(r: dict[str, Any]) -> list[dict[str, Any]]:
             api["p99"] <= 20,
         ),
     ]
+    page = r["scale"].get("standings_page")
+    if page:
+        out.append(
+            report.figure(
+                "5b standings page p99",
+                page["p99"],
+                "ms",
+                page["json_p99"],
+                "JSON standings, 1 client",
+                "≤100 ms",
+                page["p99"] <= 100,
+                p50=page["p50"],
+                json_p50=page["json_p50"],
+            )
+        )
     for name in [key for key in mem if key != "baseline_mb"]:
         out.append(
             report.figure(

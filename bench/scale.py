@@ -24,6 +24,7 @@ from shared.infra.settings import Settings
 from shared.infra.stream import ensure_stream, read_stream
 
 STANDINGS = f"/v1/campaigns/{history.CAMPAIGN}/standings"
+STANDINGS_PAGE = f"/campaigns/{history.CAMPAIGN}/standings"
 
 
 async def replay_figure(cluster: Cluster, target: Path) -> dict[str, Any]:
@@ -86,10 +87,10 @@ def direct_query_ms(settings: Settings, repeat: int = 5) -> float:
     return (time.perf_counter() - start) / repeat * 1000
 
 
-def timed_get(port: int, path: str) -> tuple[float, Any]:
+def timed_get(port: int, path: str, parse: bool = True) -> tuple[float, Any]:
     start = time.perf_counter()
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1800).read()
-    return (time.perf_counter() - start) * 1000, json.loads(body)
+    return (time.perf_counter() - start) * 1000, json.loads(body) if parse else body
 
 
 def api_figure(port: int, seconds: float, clients: int) -> dict[str, Any]:
@@ -102,6 +103,15 @@ def api_figure(port: int, seconds: float, clients: int) -> dict[str, Any]:
         one = {"per_s": 1000 / first_ms, "p50": first_ms, "p99": first_ms, "n": 1, "clients": 1}
         return one | base | {"load": f"skipped: one request took {first_ms / 1000:.1f} s"}
     return load(port, STANDINGS, seconds, clients) | base | {"load": f"{clients} client processes, {seconds} s"}
+
+
+def page_figure(port: int, seconds: float) -> dict[str, Any]:
+    """The workspace's standings page and the JSON standings route, each by one client sending back to back: on
+    loopback with one request at a time, a request's latency is the server's time for it (no queueing)."""
+    first_ms, _ = timed_get(port, STANDINGS_PAGE, parse=False)
+    json_route = load(port, STANDINGS, seconds, clients=1)
+    page = load(port, STANDINGS_PAGE, seconds, clients=1)
+    return page | {"first_ms": first_ms, "json_p50": json_route["p50"], "json_p99": json_route["p99"]}
 
 
 def bare_process_mb() -> float:
@@ -140,11 +150,14 @@ async def scale_figures(data_dir: Path, n: int, units: int, http_seconds: float,
         assert api["units_ranked"] == units, f"standings rank {api['units_ranked']} units, expected {units}"
         slow = api["p99"] > 30_000  # the same query again in-process would only repeat the minutes
         api["query_ms"] = api["p99"] if slow else direct_query_ms(cluster.settings)
+        page = page_figure(cluster.settings.api_port, http_seconds) if not slow else None
+        note(f"standings page {page}")
         memory = {key: peak_rss_mb(cluster.procs[key].pid) for key in (*processes, "api")}
         await nc.close()
     return {
         "history": generated | {"units": units, "catch_up_s": catch_up_s},
         "replay": replayed | {"events": raw_count, "baseline_per_s": raw_read, "read_stream_per_s": read_stream_per_s},
         "read_api": api,
+        "standings_page": page,
         "memory": memory | {"baseline_mb": bare_process_mb()},
     }
