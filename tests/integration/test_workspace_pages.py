@@ -143,6 +143,7 @@ async def test_pages_per_role(system: System, year: dict[str, str]) -> None:
     for role in ("council", "auditor"):
         r = get(f"/campaigns/{C}/registrations", role)
         assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+        assert "style=" not in r.text and "script-src 'self'" in r.headers["content-security-policy"]
         regs = rows(r.text, "registrations-row")
         assert sorted(x["unit-id"] for x in regs) == sorted([*ON_TIME, *LATE])
         assert {x["unit-id"]: int(x["days-late"]) for x in regs if x["status"] == "late"} == LATE
@@ -247,3 +248,46 @@ async def test_pages_per_role(system: System, year: dict[str, str]) -> None:
     await wait_for(lambda: get(f"/campaigns/{C}/standings", None).status_code == 200)
     r = get(f"/campaigns/{C}/standings", None)
     assert len(rows(r.text, "standings-row")) == 17 and 'data-testid="unit-link"' not in r.text
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no chromium at /usr/bin/chromium")
+async def test_standings_refresh_in_place_in_a_browser(system: System, year: dict[str, str]) -> None:
+    """Signed in through the sign-in link, the council keeps the standings open; a newly verified achievement moves a
+    unit to the top without the page being reloaded (the script polls the JSON route with its ETag)."""
+    playwright = pytest.importorskip("playwright.async_api")
+    base = f"http://127.0.0.1:{system.settings.api_port}"
+    block = f'[data-testid="standings-block-{B2}"] [data-testid="standings-row"]'
+    async with playwright.async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = await browser.new_page()
+            seen: list[tuple[str, int]] = []
+            page.on("response", lambda r: seen.append((r.url.removeprefix(base), r.status)))
+            await page.goto(f"{base}/signin#token={year['council']}")
+            await page.wait_for_url(f"{base}/")
+            await page.goto(f"{base}/campaigns/{C}/standings")
+            await page.evaluate("window.sameDocument = true")
+            first = await page.eval_on_selector_all(block, "rows => rows.map(r => r.dataset.unitId)")
+            assert first[0] == "phong-cong-chung-so-1"
+            unit = "phong-cong-chung-so-2"
+            await command(system, "report_achievement", unit, achievement_id="sang-kien", unit_id=unit, content_no=8,
+                          criterion_id="nhiem-vu", claimed_points=60, description="Sáng kiến số hoá hồ sơ")  # fmt: skip
+            await command(system, "verify_achievement", COUNCIL, achievement_id="sang-kien")
+
+            async def on_top() -> bool:  # asked from here: the page's policy forbids the eval `wait_for_function` uses
+                return bool(await page.eval_on_selector(block, "row => row.dataset.unitId") == unit)
+
+            await wait_for(on_top, timeout=30)
+            assert await page.evaluate("window.sameDocument === true")  # swapped in place, not reloaded
+            assert "Đã cập nhật lúc" in (await page.text_content("#standings-status") or "")
+            bars = await page.eval_on_selector_all(
+                f'[data-testid="standings-block-{B2}"] [data-testid="standings-bar"]', "bars => bars[0].dataset.unitId"
+            )
+            assert bars == unit
+            polls = [status for url, status in seen if url == f"/v1/campaigns/{C}/standings"]
+            assert 200 in polls and [u for u, s in seen if "fragment=1" in u]
+        finally:
+            await browser.close()
