@@ -9,13 +9,15 @@ moved, fetches this page's blocks again (`?fragment=1`) and swaps them in: no fu
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pydantic import TypeAdapter, ValidationError
 
 from services.read_api.access import Caller, Principal
@@ -33,9 +35,11 @@ SHOWN = 40
 page (`?block=`) lists all of its units in the table. Every unit is in the exports."""
 LABEL_CHARACTERS = 46
 """A bar's label is cut (with "…") beyond this, so it fits a phone's width; the table gives every name in full."""
-KEPT = 64
-"""Rendered blocks kept at most (per standings state, question and caller); all are dropped beyond."""
+KEPT = 4096
+"""Items the page keeps at most (see `Kept`); all are dropped beyond."""
 MOMENT: TypeAdapter[Any] = TypeAdapter(Moment)
+Question = tuple[str, str | None, str | None]
+"""Campaign, block (None: every block), `as_of` as asked."""
 
 
 def moment(as_of: str | None) -> Any:
@@ -86,33 +90,82 @@ def rows(units: list[dict[str, Any]], p: Principal, whole: bool) -> list[dict[st
     ]
 
 
-def blocks_html(request: Request, p: Principal, answer: Response, blocks: BlocksDep, question: tuple[Any, ...]) -> str:
-    """The blocks' HTML (the page's, and the fragment the script swaps in), kept until the standings, the rosters
-    (unit names) or the caller change: a dashboard re-rendered for every poller would cost far more than the route."""
-    campaign_id, block, as_of, campaign = question
-    kept: dict[tuple[Any, ...], str] | None = getattr(request.app.state, "standings_pages", None)
-    if kept is None:
-        kept = request.app.state.standings_pages = {}
-    key = (answer.headers["etag"], blocks.position(), campaign_id, block, as_of, p)
-    html = kept.get(key)
-    if html is None:
-        body = json.loads(bytes(answer.body))
-        html = templates.get_template("standings_blocks.html").render(
+class Kept:
+    """What the page keeps between requests, on the app: parsed standings per state and question, unit names per
+    roster position and role, each block's HTML per state and caller. A dashboard re-rendered for every poller
+    would cost far more than the JSON route; bounded, all dropped when full."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[Any, ...], Any] = {}
+
+    @staticmethod
+    def of(request: Request) -> Kept:
+        kept: Kept | None = getattr(request.app.state, "standings_page", None)
+        if kept is None:
+            kept = request.app.state.standings_page = Kept()
+        return kept
+
+    def get(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        found = self.items.get(key)
+        if found is None:
+            found = make()
+            if len(self.items) >= KEPT:
+                self.items.clear()
+            self.items[key] = found
+        return found
+
+
+def blocks_html(
+    request: Request, p: Principal, answer: Response, blocks: BlocksDep, campaign: dict[str, Any], question: Question
+) -> str:
+    """The blocks' HTML: the page's, and the fragment the script swaps in.
+
+    A block's HTML depends on the caller only through its roles (unit names readable, which units link to their
+    page) and its own unit when that unit is in the block (its link, its row below the leaders): it is kept per
+    state and that much of the caller, so a change of the standings costs one rendering of each block for all the
+    council, one for all the units without a unit in that block, and each unit its own block only. The names come
+    from the blocks route, asked once per roster position and role (the route decides for a role, not a person).
+    """
+    kept = Kept.of(request)
+    campaign_id, block, as_of = question
+    etag, roster = answer.headers["etag"], blocks.position()
+    state = (etag, *question)
+    parsed = kept.get(("parsed", *state), lambda: json.loads(bytes(answer.body))["blocks"])
+    own = kept.get(("own", *state), lambda: {u["unit_id"]: b["block_id"] for b in parsed for u in b["units"]})
+    names: dict[str, str] | None = None
+
+    def render(b: dict[str, Any]) -> str:
+        nonlocal names
+        if names is None:
+            names = kept.get(("names", roster, campaign_id, p.roles), lambda: unit_names(campaign_id, p, blocks))
+        return templates.get_template("standings_block.html").render(
             principal=p,
             campaign=campaign,
-            standings=body,
-            charts={b["block_id"]: chart(b["units"]) for b in body["blocks"]},
-            rows={b["block_id"]: rows(b["units"], p, block is not None) for b in body["blocks"]},
+            b=b,
+            c=chart(b["units"]),
+            rows=rows(b["units"], p, block is not None),
             label=label,
-            names=unit_names(campaign_id, p, blocks),
-            etag=answer.headers["etag"],
+            names=names,
             shown=SHOWN,
             as_of=as_of,
         )
-        if len(kept) >= KEPT:
-            kept.clear()
-        kept[key] = html
-    return html
+
+    sections = [
+        kept.get(
+            (
+                "block",
+                *state,
+                roster,
+                b["block_id"],
+                p.roles,
+                p.unit_id if own.get(p.unit_id) == b["block_id"] else None,
+            ),
+            partial(render, b),
+        )
+        for b in parsed
+    ]
+    empty = "" if parsed else "<p>Phong trào chưa có khối thi đua nào.</p>"
+    return f'<span hidden data-etag="{escape(etag)}"></span>\n{empty}' + "\n".join(sections)
 
 
 @router.get("/campaigns/{campaign_id}/standings", response_class=HTMLResponse)
@@ -137,7 +190,7 @@ async def standings_page(
     query = {k: v for k, v in (("block", block), ("as_of", as_of)) if v}
 
     def render() -> HTMLResponse:
-        html = blocks_html(request, p, answer, blocks, (campaign_id, block, as_of, campaign))
+        html = blocks_html(request, p, answer, blocks, campaign, (campaign_id, block, as_of))
         if fragment:
             return HTMLResponse(html, headers={"Cache-Control": "no-store"})
         return page(
