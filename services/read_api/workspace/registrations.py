@@ -71,13 +71,13 @@ def by_block(
     return shown + ([withdrawn] if withdrawn.on_time or withdrawn.late else [])
 
 
-def summaries(campaign_id: str, p: Caller, blocks: BlocksDep, registrations: RegistrationsDep) -> dict[str, Any]:
-    """Block id → its summary, where the caller may read the summary (council, auditors); else none."""
+def summaries(campaign_id: str, p: Caller, blocks: BlocksDep, registrations: RegistrationsDep) -> dict[str, Any] | None:
+    """Block id → its summary, where the caller may read the summary (council, auditors); else None."""
     try:
         found = registry.registration_summary(campaign_id, p, blocks, registrations)
     except HTTPException as e:
         if e.status_code in (401, 403):
-            return {}
+            return None
         raise
     return {b["block_id"]: b for b in found["blocks"]}
 
@@ -103,7 +103,8 @@ def registrations_page(
     )
     rosters = registry.list_blocks(campaign_id, p, blocks)["blocks"]
     deadline = date.fromisoformat(campaign["registration_deadline"])
-    sections = by_block(p, rosters, rows, deadline, summaries(campaign_id, p, blocks, registrations))
+    summary = summaries(campaign_id, p, blocks, registrations)
+    sections = by_block(p, rosters, rows, deadline, summary or {})
     return page(
         request,
         p,
@@ -112,7 +113,7 @@ def registrations_page(
         campaign=campaign,
         section="registrations",
         sections=sections,
-        everyone=any(s.summary is not None for s in sections),
+        everyone=summary is not None,
         days_left=(deadline - today()).days,
         titles=TITLES,
     )
