@@ -63,8 +63,8 @@ def ranked(n: int) -> list[dict[str, Any]]:
 def test_bars_scale_to_the_longest_and_stop_at_the_leaders() -> None:
     bars = standings.chart(ranked(50))
     assert len(bars) == standings.SHOWN
-    assert bars[0]["claimed_pct"] == 100.0 and round(bars[0]["verified_pct"], 2) == round(99 * 100 / 109, 2)
-    assert standings.chart([{"verified_score": -5.0, "claimed_score": 0.0}])[0]["verified_pct"] == 0.0
+    assert (bars[0]["claimed_width"], bars[0]["verified_width"]) == ("80.00%", f"{99 * 80 / 109:.2f}%")
+    assert standings.chart([{"verified_score": -5.0, "claimed_score": 0.0}])[0]["verified_width"] == "0.00%"
 
 
 def test_rows_leaders_and_the_callers_own_unit_further_down() -> None:

@@ -68,14 +68,14 @@ def label(name: str) -> str:
 
 
 def chart(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The leaders' bars: lengths in percent of the chart's width (the longest bar at 100)."""
+    """The leaders' bars: lengths in percent of the chart's width, the longest bar at 80 % (its value beside it)."""
     shown = units[:SHOWN]
     top = max((max(u["verified_score"], u["claimed_score"]) for u in shown), default=0.0) or 1.0
     return [
         u
         | {
-            "verified_pct": max(0.0, u["verified_score"]) * 100 / top,
-            "claimed_pct": max(0.0, u["claimed_score"]) * 100 / top,
+            "verified_width": f"{max(0.0, u['verified_score']) * 80 / top:.2f}%",
+            "claimed_width": f"{max(0.0, u['claimed_score']) * 80 / top:.2f}%",
         }
         for u in shown
     ]
