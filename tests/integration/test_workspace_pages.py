@@ -192,8 +192,10 @@ async def test_pages_per_role(system: System, year: dict[str, str]) -> None:
     # unit links: every unit for the council, only its own for a unit
     r = get(f"/campaigns/{C}/standings", "council")
     assert len(re.findall(r'data-testid="unit-link"', r.text)) == 17
-    r = get(f"/campaigns/{C}/standings", "unit:thanh-tra-so")
-    assert re.findall(r'href="([^"]+)" data-testid="unit-link"', r.text) == [f"/campaigns/{C}/units/thanh-tra-so"]
+    for unit in ("thanh-tra-so", "phong-hanh-chinh-tu-phap"):  # the blocks kept for one unit never show another's
+        r = get(f"/campaigns/{C}/standings", f"unit:{unit}")
+        assert re.findall(r'href="([^"]+)" data-testid="unit-link"', r.text) == [f"/campaigns/{C}/units/{unit}"]
+        assert re.findall(r'data-unit-id="([^"]+)" data-rank="\d+" class="mine"', r.text) == [unit]
     # one block, and the standings as they were before any achievement was verified
     r = get(f"/campaigns/{C}/standings", "council", block=B2)
     assert "standings-block-" + B2 in r.text and "standings-block-" + B1 not in r.text
@@ -211,6 +213,7 @@ async def test_pages_per_role(system: System, year: dict[str, str]) -> None:
     # the public: not while the campaign is open (the sign-in form, as the JSON route's 401)
     r = get(f"/campaigns/{C}/standings", None)
     assert r.status_code == 401 and 'data-testid="signin-form"' in r.text
+    assert get(f"/campaigns/{C}/standings", "public").status_code == 403
 
     # ---- a unit's page: council and auditors see any unit's; a unit its own only
     for role in ("council", "auditor", "unit:phong-hanh-chinh-tu-phap"):
@@ -248,6 +251,7 @@ async def test_pages_per_role(system: System, year: dict[str, str]) -> None:
     await wait_for(lambda: get(f"/campaigns/{C}/standings", None).status_code == 200)
     r = get(f"/campaigns/{C}/standings", None)
     assert len(rows(r.text, "standings-row")) == 17 and 'data-testid="unit-link"' not in r.text
+    assert get(f"/campaigns/{C}/standings", "public").status_code == 200
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -35,7 +35,7 @@ SHOWN = 40
 page (`?block=`) lists all of its units in the table. Every unit is in the exports."""
 LABEL_CHARACTERS = 46
 """A bar's label is cut (with "…") beyond this, so it fits a phone's width; the table gives every name in full."""
-KEPT = 4096
+KEPT = 512
 """Items the page keeps at most (see `Kept`); all are dropped beyond."""
 MOMENT: TypeAdapter[Any] = TypeAdapter(Moment)
 Question = tuple[str, str | None, str | None]
@@ -92,8 +92,8 @@ def rows(units: list[dict[str, Any]], p: Principal, whole: bool) -> list[dict[st
 
 class Kept:
     """What the page keeps between requests, on the app: parsed standings per state and question, unit names per
-    roster position and role, each block's HTML per state and caller. A dashboard re-rendered for every poller
-    would cost far more than the JSON route; bounded, all dropped when full."""
+    roster position and role, blocks' HTML per state and role. A dashboard re-rendered for every poller would cost
+    far more than the JSON route; bounded (a block of 40 units is about 40 kB), all dropped when full."""
 
     def __init__(self) -> None:
         self.items: dict[tuple[Any, ...], Any] = {}
@@ -121,10 +121,10 @@ def blocks_html(
     """The blocks' HTML: the page's, and the fragment the script swaps in.
 
     A block's HTML depends on the caller only through its roles (unit names readable, which units link to their
-    page) and its own unit when that unit is in the block (its link, its row below the leaders): it is kept per
-    state and that much of the caller, so a change of the standings costs one rendering of each block for all the
-    council, one for all the units without a unit in that block, and each unit its own block only. The names come
-    from the blocks route, asked once per roster position and role (the route decides for a role, not a person).
+    page) and its own unit when that unit is in the block (its link, its row below the leaders). Blocks without the
+    caller's unit are kept per state and roles, so a change of the standings costs one rendering of each block for
+    all the council and one for all the units; each unit's own block is drawn for it (a few milliseconds). The names
+    come from the blocks route, asked once per roster position and role (the route decides for a role, not a person).
     """
     kept = Kept.of(request)
     campaign_id, block, as_of = question
@@ -151,17 +151,9 @@ def blocks_html(
         )
 
     sections = [
-        kept.get(
-            (
-                "block",
-                *state,
-                roster,
-                b["block_id"],
-                p.roles,
-                p.unit_id if own.get(p.unit_id) == b["block_id"] else None,
-            ),
-            partial(render, b),
-        )
+        render(b)  # the caller's own block: its link and row are for this caller alone, not worth keeping
+        if p.unit_id is not None and own.get(p.unit_id) == b["block_id"]
+        else kept.get(("block", *state, roster, b["block_id"], p.roles), partial(render, b))
         for b in parsed
     ]
     empty = "" if parsed else "<p>Phong trào chưa có khối thi đua nào.</p>"
