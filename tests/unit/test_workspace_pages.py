@@ -9,7 +9,7 @@ import pytest
 
 from services.read_api.access import OPEN, parse_role
 from services.read_api.workspace import registrations, standings
-from services.read_api.workspace.local_time import vn_local
+from services.read_api.workspace.render import vn_local
 
 pytestmark = pytest.mark.unit
 DEADLINE = date(2022, 1, 20)

@@ -18,7 +18,6 @@ from services.read_api.access import Caller, Principal
 from services.read_api.routes import evaluation, registry
 from services.read_api.routes.evaluation import ReferenceDep
 from services.read_api.routes.registry import BlocksDep, RegistrationsDep
-from services.read_api.workspace import local_time  # noqa: F401  (the `vn_local` filter)
 from services.read_api.workspace.cursors import object_pages
 from services.read_api.workspace.names import TITLES
 from services.read_api.workspace.render import PageRoute, page, today

@@ -17,10 +17,7 @@ from services.read_api.routes import evaluation, notification, registry
 from services.read_api.routes.evaluation import ReferenceDep, StandingsDep
 from services.read_api.routes.notification import DeliveryLogDep
 from services.read_api.routes.registry import BlocksDep, RegistrationsDep, UnitsDep
-from services.read_api.workspace import (
-    local_time,  # noqa: F401  (the `vn_local` filter)
-    names,
-)
+from services.read_api.workspace import names
 from services.read_api.workspace.cursors import array_pages, every_page, object_pages
 from services.read_api.workspace.render import PageRoute, page
 
