@@ -18,7 +18,6 @@ from services.evaluation.domain.awards import Proposal, UnitAwards
 from services.evaluation.domain.ballots import RECEIPT_BYTES, Seal, SealUnavailable, encode_receipt
 from services.evaluation.domain.discipline import RecordedMeasure, UnitDiscipline
 from services.evaluation.domain.dossiers import Dossier
-from services.evaluation.domain.exemplary import ExemplaryModel
 from services.evaluation.domain.errors import (
     AchievementExists,
     AchievementNotFound,
@@ -33,6 +32,7 @@ from services.evaluation.domain.errors import (
     RoundNotFound,
     UnitNotInCampaign,
 )
+from services.evaluation.domain.exemplary import ExemplaryModel
 from services.evaluation.domain.policy import CSTDCS, LDTT, Policy
 from services.evaluation.domain.rules import (
     AwardFacts,

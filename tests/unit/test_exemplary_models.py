@@ -9,7 +9,7 @@ import pytest
 
 from services.evaluation.domain.errors import CampaignOutOfOrder, DuplicateAdopter, StageOutOfOrder
 from services.evaluation.domain.exemplary import ExemplaryModel
-from tests.unit.test_evaluation_application import C, COUNCIL, Driver
+from tests.unit.test_evaluation_application import COUNCIL, C, Driver
 
 pytestmark = pytest.mark.unit
 LATER = "2023"
@@ -23,7 +23,11 @@ IDENTITY: dict[str, Any] = {
     "reason": "Rút ngắn thời gian giải quyết hồ sơ còn một nửa",
     "identified_by": "Văn phòng Sở",
 }
-SUMMED = {"results": "Giảm 50% thời gian", "evidence_refs": ["BC-12/2022"], "assessment": "Hiệu quả, nên nhân rộng"}
+SUMMED: dict[str, Any] = {
+    "results": "Giảm 50% thời gian",
+    "evidence_refs": ["BC-12/2022"],
+    "assessment": "Hiệu quả, nên nhân rộng",
+}
 
 
 def model() -> ExemplaryModel:
@@ -144,9 +148,7 @@ def test_the_council_walks_a_model_through_its_stages(send: Driver) -> None:
         ]
     assert send("sum_up_exemplary_model", campaign_id=LATER, **mid, **SUMMED) == ["exemplary_model_summed_up.v1"]
     adopters = [{"unit_id": "u3", "outcome": "Giảm 30% thời gian"}, {"unit_id": "v1", "outcome": "Đang áp dụng"}]
-    assert send("spread_exemplary_model", campaign_id=LATER, **mid, adopters=adopters) == [
-        "exemplary_model_spread.v1"
-    ]
+    assert send("spread_exemplary_model", campaign_id=LATER, **mid, adopters=adopters) == ["exemplary_model_spread.v1"]
     found = send.app.find(ExemplaryModel.create_id("mot-cua-so"))
     assert found is not None and (found.stage, found.campaign_id, found.support_actions) == ("spread", LATER, 2)
 
@@ -155,26 +157,53 @@ def test_each_refusal_has_its_code_and_field(send: Driver) -> None:
     identify(send)
     mid = {"model_id": "mot-cua-so"}
     cases: list[tuple[str, str, dict[str, Any], str, str | None]] = [
-        ("identify_exemplary_model", COUNCIL, {**IDENTITY, "campaign_id": C, "person": "A"}, "model_exists", "model_id"),
-        ("identify_exemplary_model", COUNCIL, {**IDENTITY, "model_id": "x", "person": "A", "unit_id": "zz"},
-         "unit_not_in_campaign", "unit_id"),  # fmt: skip
+        (
+            "identify_exemplary_model",
+            COUNCIL,
+            {**IDENTITY, "campaign_id": C, "person": "A"},
+            "model_exists",
+            "model_id",
+        ),
+        (
+            "identify_exemplary_model",
+            COUNCIL,
+            {**IDENTITY, "model_id": "x", "person": "A", "unit_id": "zz"},
+            "unit_not_in_campaign",
+            "unit_id",
+        ),  # fmt: skip
         ("identify_exemplary_model", "u2", {**IDENTITY, "model_id": "y", "person": "A"}, "not_allowed", "actor"),
         ("nurture_exemplary_model", "u2", {**mid, "plan": "p"}, "not_allowed", "actor"),
         ("nurture_exemplary_model", COUNCIL, {"model_id": "khong-co", "plan": "p"}, "unknown_model", "model_id"),
-        ("nurture_exemplary_model", COUNCIL, {**mid, "plan": "p", "campaign_id": "2030"}, "unknown_campaign",
-         "campaign_id"),  # fmt: skip
+        (
+            "nurture_exemplary_model",
+            COUNCIL,
+            {**mid, "plan": "p", "campaign_id": "2030"},
+            "unknown_campaign",
+            "campaign_id",
+        ),  # fmt: skip
         ("sum_up_exemplary_model", COUNCIL, {**mid, **SUMMED}, "stage_out_of_order", "model_id"),
-        ("spread_exemplary_model", COUNCIL, {**mid, "adopters": [{"unit_id": "u3", "outcome": "o"}]},
-         "stage_out_of_order", "model_id"),  # fmt: skip
-        ("nurture_exemplary_model", COUNCIL, {**mid, "plan": "p", "campaign_id": "2021"}, "campaign_out_of_order",
-         "campaign_id"),  # fmt: skip
+        (
+            "spread_exemplary_model",
+            COUNCIL,
+            {**mid, "adopters": [{"unit_id": "u3", "outcome": "o"}]},
+            "stage_out_of_order",
+            "model_id",
+        ),  # fmt: skip
+        (
+            "nurture_exemplary_model",
+            COUNCIL,
+            {**mid, "plan": "p", "campaign_id": "2021"},
+            "campaign_out_of_order",
+            "campaign_id",
+        ),  # fmt: skip
     ]
     for command, actor, body, code, field in cases:
         err = send.refused(command, actor, **body)
         assert (err.code, err.field) == (code, field), (command, body, err.message)
-    assert "is identified: a model is summed up once nurtured" in send.refused(
-        "sum_up_exemplary_model", **mid, **SUMMED
-    ).message
+    assert (
+        "is identified: a model is summed up once nurtured"
+        in send.refused("sum_up_exemplary_model", **mid, **SUMMED).message
+    )
 
 
 def test_adopters_must_be_units_of_the_campaign_and_a_closed_campaign_records_no_stage(send: Driver) -> None:
@@ -189,3 +218,17 @@ def test_adopters_must_be_units_of_the_campaign_and_a_closed_campaign_records_no
     assert send("drop_exemplary_model", campaign_id=LATER, **mid, reason="Không duy trì") == [
         "exemplary_model_dropped.v1"
     ]
+
+
+def walk(d: Driver, campaign: str = C, later: str = C) -> None:
+    """One model through every stage (summed up and spread in `later`), and one dropped while nurtured."""
+    mid = {"model_id": "mot-cua-so"}
+    identify(d, campaign_id=campaign, person="Nguyễn Thị Hồng")
+    d("nurture_exemplary_model", campaign_id=campaign, **mid, plan="Bồi dưỡng 6 tháng")
+    d("support_exemplary_model", campaign_id=campaign, **mid, action="Tập huấn quy trình", done_on="2022-03-01")
+    d("support_exemplary_model", campaign_id=later, **mid, action="Cấp máy quét", done_on="2022-06-01")
+    d("sum_up_exemplary_model", campaign_id=later, **mid, **SUMMED)
+    d("spread_exemplary_model", campaign_id=later, **mid, adopters=[{"unit_id": "u3", "outcome": "Giảm 30% thời gian"}])
+    identify(d, campaign_id=campaign, model_id="tiep-dan", unit_id="u4", area="Tiếp công dân", title="Tiếp dân 1 lần")
+    d("nurture_exemplary_model", campaign_id=campaign, model_id="tiep-dan", plan="Kèm cặp")
+    d("drop_exemplary_model", campaign_id=campaign, model_id="tiep-dan", reason="Đơn vị sáp nhập")

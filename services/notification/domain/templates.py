@@ -81,7 +81,26 @@ TEMPLATES: dict[str, tuple[Template, Template]] = {
             "$signature\n"
         ),
     ),
+    rules.EXEMPLARY_MODEL: (
+        Template("Điển hình tiên tiến «$title»: $stage"),
+        Template(
+            "Kính gửi: $unit_name,\n\n"
+            "Mô hình điển hình tiên tiến «$title» của $beneficiary ($campaign_title) $what.\n"
+            "$details\n\n"
+            "$signature\n"
+        ),
+    ),
 }
+
+MODEL_STAGES = {
+    "identified": ("Phát hiện", "đã được phát hiện, lĩnh vực $area"),
+    "nurtured": ("Bồi dưỡng", "đã được đưa vào kế hoạch bồi dưỡng"),
+    "supported": ("Bồi dưỡng", "đã được hỗ trợ ngày $done_on"),
+    "summed_up": ("Tổng kết", "đã được Hội đồng tổng kết, đánh giá"),
+    "spread": ("Nhân rộng", "đã được nhân rộng"),
+    "dropped": ("Dừng theo dõi", "không tiếp tục được theo dõi, bồi dưỡng"),
+}
+"""Each step of an exemplary model (event `exemplary_model_<step>`): the stage a notice names, and what happened."""
 
 TALLY_WITHHELD = "không công bố (quá ít đơn vị tham gia hoặc không đủ túc số để giữ bí mật lá phiếu)"
 """A round that failed its quorum or its minimum of voters publishes no tally (it would reveal ballots)."""
