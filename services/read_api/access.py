@@ -5,8 +5,8 @@ Tokens live in an owner-only JSON file (`EMULATION_API_TOKENS_FILE`, `{token: ro
 next request. Without a tokens file the API is open to everyone as `council` and `auditor` at once
 (development and tests only).
 
-- public (no token): campaigns, standings of closed campaigns, decided awards;
-- unit:<id>: what the public sees, plus its own registrations, achievements, notices and awards;
+- public (no token): campaigns, standings of closed campaigns, decided awards, exemplary models once summed up;
+- unit:<id>: what the public sees, plus its own registrations, achievements, notices, awards and models;
 - council: everything but the audit trail; auditor: everything, including the audit trail.
   No one sees an open round's counts, nor who voted for whom (docs/contract/evaluation.md, "Secret ballot").
 
