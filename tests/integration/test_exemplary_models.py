@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import copy
 import uuid
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from services.audit.replay import replay
+from services.evaluation.adapters.exemplary import ExemplaryModelsView
+from services.evaluation.factory import build_views
+from shared.infra.settings import Settings
 from tests.integration.test_evaluation_year import CC1, SCENARIO, C, Year
 from tests.support.system import System, wait_for
 
@@ -44,7 +50,7 @@ async def launch_later(year: Year) -> list[dict[str, str]]:
     return after
 
 
-async def test_a_model_walks_through_four_stages_across_two_campaigns(system: System) -> None:
+async def test_a_model_walks_through_four_stages_across_two_campaigns(system: System, tmp_path: Path) -> None:
     year = Year(system)
     system.start("notification")
     await year.setup()
@@ -65,7 +71,7 @@ async def test_a_model_walks_through_four_stages_across_two_campaigns(system: Sy
     assert err["code"] == "stage_out_of_order" and "is nurtured" in err["message"]
 
     after = await launch_later(year)
-    later = {"campaign_id": LATER, "after": after}
+    later: dict[str, Any] = {"campaign_id": LATER, "after": after}
     await ok("sum_up_exemplary_model", **later, **mid, results="Thời gian trả hồ sơ giảm 60%",
              evidence_refs=["BC-45/PCC1", "QĐ-112/STP"], assessment="Mô hình hiệu quả, đề nghị nhân rộng")  # fmt: skip
     await ok("spread_exemplary_model", **later, **mid,
@@ -99,6 +105,14 @@ async def test_a_model_walks_through_four_stages_across_two_campaigns(system: Sy
     nurtured_at = model["history"][1]["recorded_at"]
     then = system.get(f"/v1/models/{MODEL}", as_of=nurtured_at)
     assert (then["stage"], len(then["history"])) == ("nurtured", 2)
+
+    # ---- replayed from the stream: the same view; replayed until a moment: the model as `as_of` shows it -------
+    live = next(v for v in build_views(system.settings) if isinstance(v, ExemplaryModelsView))
+    rebuilt = await replay(system.settings, tmp_path / "replayed")
+    assert rebuilt[live.name] == live.checksum()
+    await replay(system.settings, tmp_path / "until", until_time=datetime.fromisoformat(nurtured_at))
+    past = next(v for v in build_views(Settings(data_dir=tmp_path / "until")) if isinstance(v, ExemplaryModelsView))
+    assert past.model(MODEL) == live.model(MODEL, nurtured_at)
 
     def notices(unit: str, count: int) -> list[dict[str, Any]] | None:
         got = [n for n in system.get(f"/v1/units/{unit}/notifications") if n["rule"] == "exemplary-model"]
