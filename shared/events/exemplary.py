@@ -18,11 +18,13 @@ SERVICE = "evaluation"
 
 
 class StageFields(Contract):
-    """What every stage event carries: the campaign it was recorded in, the model, its unit and its title."""
+    """What every stage event carries: the campaign it was recorded in, the model, its unit (and person) and title."""
 
     campaign_id: Slug
     model_id: Slug
     unit_id: Slug
+    person: Name | None = None
+    """The person of the unit the model is, if it is a person's (else the unit itself)."""
     title: Name
 
 
@@ -34,8 +36,6 @@ class Adopter(Contract):
 
 
 class ExemplaryModelIdentified(StageFields):
-    person: Name | None = None
-    """The person of the unit the model is, if it is a person's (else the unit itself)."""
     area: Name
     """The field of work (lĩnh vực)."""
     reason: LongText

@@ -68,7 +68,7 @@ def model(e: Any) -> str:
 
 def stage(name: str, *names: str) -> ToWire:
     """A stage of an exemplary model: in the campaign it was recorded in (`campaign_start` stays inside)."""
-    return fields(name, model, "model_id", "unit_id", "title", *names)
+    return fields(name, model, "model_id", "unit_id", "person", "title", *names)
 
 
 _REPORTED = ("achievement_id", "unit_id", "person", "content_no", "criterion_id", "claimed_points", "description")
@@ -153,7 +153,7 @@ WIRE = WireMap(
         BlockElection.RoundFailed: fields("vote_round_failed", block, *_ROUND, "reason", "runoff_candidates"),
         Proposal.Proposed: fields("award_proposed", proposal, *_PROPOSED),
         Proposal.Decided: fields("award_decided", proposal, *_DECIDED),
-        ExemplaryModel.Identified: stage("exemplary_model_identified", "person", "area", "reason", "identified_by"),
+        ExemplaryModel.Identified: stage("exemplary_model_identified", "area", "reason", "identified_by"),
         ExemplaryModel.Nurtured: stage("exemplary_model_nurtured", "plan"),
         ExemplaryModel.Supported: stage("exemplary_model_supported", "action", "done_on"),
         ExemplaryModel.SummedUp: stage("exemplary_model_summed_up", "results", "evidence_refs", "assessment"),

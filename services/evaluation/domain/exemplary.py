@@ -58,6 +58,7 @@ class ExemplaryModel(Aggregate):
     ) -> None:
         self.model_id = model_id
         self.unit_id = unit_id
+        self.person = person
         self.title = title
         self.stage = IDENTIFIED
         self.campaign_id = campaign_id
@@ -77,8 +78,8 @@ class ExemplaryModel(Aggregate):
                 "was recorded: a stage is recorded in the same campaign or a later one"
             )
             raise CampaignOutOfOrder(message, "campaign_id")
-        return {"campaign_id": campaign_id, "model_id": self.model_id, "unit_id": self.unit_id, "title": self.title,
-                "campaign_start": campaign_start}  # fmt: skip
+        return {"campaign_id": campaign_id, "model_id": self.model_id, "unit_id": self.unit_id, "person": self.person,
+                "title": self.title, "campaign_start": campaign_start}  # fmt: skip
 
     def nurture(self, campaign_id: str, campaign_start: str, plan: str) -> None:
         self._nurtured(**self._check(NURTURED, campaign_id, campaign_start), plan=plan)
@@ -110,7 +111,14 @@ class ExemplaryModel(Aggregate):
 
     @event("Nurtured")
     def _nurtured(
-        self, campaign_id: str, model_id: str, unit_id: str, title: str, campaign_start: str, plan: str
+        self,
+        campaign_id: str,
+        model_id: str,
+        unit_id: str,
+        person: str | None,
+        title: str,
+        campaign_start: str,
+        plan: str,
     ) -> None:
         self._moved(NURTURED, campaign_id, campaign_start)
 
@@ -120,6 +128,7 @@ class ExemplaryModel(Aggregate):
         campaign_id: str,
         model_id: str,
         unit_id: str,
+        person: str | None,
         title: str,
         campaign_start: str,
         action: str,
@@ -134,6 +143,7 @@ class ExemplaryModel(Aggregate):
         campaign_id: str,
         model_id: str,
         unit_id: str,
+        person: str | None,
         title: str,
         campaign_start: str,
         results: str,
@@ -148,6 +158,7 @@ class ExemplaryModel(Aggregate):
         campaign_id: str,
         model_id: str,
         unit_id: str,
+        person: str | None,
         title: str,
         campaign_start: str,
         adopters: list[dict[str, Any]],
@@ -156,7 +167,14 @@ class ExemplaryModel(Aggregate):
 
     @event("Dropped")
     def _dropped(
-        self, campaign_id: str, model_id: str, unit_id: str, title: str, campaign_start: str, reason: str,
+        self,
+        campaign_id: str,
+        model_id: str,
+        unit_id: str,
+        person: str | None,
+        title: str,
+        campaign_start: str,
+        reason: str,
         from_stage: str,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._moved(DROPPED, campaign_id, campaign_start)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from string import Template
 from typing import Any, Protocol
 from uuid import NAMESPACE_URL, uuid5
 
@@ -280,34 +279,28 @@ def _achievement_rejected(d: Mapping[str, Any], facts: Facts) -> Decided:
     return rules.ACHIEVEMENT_REJECTED, [d["unit_id"]], values
 
 
-def _model_stage(d: Mapping[str, Any], facts: Facts, step: str) -> Decided:
+def _model_stage(step: str) -> Callable[[Mapping[str, Any], Facts], Decided]:
     """A stage of an exemplary model, to its unit (and, for a spread, to the units that adopted it)."""
-    unit = facts.unit(d["unit_id"])
-    stage, what = templates.MODEL_STAGES[step]
-    done_on = templates.vn_date(date.fromisoformat(str(d["done_on"]))) if "done_on" in d else ""
-    details = {
-        "identified": lambda: f"Lý do: {d['reason']}\nNgười phát hiện: {d['identified_by']}",
-        "nurtured": lambda: f"Kế hoạch bồi dưỡng: {d['plan']}",
-        "supported": lambda: f"Nội dung hỗ trợ: {d['action']}",
-        "summed_up": lambda: f"Kết quả: {d['results']}\nĐánh giá của Hội đồng: {d['assessment']}",
-        "spread": lambda: (
-            "Đơn vị áp dụng: " + "; ".join(f"{facts.unit(a['unit_id']).name}: {a['outcome']}" for a in d["adopters"])
-        ),
-        "dropped": lambda: f"Lý do: {d['reason']}",
-    }[step]()
-    values: dict[str, object] = {
-        "title": d["title"],
-        "stage": stage,
-        "what": Template(what).safe_substitute(area=d.get("area", ""), done_on=done_on),
-        "beneficiary": f"{d['person']} ({unit.name})" if d.get("person") else unit.name,
-        "details": details,
-    }
-    adopters = [a["unit_id"] for a in d.get("adopters", [])]
-    return rules.EXEMPLARY_MODEL, sorted({d["unit_id"], *adopters}), values
+    stage, what, details = templates.MODEL_STAGES[step]
 
+    def decided(d: Mapping[str, Any], facts: Facts) -> Decided:
+        unit = facts.unit(d["unit_id"])
+        adopters = d.get("adopters", [])
+        fields = {
+            **d,
+            "done_on": templates.vn_date(date.fromisoformat(str(d["done_on"]))) if "done_on" in d else "",
+            "adopters": "; ".join(f"{facts.unit(a['unit_id']).name}: {a['outcome']}" for a in adopters),
+        }
+        values: dict[str, object] = {
+            "title": d["title"],
+            "stage": stage,
+            "what": what.substitute(fields),
+            "details": details.substitute(fields),
+            "beneficiary": f"{d['person']} ({unit.name})" if d.get("person") else unit.name,
+        }
+        return rules.EXEMPLARY_MODEL, sorted({d["unit_id"], *(a["unit_id"] for a in adopters)}), values
 
-def _model_step(step: str) -> Callable[[Mapping[str, Any], Facts], Decided]:
-    return lambda d, facts: _model_stage(d, facts, step)
+    return decided
 
 
 _DECIDERS = {
@@ -317,6 +310,6 @@ _DECIDERS = {
     "vote_round_closed": _vote_result,
     "award_decided": _award_decided,
     "achievement_rejected": _achievement_rejected,
-    **{f"exemplary_model_{step}": _model_step(step) for step in templates.MODEL_STAGES},
+    **{f"exemplary_model_{step}": _model_stage(step) for step in templates.MODEL_STAGES},
 }
 TRIGGER_EVENTS = tuple(_DECIDERS)

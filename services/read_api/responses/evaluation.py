@@ -194,7 +194,7 @@ class ModelStep(BaseModel):
     campaign_id: str = Field(description="the campaign the step was recorded in")
     step: str = Field(description="identified, nurtured, supported (a support action), summed_up, spread or dropped")
     details: dict[str, Any] = Field(
-        description="the event's own fields: identified (person, area, reason, identified_by), nurtured (plan), "
+        description="the event's own fields: identified (area, reason, identified_by), nurtured (plan), "
         "supported (action, done_on), summed_up (results, evidence_refs, assessment), spread (adopters), "
         "dropped (reason, from_stage)"
     )
