@@ -195,5 +195,12 @@ def test_council_sees_every_model_a_unit_its_own_and_the_public_those_summed_up_
         missing = client.get("/v1/models/khong-co", headers=bearer["council"])
         assert (missing.status_code, missing.json()["detail"]["code"]) == (404, "unknown_model")
         assert client.get("/v1/campaigns/2030/models").status_code == 404
+        by = {"stage": "dropped", "unit": "u4"}
+        assert [
+            m["model_id"]
+            for m in client.get(f"/v1/campaigns/{C}/models", params=by, headers=bearer["council"]).json()["models"]
+        ] == ["tiep-dan"]
+        assert client.get(f"/v1/campaigns/{C}/models", params={"stage": "spread", "unit": "u4"}).json()["models"] == []
+        assert client.get(f"/v1/campaigns/{C}/models", params={"stage": "lost"}).status_code == 422
         early = client.get(f"/v1/campaigns/{C}/models", params={"as_of": "2000-01-01T00:00:00Z"}).json()
         assert (early["as_of"], early["funnel"]["total"], early["models"]) == ("2000-01-01T00:00:00+00:00", 0, [])

@@ -3,7 +3,7 @@ standings, block votes, awards and exemplary models."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -197,6 +197,7 @@ def get_awards(
     }
 
 
+Stage = Literal["identified", "nurtured", "summed_up", "spread", "dropped"]
 MODELS_AS_OF = "ISO 8601 time between 1945 and 2200 (UTC without an offset): the models as they were then"
 
 
@@ -211,6 +212,8 @@ def list_campaign_models(
     p: Caller,
     campaigns: ReferenceDep,
     models: ModelsDep,
+    stage: Annotated[Stage | None, Query(description="only the models at this stage (the funnel counts all)")] = None,
+    unit: Annotated[str | None, Query(description="only this unit's models")] = None,
     as_of: Annotated[Moment | None, Query(description=MODELS_AS_OF)] = None,
 ) -> dict[str, Any]:
     """The campaign's exemplary models (any stage recorded in it) as a funnel: per stage, how many are at it and how
@@ -219,12 +222,8 @@ def list_campaign_models(
     known_campaign(campaigns, campaign_id)
     moment = None if as_of is None else as_of.isoformat()
     found = models.campaign_models(campaign_id, moment)
-    return {
-        "campaign_id": campaign_id,
-        "as_of": moment,
-        "funnel": funnel(found),
-        "models": [m for m in found if sees_model(p, m)],
-    }
+    shown = [m for m in found if sees_model(p, m) and stage in (None, m["stage"]) and unit in (None, m["unit_id"])]
+    return {"campaign_id": campaign_id, "as_of": moment, "funnel": funnel(found), "models": shown}
 
 
 @router.get("/v1/models/{model_id}", tags=["evaluation"], response_model=ExemplaryModel, responses=error_responses(403))
