@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from services.evaluation.adapters.dossiers import END_OF_TIME, moment
-from services.evaluation.domain.exemplary import DROPPED, STAGES, SUPPORTED
+from services.evaluation.domain.exemplary import DROPPED, SPREAD, STAGES, SUPPORTED
 from shared.events.envelope import CloudEvent
 from shared.infra.views import Handler, View, dumps
 
@@ -59,7 +59,7 @@ class ExemplaryModelsView(View):
                 d["campaign_id"],
                 moment(e.time),
                 seq,
-            ),  # fmt: skip
+            ),
             key=d["model_id"],
         )
         self.on_step(c, e, seq)
@@ -80,42 +80,40 @@ class ExemplaryModelsView(View):
                 e.actor,
                 moment(e.time),
                 seq,
-            ),  # fmt: skip
+            ),
             key=e.id,
         )
 
     def model(self, model_id: str, as_of: str | None = None) -> dict[str, Any] | None:
-        """A model with its stage and every step recorded by `as_of` (None: now), oldest first."""
-        found = self.models([model_id], as_of)
+        """A model with its stage and every step recorded by `as_of` (None: now), oldest first (`history`)."""
+        found = self.models("model_id = ?", (model_id,), as_of, history=True)
         return found[0] if found else None
 
     def campaign_models(self, campaign_id: str, as_of: str | None = None) -> list[dict[str, Any]]:
-        """The models with any stage recorded in the campaign by `as_of`, each at the stage it has reached."""
-        rows = self.query(
-            "SELECT DISTINCT model_id FROM {exemplary_model_steps} WHERE campaign_id = ? AND recorded_at <= ?",
-            (campaign_id, until(as_of)),
-        )
-        return self.models(sorted(r["model_id"] for r in rows), as_of)
+        """The models with any stage recorded in the campaign by `as_of`, each at the stage it has reached (without
+        its history: `model` gives that)."""
+        which = "model_id IN (SELECT model_id FROM {exemplary_model_steps} WHERE campaign_id = ? AND recorded_at <= ?)"
+        return self.models(which, (campaign_id, until(as_of)), as_of, history=False)
 
-    def models(self, model_ids: list[str], as_of: str | None) -> list[dict[str, Any]]:
-        if not model_ids:
-            return []
-        marks = ", ".join("?" for _ in model_ids)
+    def models(self, which: str, params: tuple[str, ...], as_of: str | None, history: bool) -> list[dict[str, Any]]:
+        """The models `which` (an SQL condition on `model_id`) as they were at `as_of`."""
         head = self.query(
             "SELECT model_id, unit_id, person, area, title, reason, identified_by, identified_in, identified_at "
-            f"FROM {{exemplary_models}} WHERE model_id IN ({marks}) AND identified_at <= ? ORDER BY model_id",
-            (*model_ids, until(as_of)),
+            f"FROM {{exemplary_models}} WHERE {which} AND identified_at <= ? ORDER BY model_id",
+            (*params, until(as_of)),
         )
         steps = self.query(
             "SELECT model_id, campaign_id, step, details, recorded_by, recorded_at FROM {exemplary_model_steps} "
-            f"WHERE model_id IN ({marks}) AND recorded_at <= ? ORDER BY seq",
-            (*model_ids, until(as_of)),
+            f"WHERE {which} AND recorded_at <= ? ORDER BY seq",
+            (*params, until(as_of)),
         )
-        history: dict[str, list[dict[str, Any]]] = {}
-        for s in steps:
-            s["details"] = json.loads(s["details"])
-            history.setdefault(s.pop("model_id"), []).append(s)
-        return [followed(m, history.get(m["model_id"], [])) for m in head]
+        by_model: dict[str, list[dict[str, Any]]] = {}
+        for step in steps:
+            if history or step["step"] == SPREAD:  # the details a summary needs: the adopters
+                step["details"] = json.loads(step["details"])
+            by_model.setdefault(step.pop("model_id"), []).append(step)
+        found = [followed(m, by_model.get(m["model_id"], [])) for m in head]
+        return found if history else [{k: v for k, v in m.items() if k != "history"} for m in found]
 
 
 def until(as_of: str | None) -> str:
@@ -125,7 +123,7 @@ def until(as_of: str | None) -> str:
 def followed(head: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, Any]:
     """A model's row with what its history gives: stage, the campaign of each stage, support actions, adopters."""
     stages = [h for h in history if h["step"] != SUPPORTED]
-    adopters = [a for h in history if h["step"] == "spread" for a in h["details"]["adopters"]]
+    adopters = [a for h in history if h["step"] == SPREAD for a in h["details"]["adopters"]]
     return head | {
         "stage": stages[-1]["step"],
         "stage_campaigns": {h["step"]: h["campaign_id"] for h in stages},

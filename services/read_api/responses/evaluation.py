@@ -202,7 +202,7 @@ class ModelStep(BaseModel):
     recorded_at: str
 
 
-class ExemplaryModel(BaseModel):
+class ModelSummary(BaseModel):
     model_id: str
     unit_id: str
     person: str | None = Field(description="the person of the unit the model is; null for the unit itself")
@@ -216,6 +216,9 @@ class ExemplaryModel(BaseModel):
     stage_campaigns: dict[str, str] = Field(description="stage → the campaign it was (last) recorded in")
     support_actions: int
     adopters: list[Adopter] = Field(description="every unit that adopted it, in the order recorded")
+
+
+class ExemplaryModel(ModelSummary):
     history: list[ModelStep] = Field(description="every step, oldest first")
 
 
@@ -235,4 +238,4 @@ class CampaignModels(BaseModel):
     campaign_id: str
     as_of: str | None = Field(description="the moment asked for, in UTC; null for now")
     funnel: Funnel = Field(description="every model of the campaign, whoever asks")
-    models: list[ExemplaryModel] = Field(description="those the caller may see, by model id")
+    models: list[ModelSummary] = Field(description="those the caller may see, by model id (history: /v1/models/{id})")
