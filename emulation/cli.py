@@ -98,7 +98,14 @@ def settings_with(data_dir: Path | None = None, nats_port: int | None = None, ap
 
 @cli.command()
 def up(
-    demo: Annotated[bool, typer.Option("--demo", help="Load the 2022 campaign of plan 5039/KH-STP-VP.")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Play the demo's year on its own calendar: the 2022 campaign of plan 5039/KH-STP-VP from launch to "
+            "close, and the 2023 campaign still open.",
+        ),
+    ] = False,
     data_dir: DataDir = None,
     nats_port: NatsPort = None,
     api_port: ApiPort = None,
@@ -177,17 +184,17 @@ def api() -> None:
 
 @cli.command()
 def demo() -> None:
-    """Load the demo campaign into a running system (EMULATION_NATS_URL), and publish the demo's facts of the
-    one-stop and personnel systems through their identities."""
-    from functools import partial
+    """Play the demo's year into a running system (EMULATION_NATS_URL): the 2022 campaign from launch to close and
+    the 2023 campaign, as the portal, and the facts of the one-stop and personnel systems through their identities.
+    Beside `emulation up --demo`, it moves the demo's calendar in the data dir; loading it again records nothing."""
+    from emulation import demo_calendar
+    from emulation.supervisor import FACT_SYSTEMS, demo_loaded, load_demo
 
-    from emulation.supervisor import FACT_SYSTEMS, load_demo, load_facts
-
-    count = over_nats("portal", "demo", load_demo)
-    typer.echo(f"{count} demo commands accepted")
-    for system in FACT_SYSTEMS:
-        published = over_nats(system, "demo", partial(load_facts, system=system))
-        typer.echo(f"{published} facts published by the {system} system")
+    data_dir = Settings.from_env().data_dir
+    calendar = demo_calendar.path(data_dir) if data_dir.exists() else None
+    systems = {name: as_identity(name) for name in FACT_SYSTEMS}
+    played = over_nats("portal", "demo", lambda portal: load_demo(portal, systems, calendar))
+    typer.echo(demo_loaded(played))
 
 
 @cli.command()

@@ -1,6 +1,8 @@
 """The demo: the 2022 campaign of plan 5039/KH-STP-VP, sent as commands like any city system would.
 
-Command ids are derived from the scenario, so loading it twice records nothing new.
+`commands`/`load`: the campaign, its blocks, units and leaders (what many tests start from); the whole year that
+`emulation up --demo` plays on top of them is `emulation/demo_year.py`. Command ids are derived from the
+scenario, so loading it twice records nothing new.
 """
 
 from __future__ import annotations
@@ -68,13 +70,6 @@ def commands(scenario: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             )
 
 
-def services(scenario: dict[str, Any] | None = None) -> set[str]:
-    """The services the demo's commands go to."""
-    from shared.events.catalog import COMMAND_TYPES
-
-    return {COMMAND_TYPES[name].service for name, _ in commands(scenario or load_scenario())}
-
-
 async def load(nc: Any, scenario: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Send every demo command; raise if one is refused."""
     replies = []
@@ -102,7 +97,7 @@ MEASURE = {
     "decided_on": "2022-07-15",
 }
 """The demo's one disciplinary measure: any award proposed for this person in 2022 is ineligible, naming it (the
-demo proposes no award itself)."""
+demo's year proposes one, `scenario/year-2022.json`)."""
 
 
 def facts(system: str, scenario: dict[str, Any] | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:

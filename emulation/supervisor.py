@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -20,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from emulation import demo, feeds, natsd, readiness, security
+from emulation import demo_calendar, demo_year, feeds, natsd, readiness, security
 from emulation import loop as eventloop
 from emulation.children import Child, Supervisor, slug
 from emulation.follow import Follower
@@ -53,10 +54,14 @@ def process_name(entry: ServiceEntry, roles: tuple[str, ...]) -> str:
 
 
 class Embedded:
-    """The processes of one data dir: nats-server, every service process, the read API, each supervised."""
+    """The processes of one data dir: nats-server, every service process, the read API, each supervised.
 
-    def __init__(self, settings: Settings) -> None:
+    `calendar`: the file the processes read their service clock from (`--demo`: the demo's calendar,
+    `emulation/demo_calendar.py`); None, the real clock."""
+
+    def __init__(self, settings: Settings, calendar: Path | None = None) -> None:
         self.settings = settings
+        self.calendar = calendar
         self.security: dict[str, Any] = {}
         self.logs = settings.data_dir / "logs"
         self.supervisor = Supervisor(settings.data_dir / "processes.json", RestartPolicy.from_settings(settings), say)
@@ -136,12 +141,14 @@ class Embedded:
     def child_env(self, service: str, args: list[str]) -> dict[str, str]:
         """The environment of a process of `service` (`api`: the read API) run with `args`, at every start: each
         of its roles connects as that role's own identity."""
+        clock = {"EMULATION_CLOCK_FILE": str(self.calendar)} if self.calendar is not None else {}
         if service == "api":
             tokens = self.settings.data_dir / "api-tokens.json"
-            return os.environ | self.identity("api").replace(api_tokens_file=str(tokens)).to_env()
+            return os.environ | self.identity("api").replace(api_tokens_file=str(tokens)).to_env() | clock
         grants = {"EMULATION_ACTOR_GRANTS_FILE": str(self.settings.data_dir / "actor-grants.json")}
         roles = [role for flag, role in zip(args, args[1:], strict=False) if flag == "--role"] or list(ROLES)
-        return os.environ | security.service_identity(self.security, self.settings, service, roles).to_env() | grants
+        identity = security.service_identity(self.security, self.settings, service, roles).to_env()
+        return os.environ | identity | grants | clock
 
     def log(self, key: str) -> Path:
         return self.logs / f"{slug(key)}.log"
@@ -194,26 +201,22 @@ async def create_streams(admin: Settings, systems: Sequence[dict[str, Any]] = ()
         await nc.close()
 
 
-async def load_demo(settings: Settings) -> int:
-    """Send the demo's commands (each retried while its service starts); how many were accepted."""
-    nc = await connect(settings)
-    try:
-        return len(await demo.load(nc))
-    finally:
-        await nc.close()
-
-
 FACT_SYSTEMS = ("one-stop", "personnel")
 """The city systems whose facts the demo publishes, each through its own identity."""
 
 
-async def load_facts(settings: Settings, system: str) -> int:
-    """Publish the demo's facts of a city system, connected as that system; how many."""
-    nc = await connect(settings)
+async def load_demo(portal: Settings, systems: dict[str, Settings], calendar: Path | None) -> demo_year.Played:
+    """Play the demo's year (`emulation/demo_year.py`): its commands as the portal (each retried while its service
+    starts), the facts of each of `systems` connected as that system, moving `calendar` as it goes."""
+    connections = {}
+    portal_nc = await connect(portal)
     try:
-        return await demo.publish_facts(nc, system)
+        for name, settings in systems.items():
+            connections[name] = await connect(settings)
+        return await demo_year.play(portal_nc, connections, calendar)
     finally:
-        await nc.close()
+        for nc in (portal_nc, *connections.values()):
+            await nc.close()
 
 
 def up(settings: Settings, with_demo: bool, verbose: bool = False) -> None:
@@ -224,7 +227,7 @@ def up(settings: Settings, with_demo: bool, verbose: bool = False) -> None:
 
 async def run(settings: Settings, with_demo: bool, verbose: bool = False) -> int:
     """Start everything, keep it running until Ctrl-C, SIGTERM or SIGHUP, then stop everything; the exit code."""
-    system = Embedded(settings)
+    system = Embedded(settings, demo_calendar.path(settings.data_dir) if with_demo else None)
     configure_log(system.logs / "supervisor.log")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -265,22 +268,24 @@ async def start(system: Embedded, with_demo: bool) -> None:
     settings = system.settings
     parts = ", ".join(["nats-server", *catalogue.names()]) + " and the read API"
     show(f"Starting {parts} (data in {settings.data_dir.resolve()}):")
+    if system.calendar is not None:  # the services start on the demo's calendar, never on today's date
+        demo_calendar.advance(system.calendar, demo_year.steps()[0].at)
     await system.start(show)
     outcomes = await system.ready(show)
     failed = {o.part for o in outcomes if not o.ok}
     if with_demo:
-        needed = demo.services()
+        needed = {step.service for step in demo_year.steps() if step.name}
         if needed & failed:
             show(f"Demo not loaded: {', '.join(sorted(needed & failed))} does not take commands.")
         else:
-            count = await load_demo(system.identity("portal"))
-            show(f"Demo loaded: the 2022 campaign of plan 5039/KH-STP-VP ({count} commands).")
-            published = {name: await load_facts(system.identity(name), name) for name in FACT_SYSTEMS}
-            show(
-                f"Demo facts published: {published['one-stop']} resolved dossiers by the one-stop system, "
-                f"{published['personnel']} disciplinary measure by the personnel system."
-            )
-    show(f"Read API:  http://{settings.api_host}:{settings.api_port}  (docs at /docs)")
+            systems = {name: system.identity(name) for name in FACT_SYSTEMS}
+            played = await load_demo(system.identity("portal"), systems, system.calendar)
+            show(demo_loaded(played))
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    show(f"Workspace: {base}/")
+    if with_demo:
+        show(f"Council sign-in (keep it private): {base}/signin#token={council_token(system)}")
+    show(f"Read API:  {base}  (docs at /docs)")
     show(f"NATS URL:  {settings.nats_url}  (city systems send commands to emulation.cmd.<command>)")
     show(f"NATS identities (owner-only): {(settings.data_dir / 'security.json').resolve()}")
     show(f"Read API tokens (owner-only): {(settings.data_dir / 'api-tokens.json').resolve()}")
@@ -288,6 +293,24 @@ async def start(system: Embedded, with_demo: bool) -> None:
     if failed:
         show(f"Not ready: {', '.join(sorted(failed))} (see above); everything else is running.")
     show("Press Ctrl-C to stop.")
+
+
+def demo_loaded(played: demo_year.Played) -> str:
+    facts = played.facts
+    return (
+        f"Demo loaded: the year 2022 of plan 5039/KH-STP-VP, from launch to close, and the 2023 campaign still open "
+        f"({played.commands} commands; calendar at {demo_year.steps()[-1].at:%d/%m/%Y}).\n"
+        f"Demo facts published: {facts.get('one-stop', 0)} resolved dossiers by the one-stop system, "
+        f"{facts.get('personnel', 0)} disciplinary measure by the personnel system."
+    )
+
+
+def council_token(system: Embedded) -> str:
+    """A council token of the tokens file `start` created (for the demo's sign-in link: in the URL's fragment,
+    which a browser never sends to the server, so it stays out of every log)."""
+    path = system.settings.data_dir / "api-tokens.json"
+    tokens: dict[str, str] = json.loads(path.read_text())
+    return next((token for token, role in tokens.items() if role == "council"), None) or create_token(path, "council")
 
 
 def configure_log(path: Path) -> None:

@@ -24,7 +24,7 @@ import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
@@ -213,6 +213,23 @@ def own_unit(p: Principal, unit_id: str | None, what: str) -> str | None:
 
 
 def read_standings(p: Principal, campaign_status: str) -> None:
-    """Standings are public once the campaign is closed; until then council, auditors and units only."""
+    """Standings are public once their campaign is closed; until then council, auditors and units only."""
     if not p.is_(COUNCIL, AUDITOR, UNIT) and campaign_status != "closed":
         raise deny(p, "standings are public once the campaign is closed; until then council, auditors and units only")
+
+
+def sees_proposal(p: Principal, proposal: dict[str, Any]) -> bool:
+    """A decided award proposal is public; an undecided one is for the council, auditors and its own unit."""
+    return proposal["decision"] is not None or p.may_see_unit(proposal["unit_id"])
+
+
+def sees_model(p: Principal, model: dict[str, Any]) -> bool:
+    """An exemplary model is public once summed up or spread (assessed by the council, to be spread); before that
+    it is for the council, auditors and its own unit."""
+    return model["stage"] in ("summed_up", "spread") or p.may_see_unit(model["unit_id"])
+
+
+def sees_unit_names(p: Principal) -> bool:
+    """Units (and so their names) are for council, auditors and units, as `/v1/units` and the blocks decide; the
+    public reads standings and decided awards by unit id."""
+    return p.is_(COUNCIL, AUDITOR, UNIT)

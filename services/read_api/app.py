@@ -19,13 +19,13 @@ from pydantic import BaseModel
 from services.catalogue import all_views
 from services.read_api import errors
 from services.read_api.access import load_tokens, principal
-from services.read_api.routes import audit, evaluation, notification, registry, verification
+from services.read_api.routes import audit, evaluation, exports, notification, registry, verification
 from services.read_api.views import OpenViews, check
 from services.read_api.workspace import install as install_workspace
 from shared.infra.leader import building
 from shared.infra.settings import Settings
 
-ROUTERS = [module.router for module in (evaluation, registry, notification, audit, verification)]
+ROUTERS = [module.router for module in (evaluation, registry, notification, audit, verification, exports)]
 """FastAPI matches routes in order (about 1.5 µs each): the evaluation's, the standings among them, come first."""
 
 

@@ -1,7 +1,8 @@
 """The clock every service reads. Real by default; tests move it.
 
 With `EMULATION_CLOCK_FILE` set, "now" is the ISO 8601 time written in that file (all processes of
-a test share it, so moving time is writing one line). `emulation up` never sets it.
+a test share it, so moving time is writing one line). `emulation up` sets it only with `--demo`: the demo's
+calendar, `emulation/demo_calendar.py`.
 """
 
 from __future__ import annotations

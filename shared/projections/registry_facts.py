@@ -128,6 +128,10 @@ class FactQueries:
         rows = self.rows("SELECT unit_id, name, kind, email FROM {units} WHERE unit_id = ?", (unit_id,))
         return rows[0] if rows else None
 
+    def unit_names(self) -> dict[str, str]:
+        """Unit id → its current name, for every unit the stream has told of (one query for a whole list)."""
+        return {r["unit_id"]: r["name"] for r in self.rows("SELECT unit_id, name FROM {units}")}
+
     def unit_ids(self) -> list[str]:
         return [r["unit_id"] for r in self.rows("SELECT unit_id FROM {units} ORDER BY unit_id")]
 

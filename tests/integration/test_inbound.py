@@ -250,29 +250,3 @@ async def test_no_reader_may_take_the_evaluations_inbound_facts(secured: Secured
         await wait_for(lambda: any("permissions violation" in str(e).lower() for e in errors), timeout=5)
     finally:
         await api.close()
-
-
-async def test_up_with_the_demo_publishes_the_facts_through_the_new_identities(tmp_path: Path) -> None:
-    """`emulation up --demo`: the one-stop and personnel identities exist, publish the demo's facts, and the
-    evaluation records them all (the standings count the dossiers, the measure bars its person)."""
-    from tests.support.embedded import Up
-
-    up = Up(tmp_path, "--demo")
-    try:
-        await up.ready()
-        dossiers = len(list(demo.facts("one-stop")))
-        assert f"Demo facts published: {dossiers} resolved dossiers" in up.terminal(), up.terminal()
-        systems = {s["name"] for s in json.loads((up.data / "security.json").read_text())["systems"]}
-        assert {"portal", "one-stop", "personnel"} <= systems
-
-        def recorded(topic: str) -> int:
-            rows = up.store_rows("evaluation", "SELECT COUNT(*) FROM stored_events WHERE topic LIKE ?", (f"%{topic}",))
-            return int(rows[0][0])
-
-        await wait_for(lambda: recorded("Dossier.Resolved") == dossiers, timeout=180)
-        assert recorded("UnitDiscipline.Recorded") == 1
-        in_2022 = sum(d["resolved_at"] < "2022-12-31T17" for _, _, d in demo.facts("one-stop"))
-        counted = lambda: up.view_rows("evaluation", "SELECT COUNT(*) FROM dossiers WHERE resolved_on <= '2022-12-31'")  # noqa: E731
-        await wait_for(lambda: counted()[0][0] == in_2022, timeout=60)
-    finally:
-        assert up.stop() == 0, up.terminal()

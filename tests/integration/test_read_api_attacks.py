@@ -248,6 +248,7 @@ PUBLIC_ROUTES = {
     "/v1/campaigns",
     "/v1/campaigns/{campaign_id}",
     "/v1/campaigns/{campaign_id}/awards",
+    "/v1/campaigns/{campaign_id}/exports/awards.{fmt}",  # decided ones
     "/v1/campaigns/{campaign_id}/models",
     "/v1/audit/keys",
 }
@@ -261,6 +262,11 @@ PROTECTED = {
     "/v1/campaigns/{campaign_id}/registration-summary": (f"/v1/campaigns/{C}/registration-summary", ["public", UNIT]),
     "/v1/campaigns/{campaign_id}/achievements": (f"/v1/campaigns/{C}/achievements?unit={OTHER}", ["public", UNIT]),
     "/v1/campaigns/{campaign_id}/standings": (f"/v1/campaigns/{C}/standings", ["public"]),  # the campaign is open
+    "/v1/campaigns/{campaign_id}/exports/registrations.{fmt}": (
+        f"/v1/campaigns/{C}/exports/registrations.xlsx?unit={OTHER}",
+        ["public", UNIT],
+    ),
+    "/v1/campaigns/{campaign_id}/exports/standings.{fmt}": (f"/v1/campaigns/{C}/exports/standings.csv", ["public"]),
     "/v1/campaigns/{campaign_id}/votes": (f"/v1/campaigns/{C}/votes", ["public"]),
     "/v1/models/{model_id}": (f"/v1/models/{MODEL}", ["public", UNIT]),  # identified only: its unit, council, auditors
     "/v1/campaigns/{campaign_id}/ballots/{ballot}": (f"/v1/campaigns/{C}/ballots/{'0' * 64}", ["public"]),
@@ -298,7 +304,7 @@ def test_no_token_gets_401_and_a_role_that_may_not_read_gets_403(api: Api, route
 
 @pytest.mark.parametrize("route", sorted(PUBLIC_ROUTES))
 def test_public_routes_answer_without_a_token(api: Api, route: str) -> None:
-    assert api.get(route.replace("{campaign_id}", C)).status_code == 200
+    assert api.get(route.replace("{campaign_id}", C).replace("{fmt}", "xlsx")).status_code == 200
 
 
 # ---- pagination ----------------------------------------------------------------------------------------

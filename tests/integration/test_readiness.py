@@ -141,7 +141,7 @@ async def test_up_prints_its_urls_only_once_every_service_takes_its_commands(tmp
             await wait_for(registry_starting, timeout=60)
             status = up.out.read_text()
             assert "nats-server    listening on" in status
-            assert "Read API:" not in status and "Press Ctrl-C to stop." not in status
+            assert "Workspace:" not in status and "Read API:" not in status and "Press Ctrl-C to stop." not in status
         except BaseException:
             up.stop()
             raise

@@ -20,8 +20,6 @@ from shared.infra.views import Handler, View, dumps
 PREFIX = "exemplary_model_"
 STEPS = (*STAGES, SUPPORTED, DROPPED)
 COMMON = ("campaign_id", "model_id", "unit_id", "person", "title")
-PUBLIC_STAGES = ("summed_up", "spread")
-"""Stages a model is shown to everyone at: the council has assessed it (tổng kết) and it is to be spread."""
 
 
 class ExemplaryModelsView(View):

@@ -307,6 +307,19 @@ class StandingsView(View):
         kept = self.renderings.get((campaign_id, block, as_of))
         return kept[1] if kept is not None and kept[0] == etag else None
 
+    def body(self, reference: ReferenceView, campaign_id: str, block: str | None, as_of: str | None) -> dict[str, Any]:
+        """The standings as the read API answers them (`Standings`), before rendering: served as JSON by `render`,
+        and as a spreadsheet by the exports."""
+        ranked = self.standings(campaign_id, block, as_of)
+        blocks = [b for b in reference.blocks(campaign_id) if block is None or b["block_id"] == block]
+        return {
+            "campaign_id": campaign_id,
+            "as_of": as_of,
+            "blocks": [
+                {"block_id": b["block_id"], "name": b["name"], "units": ranked.get(b["block_id"], [])} for b in blocks
+            ],
+        }
+
     def render(
         self,
         reference: ReferenceView,
@@ -318,15 +331,7 @@ class StandingsView(View):
     ) -> Rendering:
         """The standings as the read API serves them (`Standings`: every block, or `block`, with its units in rank
         order), as compact JSON; kept as the rendering of state `etag` until the views move on."""
-        ranked = self.standings(campaign_id, block, as_of)
-        blocks = [b for b in reference.blocks(campaign_id) if block is None or b["block_id"] == block]
-        body = {
-            "campaign_id": campaign_id,
-            "as_of": as_of,
-            "blocks": [
-                {"block_id": b["block_id"], "name": b["name"], "units": ranked.get(b["block_id"], [])} for b in blocks
-            ],
-        }
+        body = self.body(reference, campaign_id, block, as_of)
         rendering = Rendering(campaign_status, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
         if len(self.renderings) >= RENDERINGS:
             self.renderings.clear()

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from services.evaluation.adapters.exemplary import PUBLIC_STAGES, funnel
+from services.evaluation.adapters.exemplary import funnel
 from services.evaluation.adapters.views import (
     AwardsView,
     ExemplaryModelsView,
@@ -21,11 +21,12 @@ from services.read_api.access import (
     COUNCIL,
     UNIT,
     Caller,
-    Principal,
     deny,
     own_unit,
     read_standings,
     require,
+    sees_model,
+    sees_proposal,
 )
 from services.read_api.errors import api_error, error_responses
 from services.read_api.pages import DEFAULT_LIMIT, After, Limit, link_next, page
@@ -189,21 +190,12 @@ def get_awards(
     return {
         "campaign_id": campaign_id,
         "policy": awards.policy(campaign_id) or EvaluationPolicy().model_dump(),
-        "proposals": [
-            x
-            for x in awards.proposals(campaign_id, unit, award)
-            if x["decision"] is not None or p.may_see_unit(x["unit_id"])
-        ],
+        "proposals": [x for x in awards.proposals(campaign_id, unit, award) if sees_proposal(p, x)],
     }
 
 
 Stage = Literal["identified", "nurtured", "summed_up", "spread", "dropped"]
 MODELS_AS_OF = "ISO 8601 time between 1945 and 2200 (UTC without an offset): the models as they were then"
-
-
-def sees_model(p: Principal, model: dict[str, Any]) -> bool:
-    """Council and auditors see every model, a unit its own; everyone sees those summed up or spread."""
-    return p.may_see_unit(model["unit_id"]) or model["stage"] in PUBLIC_STAGES
 
 
 @router.get("/v1/campaigns/{campaign_id}/models", tags=["evaluation"], response_model=CampaignModels)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Coroutine
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from services.read_api.access import AUDITOR, COUNCIL, UNIT, Principal, principal
+from shared.infra.clock import Clock
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -53,8 +54,13 @@ templates.env.filters.update(vn_date=vn_date, vn_number=vn_number, nfc=nfc)
 templates.env.globals.update(ROLE_NAMES=ROLE_NAMES)
 
 
+VIETNAM = timezone(timedelta(hours=7))
+
+
 def today() -> date:
-    return datetime.now(UTC).date()
+    """Today in Vietnam, by the services' clock (the demo's calendar under `emulation up --demo`), so "days left"
+    agrees with what the registry decides is late."""
+    return Clock.from_env().now().astimezone(VIETNAM).date()
 
 
 def role_label(p: Principal) -> str:
