@@ -5,8 +5,9 @@ Tokens live in an owner-only JSON file (`EMULATION_API_TOKENS_FILE`, `{token: ro
 next request. Without a tokens file the API is open to everyone as `council` and `auditor` at once
 (development and tests only).
 
-- public (no token): campaigns, standings and blocks (with unit names) of closed campaigns, decided awards;
-- unit:<id>: what the public sees, plus its own registrations, achievements, notices and awards;
+- public (no token): campaigns, standings and blocks (with unit names) of closed campaigns, decided awards,
+  exemplary models once summed up;
+- unit:<id>: what the public sees, plus its own registrations, achievements, notices, awards and models;
 - council: everything but the audit trail; auditor: everything, including the audit trail.
   No one sees an open round's counts, nor who voted for whom (docs/contract/evaluation.md, "Secret ballot").
 
@@ -230,6 +231,12 @@ def read_blocks(p: Principal, campaign_status: str) -> None:
 def sees_proposal(p: Principal, proposal: dict[str, Any]) -> bool:
     """A decided award proposal is public; an undecided one is for the council, auditors and its own unit."""
     return proposal["decision"] is not None or p.may_see_unit(proposal["unit_id"])
+
+
+def sees_model(p: Principal, model: dict[str, Any]) -> bool:
+    """An exemplary model is public once summed up or spread (assessed by the council, to be spread); before that
+    it is for the council, auditors and its own unit."""
+    return model["stage"] in ("summed_up", "spread") or p.may_see_unit(model["unit_id"])
 
 
 def sees_unit_names(p: Principal, campaign_status: str) -> bool:
