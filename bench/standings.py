@@ -9,7 +9,8 @@ turn, round after round, so every tree sees the same machine:
     python -m bench.standings --data /tmp/standings-1m --tree /tmp/base   # this tree and another, alternately
     python -m bench.standings --data /tmp/standings-1m --token            # with a tokens file and a council token
 
-The data dir is filled once and reused by later runs.
+The data dir is filled once and reused by later runs. The workspace's standings page (`/campaigns/…/standings`)
+is loaded beside the JSON route.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from emulation import natsd
 from shared.infra.settings import Settings
 
 STANDINGS = f"/v1/campaigns/{history.CAMPAIGN}/standings"
+PAGE = f"/campaigns/{history.CAMPAIGN}/standings"
 
 
 def fill(settings: Settings, n: int, units: int, batch: int = 5000) -> None:
@@ -90,7 +92,7 @@ def main() -> None:
     try:
         for r in range(args.rounds):
             for tree, (port, proc) in apis.items():
-                for path in ("/healthz", STANDINGS):
+                for path in ("/healthz", STANDINGS, PAGE):
                     got = load(port, path, args.seconds, args.clients, headers=headers, pid=proc.pid)
                     print(
                         f"round {r + 1} {tree} {path}: {got['per_s']:,.0f} req/s, p50 {got['p50']:.1f} ms, "

@@ -24,12 +24,15 @@ from services.evaluation.domain.errors import (
     BlockNotFound,
     CampaignClosed,
     CampaignNotFound,
+    ModelExists,
+    ModelNotFound,
     NotAllowed,
     ProposalExists,
     ProposalNotFound,
     RoundNotFound,
     UnitNotInCampaign,
 )
+from services.evaluation.domain.exemplary import ExemplaryModel
 from services.evaluation.domain.policy import CSTDCS, LDTT, Policy
 from services.evaluation.domain.rules import (
     AwardFacts,
@@ -54,6 +57,14 @@ from shared.events.evaluation import (
     SetEvaluationPolicy,
     SetScoringTable,
     VerifyAchievement,
+)
+from shared.events.exemplary import (
+    DropExemplaryModel,
+    IdentifyExemplaryModel,
+    NurtureExemplaryModel,
+    SpreadExemplaryModel,
+    SumUpExemplaryModel,
+    SupportExemplaryModel,
 )
 from shared.events.inbound import AnnulDisciplinaryMeasure, RecordDisciplinaryMeasure, RecordDossierResolved
 from shared.infra.application import Problem, ServiceApplication
@@ -323,6 +334,55 @@ class EvaluationApplication(ServiceApplication):
             approved=bool(proposal.decision),
         )
         return [proposal, ledger]
+
+    # ---- exemplary models (content 5: Phát hiện – Bồi dưỡng – Tổng kết – Nhân rộng) ----------------------
+
+    def model_stage(self, actor: str, campaign_id: str, model_id: str) -> tuple[ExemplaryModel, str]:
+        """The model and the start of the open campaign its next stage is recorded in, for the council only."""
+        campaign = self.campaign(campaign_id)
+        self.council(actor, campaign)
+        found: ExemplaryModel | None = self.find(ExemplaryModel.create_id(model_id))
+        if found is None:
+            raise ModelNotFound(f"no exemplary model {model_id!r}", "model_id")
+        return found, str(campaign.get("period_start", ""))
+
+    def identify_exemplary_model(self, cmd: IdentifyExemplaryModel) -> list[Aggregate]:
+        campaign = self.campaign(cmd.campaign_id)
+        self.council(cmd.actor, campaign)
+        if self.exists(ExemplaryModel.create_id(cmd.model_id)):
+            raise ModelExists(f"exemplary model {cmd.model_id!r} already exists", "model_id")
+        self.member_block(cmd.campaign_id, cmd.unit_id)
+        start = str(campaign.get("period_start", ""))
+        return [ExemplaryModel.identify(start, **cmd.model_dump(exclude=META))]
+
+    def nurture_exemplary_model(self, cmd: NurtureExemplaryModel) -> list[Aggregate]:
+        model, start = self.model_stage(cmd.actor, cmd.campaign_id, cmd.model_id)
+        model.nurture(cmd.campaign_id, start, cmd.plan)
+        return [model]
+
+    def support_exemplary_model(self, cmd: SupportExemplaryModel) -> list[Aggregate]:
+        model, start = self.model_stage(cmd.actor, cmd.campaign_id, cmd.model_id)
+        model.support(cmd.campaign_id, start, cmd.action, cmd.done_on)
+        return [model]
+
+    def sum_up_exemplary_model(self, cmd: SumUpExemplaryModel) -> list[Aggregate]:
+        model, start = self.model_stage(cmd.actor, cmd.campaign_id, cmd.model_id)
+        model.sum_up(cmd.campaign_id, start, cmd.results, list(cmd.evidence_refs), cmd.assessment)
+        return [model]
+
+    def spread_exemplary_model(self, cmd: SpreadExemplaryModel) -> list[Aggregate]:
+        """Every adopting unit must be in a block of the campaign the spread is recorded in."""
+        model, start = self.model_stage(cmd.actor, cmd.campaign_id, cmd.model_id)
+        for a in cmd.adopters:
+            if self.facts.block_of(cmd.campaign_id, a.unit_id) is None:
+                raise UnitNotInCampaign(f"{a.unit_id} is in no block of campaign {cmd.campaign_id!r}", "adopters")
+        model.spread(cmd.campaign_id, start, [a.model_dump() for a in cmd.adopters])
+        return [model]
+
+    def drop_exemplary_model(self, cmd: DropExemplaryModel) -> list[Aggregate]:
+        model, start = self.model_stage(cmd.actor, cmd.campaign_id, cmd.model_id)
+        model.drop(cmd.campaign_id, start, cmd.reason)
+        return [model]
 
     # ---- facts from other city systems (shared/events/inbound.py) ------------------------------------
 

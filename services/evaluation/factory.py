@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from services.evaluation.adapters.seal import AesGcmSeal
-from services.evaluation.adapters.views import AwardsView, ReferenceView, StandingsView, VotesView
+from services.evaluation.adapters.views import (
+    AwardsView,
+    ExemplaryModelsView,
+    ReferenceView,
+    StandingsView,
+    VotesView,
+)
 from services.evaluation.adapters.wire import WIRE
 from services.evaluation.application import EvaluationApplication
 from shared.infra.catchup import CatchUp
@@ -13,7 +19,7 @@ from shared.infra.runtime import Service
 from shared.infra.settings import Settings
 from shared.infra.views import View
 
-VIEWS: tuple[type[View], ...] = (ReferenceView, StandingsView, VotesView, AwardsView)
+VIEWS: tuple[type[View], ...] = (ReferenceView, StandingsView, VotesView, AwardsView, ExemplaryModelsView)
 """Reference data from the registry first (campaigns, blocks, members, staff counts), then the evaluation's own views."""
 
 

@@ -5,8 +5,9 @@ Tokens live in an owner-only JSON file (`EMULATION_API_TOKENS_FILE`, `{token: ro
 next request. Without a tokens file the API is open to everyone as `council` and `auditor` at once
 (development and tests only).
 
-- public (no token): campaigns, standings of closed campaigns, decided awards;
-- unit:<id>: what the public sees, plus its own registrations, achievements, notices and awards;
+- public (no token): campaigns, standings and blocks (with unit names) of closed campaigns, decided awards,
+  exemplary models once summed up;
+- unit:<id>: what the public sees, plus its own registrations, achievements, notices, awards and models;
 - council: everything but the audit trail; auditor: everything, including the audit trail.
   No one sees an open round's counts, nor who voted for whom (docs/contract/evaluation.md, "Secret ballot").
 
@@ -212,10 +213,19 @@ def own_unit(p: Principal, unit_id: str | None, what: str) -> str | None:
     raise deny(p, f"{what} are not public")
 
 
-def read_standings(p: Principal, campaign_status: str) -> None:
-    """Standings are public once their campaign is closed; until then council, auditors and units only."""
+def public_once_closed(p: Principal, campaign_status: str, what: str) -> None:
+    """What a campaign's standings show (ranks, and the blocks and unit names they are read by) is for council,
+    auditors and units while it runs, and public once it is closed."""
     if not p.is_(COUNCIL, AUDITOR, UNIT) and campaign_status != "closed":
-        raise deny(p, "standings are public once the campaign is closed; until then council, auditors and units only")
+        raise deny(p, f"{what} are public once the campaign is closed; until then council, auditors and units only")
+
+
+def read_standings(p: Principal, campaign_status: str) -> None:
+    public_once_closed(p, campaign_status, "standings")
+
+
+def read_blocks(p: Principal, campaign_status: str) -> None:
+    public_once_closed(p, campaign_status, "blocks")
 
 
 def sees_proposal(p: Principal, proposal: dict[str, Any]) -> bool:
@@ -223,7 +233,13 @@ def sees_proposal(p: Principal, proposal: dict[str, Any]) -> bool:
     return proposal["decision"] is not None or p.may_see_unit(proposal["unit_id"])
 
 
-def sees_unit_names(p: Principal) -> bool:
-    """Units (and so their names) are for council, auditors and units, as `/v1/units` and the blocks decide; the
-    public reads standings and decided awards by unit id."""
-    return p.is_(COUNCIL, AUDITOR, UNIT)
+def sees_model(p: Principal, model: dict[str, Any]) -> bool:
+    """An exemplary model is public once summed up or spread (assessed by the council, to be spread); before that
+    it is for the council, auditors and its own unit."""
+    return model["stage"] in ("summed_up", "spread") or p.may_see_unit(model["unit_id"])
+
+
+def sees_unit_names(p: Principal, campaign_status: str) -> bool:
+    """Unit names come with the blocks: for council, auditors and units, and for everyone once the campaign is
+    closed (`read_blocks`); otherwise the public reads decided awards by unit id."""
+    return p.is_(COUNCIL, AUDITOR, UNIT) or campaign_status == "closed"

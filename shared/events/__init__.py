@@ -1,7 +1,8 @@
 """The public contract: the CloudEvents envelope, event payloads, commands and replies, and their JSON Schemas.
 
-One module per service (`registry`, `evaluation`, `notification`) holds its events and commands;
-`catalog` lists them all.
+One module per service (`registry`, `evaluation`, `notification`) holds its events and commands, and one per
+concept grown too large to share its service's (`exemplary`: the evaluation's exemplary models); `catalog` lists
+them all.
 """
 
 from shared.events.base import Accepted, Command, CommandType, Contract, ErrorBody, EventRef, EventType, Rejected

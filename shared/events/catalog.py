@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from shared.events import audit, evaluation, inbound, notification, registry
+from shared.events import audit, evaluation, exemplary, inbound, notification, registry
 from shared.events.base import CommandType, EventType
 
-EVENT_TYPES: dict[str, EventType] = {e.type: e for m in (registry, evaluation, notification, audit) for e in m.EVENTS}
+EVENT_TYPES: dict[str, EventType] = {
+    e.type: e for m in (registry, evaluation, exemplary, notification, audit) for e in m.EVENTS
+}
 """Every event type on the stream, keyed by CloudEvents `type` (`campaign_launched.v1`)."""
 
-COMMAND_TYPES: dict[str, CommandType] = {c.name: c for m in (registry, evaluation, notification) for c in m.COMMANDS}
+COMMAND_TYPES: dict[str, CommandType] = {
+    c.name: c for m in (registry, evaluation, exemplary, notification) for c in m.COMMANDS
+}
 """Every command, keyed by its subject token (`emulation.cmd.<name>`)."""
 
 INTERNAL_COMMANDS: dict[str, CommandType] = {t.command.name: t.command for t in inbound.INBOUND}

@@ -35,7 +35,9 @@ UNIT, OTHER = "van-phong-so", "thanh-tra-so"
 SERVICES = ("registry", "evaluation", "notification", "audit")
 ACHIEVEMENTS = 7
 REGISTERED = ("phong-cong-chung-so-1", "phong-cong-chung-so-2", "thanh-tra-so", "van-phong-so", "phong-pbgdpl")
-NOTICES = ACHIEVEMENTS + len(REGISTERED)
+MODEL = "tiep-cong-dan-mot-lan"
+"""An exemplary model of OTHER, only identified: not yet for the public nor for other units."""
+NOTICES = ACHIEVEMENTS + len(REGISTERED) + 1  # and the model's unit told it was identified
 """Each rejection notifies the unit; each late registration (the deadline is in 2022) notifies the secretariat."""
 
 
@@ -111,6 +113,9 @@ def load(api: Api) -> None:
                         content_no=4, criterion_id="nhiem-vu", claimed_points=10, description="Hoàn thành")["ok"]  # fmt: skip
         assert api.send("reject_achievement", actor=council, campaign_id=C, achievement_id=f"tt-{n}",
                         reason="Thiếu minh chứng")["ok"]  # fmt: skip
+    assert api.send("identify_exemplary_model", actor=council, campaign_id=C, model_id=MODEL, unit_id=OTHER,
+                    area="Thanh tra", title="Tiếp công dân một lần", reason="Giải quyết dứt điểm khiếu nại",
+                    identified_by="Văn phòng Sở")["ok"]  # fmt: skip
     for unit in REGISTERED:
         assert api.send("register_emulation", actor=unit, campaign_id=C, unit_id=unit,
                         collective_target="tap-the-lao-dong-xuat-sac", staff=[])["ok"]  # fmt: skip
@@ -244,6 +249,7 @@ PUBLIC_ROUTES = {
     "/v1/campaigns/{campaign_id}",
     "/v1/campaigns/{campaign_id}/awards",
     "/v1/campaigns/{campaign_id}/exports/awards.{fmt}",  # decided ones
+    "/v1/campaigns/{campaign_id}/models",
     "/v1/audit/keys",
 }
 PROTECTED = {
@@ -262,6 +268,7 @@ PROTECTED = {
     ),
     "/v1/campaigns/{campaign_id}/exports/standings.{fmt}": (f"/v1/campaigns/{C}/exports/standings.csv", ["public"]),
     "/v1/campaigns/{campaign_id}/votes": (f"/v1/campaigns/{C}/votes", ["public"]),
+    "/v1/models/{model_id}": (f"/v1/models/{MODEL}", ["public", UNIT]),  # identified only: its unit, council, auditors
     "/v1/campaigns/{campaign_id}/ballots/{ballot}": (f"/v1/campaigns/{C}/ballots/{'0' * 64}", ["public"]),
     "/v1/units/{unit_id}/notifications": (f"/v1/units/{OTHER}/notifications", ["public", UNIT]),
     "/v1/notifications": ("/v1/notifications", ["public", UNIT]),

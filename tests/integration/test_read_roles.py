@@ -42,7 +42,8 @@ async def test_each_role_sees_what_it_may(system: System, tmp_path: Path) -> Non
     status, body = get(f"/v1/campaigns/{C}/blocks")
     assert status == 401 and body["detail"] == {
         "code": "unauthorized",
-        "message": "blocks is for council, auditor, unit only; send `Authorization: Bearer <token>`",
+        "message": "blocks are public once the campaign is closed; until then council, auditors and units only; "
+        "send `Authorization: Bearer <token>`",
         "field": "Authorization",
     }
     status, body = get(f"/v1/campaigns/{C}/standings")
@@ -83,9 +84,13 @@ async def test_each_role_sees_what_it_may(system: System, tmp_path: Path) -> Non
     assert status == 403 and body["detail"]["message"] == "the audit trail is for auditor only"
     assert get("/v1/audit", "auditor")[0] == 200
 
-    # once the campaign is closed, the public sees its final standings
+    # once the campaign is closed, the public sees its final standings, and its blocks, which name their units
     reply = await system.send(
         "close_campaign", {"command_id": str(uuid.uuid4()), "actor": "van-phong-so", "campaign_id": C}
     )
     assert reply["ok"], reply
     await wait_for(lambda: get(f"/v1/campaigns/{C}/standings")[0] == 200)
+    await wait_for(lambda: get(f"/v1/campaigns/{C}/blocks")[0] == 200)
+    names = {m["unit_id"]: m["name"] for b in get(f"/v1/campaigns/{C}/blocks")[1]["blocks"] for m in b["members"]}
+    assert names["phong-cong-chung-so-1"] == "Phòng Công chứng số 1"
+    assert get("/v1/units")[0] == 401  # the unit register itself stays for signed-in roles

@@ -13,7 +13,7 @@ from services.evaluation.adapters.wire import WIRE
 from services.evaluation.application import EvaluationApplication
 from services.evaluation.domain.awards import Proposal
 from shared.domain.errors import DomainError
-from shared.events import evaluation as ev
+from shared.events.catalog import COMMAND_TYPES
 
 pytestmark = pytest.mark.unit
 C = "2022"
@@ -64,7 +64,7 @@ class Driver:
         self.app = EvaluationApplication(WIRE, self.facts, TEST_SEAL, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
 
     def __call__(self, command: str, actor: str = COUNCIL, **body: Any) -> list[str]:
-        model = {c.name: c.model for c in ev.COMMANDS}[command]
+        model = COMMAND_TYPES[command].model
         cmd = model.model_validate({"command_id": str(uuid.uuid4()), "actor": actor, "campaign_id": C, **body})
         return [e.type for e in self.app.submit(cmd).result().events]
 

@@ -19,7 +19,14 @@ from fastapi.routing import APIRoute
 
 from services.audit.views import AuditView
 from services.catalogue import all_views
-from services.evaluation.adapters.views import AwardsView, ReferenceView, StandingsView, VotesView
+from services.evaluation.adapters.exemplary import funnel
+from services.evaluation.adapters.views import (
+    AwardsView,
+    ExemplaryModelsView,
+    ReferenceView,
+    StandingsView,
+    VotesView,
+)
 from services.notification.adapters.log import DeliveryLog
 from services.read_api.app import ROUTERS, create_app
 from services.read_api.views import OpenViews, check, read_by
@@ -28,6 +35,7 @@ from shared.events.envelope import CloudEvent
 from shared.infra.settings import Settings
 from tests.unit.test_evaluation_application import C, Driver, vote
 from tests.unit.test_evaluation_views import published, registry_event, registry_facts, year
+from tests.unit.test_exemplary_models import walk
 
 with warnings.catch_warnings():  # Starlette asks for `httpx2` over `httpx` (which the project uses) from now on
     warnings.simplefilter("ignore", UserWarning)
@@ -91,6 +99,7 @@ def evaluation_year() -> list[CloudEvent]:
     d("close_vote_round", block_id="b1", round_id="r1-r2")
     d("propose_award", actor="u2", proposal_id="flag", award="co-thi-dua-ubnd-thanh-pho", unit_id="u2")
     d("decide_award", proposal_id="flag", votes_for=8, votes_against=1, members_present=9)
+    walk(d)
     return published(d)
 
 
@@ -141,6 +150,15 @@ ROUTES: dict[str, tuple[Callable[[OpenViews], str], Callable[[OpenViews], Any]]]
         lambda v: f"/v1/campaigns/{C}/awards",
         lambda v: {"campaign_id": C, "policy": v[AwardsView].policy(C), "proposals": v[AwardsView].proposals(C)},
     ),
+    "/v1/campaigns/{campaign_id}/models": (
+        lambda v: f"/v1/campaigns/{C}/models",
+        lambda v: {
+            "campaign_id": C,
+            "funnel": funnel(v[ExemplaryModelsView].campaign_models(C)),
+            "models": v[ExemplaryModelsView].campaign_models(C),
+        },
+    ),
+    "/v1/models/{model_id}": (lambda v: "/v1/models/mot-cua-so", lambda v: v[ExemplaryModelsView].model("mot-cua-so")),
     "/v1/campaigns/{campaign_id}/blocks": (
         lambda v: f"/v1/campaigns/{C}/blocks",
         lambda v: {"campaign_id": C, "status": "open", "blocks": v[BlocksView].rosters(C)},
@@ -231,6 +249,7 @@ def test_every_route_reading_views_is_compared() -> None:
         StandingsView,
         VotesView,
         AwardsView,
+        ExemplaryModelsView,
         BlocksView,
         UnitsView,
         RegistrationsView,

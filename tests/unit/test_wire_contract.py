@@ -39,6 +39,7 @@ from shared.infra.eventstore import event_id
 from shared.infra.relay import Chain, Relay, Unpublishable
 from shared.infra.wire import WireEvent, WireMap
 from tests.unit.test_evaluation_application import TABLE, Driver, decide, propose, report, vote
+from tests.unit.test_exemplary_models import walk
 from tests.unit.test_inbound import annulment, dossier, measure, take
 
 pytestmark = pytest.mark.unit
@@ -133,6 +134,7 @@ def evaluation() -> ServiceApplication:
     take(d, "dossier_resolved", "os-1", dossier("hs-1"))
     take(d, "disciplinary_measure_recorded", "p-1", measure())
     take(d, "disciplinary_measure_annulled", "p-2", annulment())
+    walk(d)  # an exemplary model through every stage, another dropped
     return d.app
 
 

@@ -152,3 +152,13 @@ def test_the_sign_in_link_keeps_the_token_out_of_the_server(site: Site) -> None:
         script = b.get("/static/signin.js")
     assert form.status_code == 200 and '<script src="/static/signin.js">' in form.text
     assert "location.hash" in script.text and "replaceState" in script.text
+
+
+def test_the_api_docs_page_loads_nothing_from_the_internet(site: Site) -> None:
+    """`/docs` (Swagger UI) takes its script and stylesheet from the package, not a CDN: it works offline."""
+    with site.browser() as b:
+        docs = b.get("/docs")
+        script = b.get("/static/swagger-ui/swagger-ui-bundle.js")
+    assert docs.status_code == 200 and "/static/swagger-ui/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower() and "https://" not in docs.text.replace("https://fastapi.tiangolo.com", "")
+    assert script.status_code == 200 and len(script.content) > 500_000

@@ -18,6 +18,7 @@ from services.evaluation.domain.achievements import Achievement
 from services.evaluation.domain.awards import Proposal
 from services.evaluation.domain.discipline import UnitDiscipline
 from services.evaluation.domain.dossiers import Dossier
+from services.evaluation.domain.exemplary import ExemplaryModel
 from services.evaluation.domain.scoring import PolicyBook, ScoringTable
 from services.evaluation.domain.voting import BlockElection
 from shared.infra.wire import WireEvent, WireMap
@@ -59,6 +60,15 @@ def block(e: Any) -> str:
 
 def proposal(e: Any) -> str:
     return f"proposal/{e.proposal_id}"
+
+
+def model(e: Any) -> str:
+    return f"model/{e.model_id}"
+
+
+def stage(name: str, *names: str) -> ToWire:
+    """A stage of an exemplary model: in the campaign it was recorded in (`campaign_start` stays inside)."""
+    return fields(name, model, "model_id", "unit_id", "person", "title", *names)
 
 
 _REPORTED = ("achievement_id", "unit_id", "person", "content_no", "criterion_id", "claimed_points", "description")
@@ -143,6 +153,12 @@ WIRE = WireMap(
         BlockElection.RoundFailed: fields("vote_round_failed", block, *_ROUND, "reason", "runoff_candidates"),
         Proposal.Proposed: fields("award_proposed", proposal, *_PROPOSED),
         Proposal.Decided: fields("award_decided", proposal, *_DECIDED),
+        ExemplaryModel.Identified: stage("exemplary_model_identified", "area", "reason", "identified_by"),
+        ExemplaryModel.Nurtured: stage("exemplary_model_nurtured", "plan"),
+        ExemplaryModel.Supported: stage("exemplary_model_supported", "action", "done_on"),
+        ExemplaryModel.SummedUp: stage("exemplary_model_summed_up", "results", "evidence_refs", "assessment"),
+        ExemplaryModel.Spread: stage("exemplary_model_spread", "adopters"),
+        ExemplaryModel.Dropped: stage("exemplary_model_dropped", "reason", "from_stage"),
         Dossier.Resolved: inbound("dossier_recorded", dossier, *_DOSSIER),
         UnitDiscipline.Recorded: inbound(
             "discipline_recorded", unit, "decision_no", "person", "unit_id", "measure", "decided_on"

@@ -125,3 +125,25 @@ class InvalidCounts(DomainError):
 
 class CouncilQuorumNotMet(DomainError):
     code = "council_quorum_not_met"
+
+
+class ModelExists(AlreadyExists):
+    code = "model_exists"
+
+
+class ModelNotFound(NotFound):
+    code = "unknown_model"
+
+
+class StageOutOfOrder(DomainError):
+    """A stage of an exemplary model before the one it follows; the message names the model's current stage."""
+
+    code = "stage_out_of_order"
+
+
+class CampaignOutOfOrder(DomainError):
+    code = "campaign_out_of_order"
+
+
+class DuplicateAdopter(DomainError):
+    code = "duplicate_adopter"

@@ -6,7 +6,7 @@ through the `Facts` protocol; the result is a list of `Notice`s, the same for th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -279,6 +279,30 @@ def _achievement_rejected(d: Mapping[str, Any], facts: Facts) -> Decided:
     return rules.ACHIEVEMENT_REJECTED, [d["unit_id"]], values
 
 
+def _model_stage(step: str) -> Callable[[Mapping[str, Any], Facts], Decided]:
+    """A stage of an exemplary model, to its unit (and, for a spread, to the units that adopted it)."""
+    stage, what, details = templates.MODEL_STAGES[step]
+
+    def decided(d: Mapping[str, Any], facts: Facts) -> Decided:
+        unit = facts.unit(d["unit_id"])
+        adopters = d.get("adopters", [])
+        fields = {
+            **d,
+            "done_on": templates.vn_date(date.fromisoformat(str(d["done_on"]))) if "done_on" in d else "",
+            "adopters": "; ".join(f"{facts.unit(a['unit_id']).name}: {a['outcome']}" for a in adopters),
+        }
+        values: dict[str, object] = {
+            "title": d["title"],
+            "stage": stage,
+            "what": what.substitute(fields),
+            "details": details.substitute(fields),
+            "beneficiary": f"{d['person']} ({unit.name})" if d.get("person") else unit.name,
+        }
+        return rules.EXEMPLARY_MODEL, sorted({d["unit_id"], *(a["unit_id"] for a in adopters)}), values
+
+    return decided
+
+
 _DECIDERS = {
     "emulation_registered": _late_registration,
     "achievement_reported": _late_report,
@@ -286,5 +310,6 @@ _DECIDERS = {
     "vote_round_closed": _vote_result,
     "award_decided": _award_decided,
     "achievement_rejected": _achievement_rejected,
+    **{f"exemplary_model_{step}": _model_stage(step) for step in templates.MODEL_STAGES},
 }
 TRIGGER_EVENTS = tuple(_DECIDERS)

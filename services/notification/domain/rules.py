@@ -23,6 +23,9 @@ AWARD_DECIDED = "award-decided"
 """The council decided an award → the unit concerned."""
 ACHIEVEMENT_REJECTED = "achievement-rejected"
 """An achievement was rejected → the reporting unit, with the reason."""
+EXEMPLARY_MODEL = "exemplary-model"
+"""A stage of an exemplary model recorded (identified, nurtured, a support action, summed up, spread, dropped) → the
+model's unit; a spread also → each unit that adopted it."""
 
 RULES = (
     REGISTRATION_REMINDER,
@@ -32,6 +35,7 @@ RULES = (
     VOTE_RESULT,
     AWARD_DECIDED,
     ACHIEVEMENT_REJECTED,
+    EXEMPLARY_MODEL,
 )
 DEFAULT_OFFSETS_DAYS = (7, 1)
 VIETNAM = timezone(timedelta(hours=7), "ICT")

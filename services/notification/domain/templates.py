@@ -81,7 +81,35 @@ TEMPLATES: dict[str, tuple[Template, Template]] = {
             "$signature\n"
         ),
     ),
+    rules.EXEMPLARY_MODEL: (
+        Template("Điển hình tiên tiến «$title»: $stage"),
+        Template(
+            "Kính gửi: $unit_name,\n\n"
+            "Trong $campaign_title, mô hình điển hình tiên tiến «$title» của $beneficiary $what.\n"
+            "$details\n\n"
+            "$signature\n"
+        ),
+    ),
 }
+
+MODEL_STAGES: dict[str, tuple[str, Template, Template]] = {
+    "identified": (
+        "Phát hiện",
+        Template("đã được phát hiện, lĩnh vực $area"),
+        Template("Lý do: $reason\nNgười phát hiện: $identified_by"),
+    ),
+    "nurtured": ("Bồi dưỡng", Template("đã được đưa vào kế hoạch bồi dưỡng"), Template("Kế hoạch bồi dưỡng: $plan")),
+    "supported": ("Bồi dưỡng", Template("đã được hỗ trợ ngày $done_on"), Template("Nội dung hỗ trợ: $action")),
+    "summed_up": (
+        "Tổng kết",
+        Template("đã được Hội đồng tổng kết, đánh giá"),
+        Template("Kết quả: $results\nĐánh giá của Hội đồng: $assessment"),
+    ),
+    "spread": ("Nhân rộng", Template("đã được nhân rộng"), Template("Đơn vị áp dụng: $adopters")),
+    "dropped": ("Dừng theo dõi", Template("không tiếp tục được theo dõi, bồi dưỡng"), Template("Lý do: $reason")),
+}
+"""Each step of an exemplary model (event `exemplary_model_<step>`): the stage a notice names, what happened and
+its details, filled from the event's fields (`$what` and `$details` of the `exemplary-model` notice)."""
 
 TALLY_WITHHELD = "không công bố (quá ít đơn vị tham gia hoặc không đủ túc số để giữ bí mật lá phiếu)"
 """A round that failed its quorum or its minimum of voters publishes no tally (it would reveal ballots)."""

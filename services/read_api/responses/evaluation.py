@@ -1,6 +1,8 @@
-"""What the evaluation's routes answer: campaigns, achievements, standings, votes and awards."""
+"""What the evaluation's routes answer: campaigns, achievements, standings, votes, awards and exemplary models."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -181,3 +183,59 @@ class Awards(BaseModel):
     campaign_id: str
     policy: EvaluationPolicy = Field(description="the policy in force (the defaults until one is set)")
     proposals: list[Proposal]
+
+
+class Adopter(BaseModel):
+    unit_id: str
+    outcome: str
+
+
+class ModelStep(BaseModel):
+    campaign_id: str = Field(description="the campaign the step was recorded in")
+    step: str = Field(description="identified, nurtured, supported (a support action), summed_up, spread or dropped")
+    details: dict[str, Any] = Field(
+        description="the event's own fields: identified (area, reason, identified_by), nurtured (plan), "
+        "supported (action, done_on), summed_up (results, evidence_refs, assessment), spread (adopters), "
+        "dropped (reason, from_stage)"
+    )
+    recorded_by: str = Field(description="the actor who recorded it")
+    recorded_at: str
+
+
+class ModelSummary(BaseModel):
+    model_id: str
+    unit_id: str
+    person: str | None = Field(description="the person of the unit the model is; null for the unit itself")
+    area: str = Field(description="the field of work (lĩnh vực)")
+    title: str
+    reason: str
+    identified_by: str
+    identified_in: str = Field(description="the campaign it was identified in")
+    identified_at: str
+    stage: str = Field(description="identified, nurtured, summed_up, spread or dropped")
+    stage_campaigns: dict[str, str] = Field(description="stage → the campaign it was (last) recorded in")
+    support_actions: int
+    adopters: list[Adopter] = Field(description="every unit that adopted it, in the order recorded")
+
+
+class ExemplaryModel(ModelSummary):
+    history: list[ModelStep] = Field(description="every step, oldest first")
+
+
+class FunnelStage(BaseModel):
+    stage: str = Field(description="identified, nurtured, summed_up or spread, in this order")
+    at: int = Field(description="models at this stage now")
+    reached: int = Field(description="models that reached it (including those further on or dropped since)")
+
+
+class Funnel(BaseModel):
+    stages: list[FunnelStage]
+    dropped: int
+    total: int
+
+
+class CampaignModels(BaseModel):
+    campaign_id: str
+    as_of: str | None = Field(description="the moment asked for, in UTC; null for now")
+    funnel: Funnel = Field(description="every model of the campaign, whoever asks")
+    models: list[ModelSummary] = Field(description="those the caller may see, by model id (history: /v1/models/{id})")

@@ -1,22 +1,31 @@
 """Routes over the evaluation service's views: campaigns (as the council evaluates them), achievements,
-standings, block votes and awards."""
+standings, block votes, awards and exemplary models."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from services.evaluation.adapters.views import AwardsView, ReferenceView, StandingsView, VotesView
+from services.evaluation.adapters.exemplary import funnel
+from services.evaluation.adapters.views import (
+    AwardsView,
+    ExemplaryModelsView,
+    ReferenceView,
+    StandingsView,
+    VotesView,
+)
 from services.read_api.access import (
     AUDITOR,
     COUNCIL,
     UNIT,
     Caller,
+    deny,
     own_unit,
     read_standings,
     require,
+    sees_model,
     sees_proposal,
 )
 from services.read_api.errors import api_error, error_responses
@@ -25,7 +34,9 @@ from services.read_api.responses.evaluation import (
     Achievements,
     Awards,
     Campaign,
+    CampaignModels,
     CountedBallot,
+    ExemplaryModel,
     Standings,
     Votes,
 )
@@ -38,6 +49,7 @@ ReferenceDep = Annotated[ReferenceView, Depends(ViewOf(ReferenceView))]
 StandingsDep = Annotated[StandingsView, Depends(ViewOf(StandingsView))]
 VotesDep = Annotated[VotesView, Depends(ViewOf(VotesView))]
 AwardsDep = Annotated[AwardsView, Depends(ViewOf(AwardsView))]
+ModelsDep = Annotated[ExemplaryModelsView, Depends(ViewOf(ExemplaryModelsView))]
 AS_OF = "ISO 8601 time between 1945 and 2200 (UTC without an offset): the standings as they were then"
 
 
@@ -180,3 +192,43 @@ def get_awards(
         "policy": awards.policy(campaign_id) or EvaluationPolicy().model_dump(),
         "proposals": [x for x in awards.proposals(campaign_id, unit, award) if sees_proposal(p, x)],
     }
+
+
+Stage = Literal["identified", "nurtured", "summed_up", "spread", "dropped"]
+MODELS_AS_OF = "ISO 8601 time between 1945 and 2200 (UTC without an offset): the models as they were then"
+
+
+@router.get("/v1/campaigns/{campaign_id}/models", tags=["evaluation"], response_model=CampaignModels)
+def list_campaign_models(
+    campaign_id: str,
+    p: Caller,
+    campaigns: ReferenceDep,
+    models: ModelsDep,
+    stage: Annotated[Stage | None, Query(description="only the models at this stage (the funnel counts all)")] = None,
+    unit: Annotated[str | None, Query(description="only this unit's models")] = None,
+    as_of: Annotated[Moment | None, Query(description=MODELS_AS_OF)] = None,
+) -> dict[str, Any]:
+    """The campaign's exemplary models (any stage recorded in it) as a funnel: per stage, how many are at it and how
+    many reached it, counted over every model; then the models the caller may see, each at the stage it has
+    reached (in whichever campaign) with its history."""
+    known_campaign(campaigns, campaign_id)
+    moment = None if as_of is None else as_of.isoformat()
+    found = models.campaign_models(campaign_id, moment)
+    shown = [m for m in found if sees_model(p, m) and stage in (None, m["stage"]) and unit in (None, m["unit_id"])]
+    return {"campaign_id": campaign_id, "as_of": moment, "funnel": funnel(found), "models": shown}
+
+
+@router.get("/v1/models/{model_id}", tags=["evaluation"], response_model=ExemplaryModel, responses=error_responses(403))
+def get_model(
+    model_id: str,
+    p: Caller,
+    models: ModelsDep,
+    as_of: Annotated[Moment | None, Query(description=MODELS_AS_OF)] = None,
+) -> dict[str, Any]:
+    """An exemplary model with every step of its history, across the campaigns it spans."""
+    found = models.model(model_id, None if as_of is None else as_of.isoformat())
+    if found is None:
+        raise api_error(404, "unknown_model", f"no exemplary model {model_id!r}", "model_id")
+    if not sees_model(p, found):
+        raise deny(p, "a model is public once summed up; until then council, auditors and its own unit only")
+    return found

@@ -61,9 +61,9 @@ def download(table: Table, fmt: Format) -> Response:
     return Response(body, media_type=media_type, headers={"Content-Disposition": attachment(table.name, fmt.value)})
 
 
-def names(p: Principal, facts: FactQueries) -> dict[str, str]:
-    """Unit id → name for a caller who may read units; none for the public (it reads by unit id)."""
-    return facts.unit_names() if sees_unit_names(p) else {}
+def names(p: Principal, facts: FactQueries, campaign: dict[str, Any]) -> dict[str, str]:
+    """Unit id → name for a caller who may read the campaign's blocks; none for the public while it runs."""
+    return facts.unit_names() if sees_unit_names(p, str(campaign.get("status"))) else {}
 
 
 @router.get("/registrations.{fmt}", responses=files(tables.REGISTRATION_COLUMNS))
@@ -83,7 +83,7 @@ def export_registrations(
     campaign = registry.known_campaign(blocks, campaign_id)
     rows = registrations.registrations(campaign_id, late, block, mine)
     block_names = {b["block_id"]: b["name"] for b in blocks.blocks(campaign_id)}
-    return download(tables.registrations(campaign, rows, block_names, names(p, blocks), block), fmt)
+    return download(tables.registrations(campaign, rows, block_names, names(p, blocks, campaign), block), fmt)
 
 
 @router.get("/standings.{fmt}", responses=files(tables.STANDING_COLUMNS))
@@ -97,12 +97,12 @@ def export_standings(
     as_of: Annotated[Moment | None, Query(description=evaluation.AS_OF)] = None,
 ) -> Response:
     """The standings of `/standings`: one row per unit, block by block, in rank order within its block."""
-    status = str(evaluation.known_campaign(reference, campaign_id).get("status"))
-    read_standings(p, status)
+    campaign = evaluation.known_campaign(reference, campaign_id)
+    read_standings(p, str(campaign.get("status")))
     if block is not None and reference.block(campaign_id, block) is None:
         raise api_error(404, "unknown_block", f"no block {block!r}", "block")
     body = standings.body(reference, campaign_id, block, None if as_of is None else as_of.isoformat())
-    return download(tables.standings(body, names(p, reference), block), fmt)
+    return download(tables.standings(body, names(p, reference, campaign), block), fmt)
 
 
 @router.get("/awards.{fmt}", responses=files(tables.AWARD_COLUMNS))
@@ -117,6 +117,6 @@ def export_awards(
 ) -> Response:
     """The award proposals of `/awards` (the public: decided ones only), in the order proposed: every rule's result
     and reason, eligibility, and the council's decision with its counts. The XLSX adds a sheet of one row per rule."""
-    evaluation.known_campaign(reference, campaign_id)
+    campaign = evaluation.known_campaign(reference, campaign_id)
     proposals = [x for x in awards.proposals(campaign_id, unit, award) if sees_proposal(p, x)]
-    return download(tables.awards(campaign_id, proposals, names(p, reference)), fmt)
+    return download(tables.awards(campaign_id, proposals, names(p, reference, campaign)), fmt)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
-from services.read_api.access import AUDITOR, COUNCIL, UNIT, Caller, own_unit, require
+from services.read_api.access import AUDITOR, COUNCIL, UNIT, Caller, own_unit, read_blocks, require
 from services.read_api.errors import api_error, error_responses
 from services.read_api.pages import DEFAULT_LIMIT, After, Limit, link_next, page
 from services.read_api.responses.registry import (
@@ -39,16 +39,16 @@ def known_campaign(blocks: BlocksView, campaign_id: str) -> dict[str, Any]:
 
 @router.get("/v1/campaigns/{campaign_id}/blocks", tags=["registry"], response_model=Blocks)
 def list_blocks(campaign_id: str, p: Caller, blocks: BlocksDep) -> dict[str, Any]:
-    """The campaign's blocks in definition order, each with its leader, deputy and members."""
-    require(p, COUNCIL, AUDITOR, UNIT, what="blocks")
+    """The campaign's blocks in definition order, each with its leader, deputy and members (public once the
+    campaign is closed, like its standings)."""
     campaign = known_campaign(blocks, campaign_id)
+    read_blocks(p, campaign["status"])
     return {"campaign_id": campaign_id, "status": campaign["status"], "blocks": blocks.rosters(campaign_id)}
 
 
 @router.get("/v1/campaigns/{campaign_id}/blocks/{block_id}", tags=["registry"], response_model=CampaignBlock)
 def get_block(campaign_id: str, block_id: str, p: Caller, blocks: BlocksDep) -> dict[str, Any]:
-    require(p, COUNCIL, AUDITOR, UNIT, what="blocks")
-    known_campaign(blocks, campaign_id)
+    read_blocks(p, known_campaign(blocks, campaign_id)["status"])
     found = blocks.rosters(campaign_id, block_id)
     if not found:
         raise not_found("unknown_block", f"no block {block_id!r} in campaign {campaign_id!r}", "block_id")

@@ -12,10 +12,10 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.read_api.workspace import audit, awards, campaigns, signin, votes
+from services.read_api.workspace import audit, awards, campaigns, registrations, signin, standings, units, votes
 from services.read_api.workspace.render import STATIC
 
-MODULES = (signin, campaigns, votes, awards, audit)
+MODULES = (signin, campaigns, registrations, standings, units, votes, awards, audit)
 
 
 def install(app: FastAPI) -> None:

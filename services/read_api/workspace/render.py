@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Coroutine
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from services.read_api.access import AUDITOR, COUNCIL, UNIT, Principal, principal
+from services.registry.domain.rules import DEPARTMENT_TZ
 from shared.infra.clock import Clock
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +39,16 @@ def vn_date(value: str | date | datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def vn_local(value: str | None) -> str:
+    """A stored time as people in the Department read it, in Ho Chi Minh City time, the zone deadlines are counted
+    in: `2022-01-20T18:30:00+00:00` → `21/01/2022 01:30` (`vn_date` would write its UTC date, 20/01). A date alone
+    is written as `vn_date` writes it."""
+    if not value or "T" not in value:
+        return vn_date(value)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.astimezone(DEPARTMENT_TZ).strftime("%d/%m/%Y %H:%M")
+
+
 def vn_number(value: float | int | None, digits: int = 1) -> str:
     """`1234.5` → `1.234,5` (Vietnamese separators)."""
     if value is None:
@@ -50,17 +61,14 @@ def nfc(value: Any) -> str:
     return unicodedata.normalize("NFC", str(value))
 
 
-templates.env.filters.update(vn_date=vn_date, vn_number=vn_number, nfc=nfc)
+templates.env.filters.update(vn_date=vn_date, vn_local=vn_local, vn_number=vn_number, nfc=nfc)
 templates.env.globals.update(ROLE_NAMES=ROLE_NAMES)
-
-
-VIETNAM = timezone(timedelta(hours=7))
 
 
 def today() -> date:
     """Today in Vietnam, by the services' clock (the demo's calendar under `emulation up --demo`), so "days left"
     agrees with what the registry decides is late."""
-    return Clock.from_env().now().astimezone(VIETNAM).date()
+    return Clock.from_env().now().astimezone(DEPARTMENT_TZ).date()
 
 
 def role_label(p: Principal) -> str:
