@@ -17,7 +17,7 @@ from services.read_api.exports.tables import award_title, days_late, local_time
 from services.read_api.workspace.render import vn_number
 from tests.browser import xlsx
 from tests.browser.person import check_a11y, shot, sign_in
-from tests.browser.workspace import BLOCKS, CAMPAIGN, Workspace, require_pages
+from tests.browser.workspace import BLOCKS, CAMPAIGN, Workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 STANDINGS = f"/campaigns/{CAMPAIGN}/standings"
@@ -27,7 +27,6 @@ REGISTRATIONS = f"/campaigns/{CAMPAIGN}/registrations"
 @pytest_asyncio.fixture(loop_scope="package")
 async def council(page: Page, workspace: Workspace) -> AsyncIterator[Page]:
     """The council, signed in, on the 2022 campaign's overview (reached from the campaigns list, as a person would)."""
-    await require_pages(workspace, STANDINGS, REGISTRATIONS, f"/campaigns/{CAMPAIGN}/units/{workspace.unit_id}")
     await sign_in(page, workspace.council)
     await page.get_by_role("link", name="Phong trào thi đua yêu nước năm 2022").click()
     await expect(page).to_have_url(f"{workspace.url}/campaigns/{CAMPAIGN}")

@@ -9,7 +9,7 @@ from playwright.async_api import Page, expect
 
 from services.read_api.workspace.render import vn_number
 from tests.browser.person import shot, sign_in
-from tests.browser.workspace import DEMO_UNIT, OPEN, Workspace, require_pages
+from tests.browser.workspace import DEMO_UNIT, OPEN, Workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 COUNCIL = "council:chu-tich"
@@ -21,7 +21,6 @@ async def test_an_open_standings_page_shows_a_verified_achievement_without_reloa
     page: Page, workspace: Workspace
 ) -> None:
     path = f"/campaigns/{OPEN}/standings"
-    await require_pages(workspace, path)
     await sign_in(page, workspace.council)
     await page.goto(path)
     unit = DEMO_UNIT

@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
 from tests.browser.person import check_a11y, shot, sign_in
-from tests.browser.workspace import CAMPAIGN, DEMO_UNIT, Workspace, require_pages
+from tests.browser.workspace import CAMPAIGN, DEMO_UNIT, Workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 C = f"/campaigns/{CAMPAIGN}"
@@ -28,7 +28,6 @@ PHONE = ViewportSize(width=390, height=844)
 @pytest.mark.parametrize("name", PAGES)
 async def test_every_page_is_accessible_on_a_desktop_and_a_phone(page: Page, workspace: Workspace, name: str) -> None:
     path = PAGES[name]
-    await require_pages(workspace, path)
     await sign_in(page, workspace.auditor)
     answer = await page.goto(path)
     assert answer is not None and answer.status == 200
@@ -45,7 +44,6 @@ async def test_every_page_is_accessible_on_a_desktop_and_a_phone(page: Page, wor
 async def test_the_award_list_prints(page: Page, workspace: Workspace) -> None:
     """The council meeting's printed list (danh sách đề nghị khen thưởng): the print stylesheet hides navigation."""
     path = PAGES["awards-print"]
-    await require_pages(workspace, path)
     await sign_in(page, workspace.council)
     await page.goto(path)
     await page.emulate_media(media="print")

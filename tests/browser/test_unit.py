@@ -10,7 +10,7 @@ from playwright.async_api import Page, expect
 
 from services.read_api.exports.tables import award_title
 from tests.browser.person import check_a11y, shot, sign_in
-from tests.browser.workspace import CAMPAIGN, Workspace, require_pages
+from tests.browser.workspace import CAMPAIGN, Workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 REGISTRATIONS = f"/campaigns/{CAMPAIGN}/registrations"
@@ -20,7 +20,6 @@ OTHER = "phong-cong-chung-so-2"
 
 @pytest_asyncio.fixture(loop_scope="package")
 async def unit(page: Page, workspace: Workspace) -> AsyncIterator[Page]:
-    await require_pages(workspace, REGISTRATIONS, f"/campaigns/{CAMPAIGN}/units/{OTHER}")
     await sign_in(page, workspace.unit)
     await expect(page.get_by_test_id("signed-in-as")).to_contain_text("Đơn vị")
     await page.get_by_role("link", name="Phong trào thi đua yêu nước năm 2022").click()

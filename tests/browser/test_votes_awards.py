@@ -12,14 +12,13 @@ from playwright.async_api import Page, expect
 from services.read_api.exports.tables import award_title
 from tests.browser import xlsx
 from tests.browser.person import check_a11y, shot, sign_in
-from tests.browser.workspace import CAMPAIGN, Workspace, require_pages
+from tests.browser.workspace import CAMPAIGN, Workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 VOTES, AWARDS = f"/campaigns/{CAMPAIGN}/votes", f"/campaigns/{CAMPAIGN}/awards"
 
 
 async def test_the_council_follows_a_runoff_from_its_first_round(page: Page, workspace: Workspace) -> None:
-    await require_pages(workspace, VOTES)
     await sign_in(page, workspace.council)
     await page.goto(f"/campaigns/{CAMPAIGN}")
     await page.get_by_role("link", name="Bình xét, suy tôn").click()
@@ -54,7 +53,6 @@ async def test_the_council_follows_a_runoff_from_its_first_round(page: Page, wor
 async def test_the_council_reads_the_proposals_and_downloads_them(
     page: Page, workspace: Workspace, tmp_path: Path
 ) -> None:
-    await require_pages(workspace, AWARDS)
     await sign_in(page, workspace.council)
     await page.goto(f"/campaigns/{CAMPAIGN}")
     await page.get_by_role("link", name="Đề nghị khen thưởng").click()

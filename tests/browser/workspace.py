@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 
 from emulation import demo
 from emulation.client import send
@@ -83,12 +82,3 @@ async def demo_shown(workspace: Workspace) -> None:
         return blocks == set(BLOCKS) and bool(registered["registrations"]) and counted == dossiers
 
     await wait_for(shown, timeout=180, interval=0.5)
-
-
-async def require_pages(workspace: Workspace, *paths: str) -> None:
-    """Skip, saying which, while a page of the plan is not served yet (its route answers JSON, not HTML)."""
-    async with httpx.AsyncClient(base_url=workspace.url, timeout=10) as api:
-        for path in paths:
-            answer = await api.get(path, headers={"Authorization": f"Bearer {workspace.auditor}"})
-            if not answer.headers.get("content-type", "").startswith("text/html"):
-                pytest.skip(f"the workspace page {path} is not merged yet (GET answers {answer.status_code} JSON)")
