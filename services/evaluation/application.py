@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from services.evaluation.domain.achievements import Achievement
+from services.evaluation.domain.adhoc import Exceptional
 from services.evaluation.domain.awards import Proposal, UnitAwards
 from services.evaluation.domain.ballots import RECEIPT_BYTES, Seal, SealUnavailable, encode_receipt
 from services.evaluation.domain.discipline import RecordedMeasure, UnitDiscipline
@@ -35,7 +36,6 @@ from services.evaluation.domain.policy import CSTDCS, LDTT, Policy
 from services.evaluation.domain.rules import (
     HISTORY_RULES,
     AwardFacts,
-    Exceptional,
     RuleResult,
     acts_for_council,
     conducts_block_vote,

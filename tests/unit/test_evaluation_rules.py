@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from services.evaluation.domain import rules
+from services.evaluation.domain import adhoc, rules
 from services.evaluation.domain.policy import CO_THI_DUA, CSTD_TP, CSTDCS, LDTT, TT_TIEN_TIEN, TT_XUAT_SAC, Policy
 from services.evaluation.domain.rules import AwardFacts, check_award
 
@@ -240,23 +240,23 @@ def test_rules_over_other_systems_and_earlier_years_are_checked_again() -> None:
 
 def test_adhoc_achievement_in_the_period_done_and_evidenced() -> None:
     start, end = date(2022, 1, 1), date(2022, 12, 31)
-    ok = rules.achieved_in_period(date(2022, 6, 15), start, end)
+    ok = adhoc.achieved_in_period(date(2022, 6, 15), start, end)
     assert ok.passed and ok.reason == "achieved on 2022-06-15, within the campaign's period 2022-01-01–2022-12-31"
-    bad = rules.achieved_in_period(date(2021, 12, 30), start, end)
+    bad = adhoc.achieved_in_period(date(2021, 12, 30), start, end)
     assert not bad.passed and bad.reason == (
         "achieved on 2021-12-30, outside the campaign's period 2022-01-01–2022-12-31"
     )
-    assert not rules.achieved_in_period(date(2022, 6, 15), None, end).passed
-    assert rules.achieved_by_today(date(2022, 6, 15), date(2022, 6, 15)).passed
-    future = rules.achieved_by_today(date(2022, 7, 1), date(2022, 6, 20))
+    assert not adhoc.achieved_in_period(date(2022, 6, 15), None, end).passed
+    assert adhoc.achieved_by_today(date(2022, 6, 15), date(2022, 6, 15)).passed
+    future = adhoc.achieved_by_today(date(2022, 7, 1), date(2022, 6, 20))
     assert not future.passed and future.reason == "achieved on 2022-07-01, after today (2022-06-20)"
-    assert rules.evidence_named("CV-118/CA").reason == "evidence: CV-118/CA"
-    missing = rules.evidence_named(None)
+    assert adhoc.evidence_named("CV-118/CA").reason == "evidence: CV-118/CA"
+    missing = adhoc.evidence_named(None)
     assert not missing.passed and missing.reason == "no evidence of the achievement named"
 
 
 def test_an_adhoc_proposal_is_checked_by_its_own_rules() -> None:
-    achievement = rules.Exceptional("Cứu người đuối nước", date(2022, 6, 15), "Thư cảm ơn số 12")
+    achievement = adhoc.Exceptional("Cứu người đuối nước", date(2022, 6, 15), "Thư cảm ơn số 12")
     facts = AwardFacts(
         unit_id="u", person="A", achievement=achievement, period_start=date(2022, 1, 1),
         period_end=date(2022, 12, 31), today=date(2022, 6, 20), discipline="khien-trach",

@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 
+from services.evaluation.domain.adhoc import Exceptional, adhoc_rules
 from services.evaluation.domain.discipline import RecordedMeasure
 from services.evaluation.domain.policy import (
     AWARDS,
@@ -207,48 +208,6 @@ def rechecked(rule: str) -> bool:
     return rule in RECORDED_RULES or rule.startswith(CONSECUTIVE)
 
 
-# ---- ad-hoc awards (khen thưởng đột xuất) -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Exceptional:
-    """The exceptional achievement (thành tích đột xuất) an ad-hoc proposal names: what, when, the evidence."""
-
-    description: str
-    achieved_on: date
-    evidence_ref: str | None = None
-
-
-def achieved_in_period(achieved_on: date, period_start: date | None, period_end: date | None) -> RuleResult:
-    """The achievement falls within the campaign's period (an earlier or later one belongs to another campaign)."""
-    if period_start is None or period_end is None:
-        return RuleResult("achieved-in-period", False, "the campaign's period is unknown")
-    ok = period_start <= achieved_on <= period_end
-    verdict = "within" if ok else "outside"
-    return RuleResult(
-        "achieved-in-period",
-        ok,
-        f"achieved on {achieved_on.isoformat()}, {verdict} the campaign's period "
-        f"{period_start.isoformat()}–{period_end.isoformat()}",
-    )
-
-
-def achieved_by_today(achieved_on: date, today: date) -> RuleResult:
-    """The achievement has happened: an ad-hoc award rewards what was done, not what is planned."""
-    ok = achieved_on <= today
-    verdict = "not after" if ok else "after"
-    return RuleResult(
-        "achieved-by-today", ok, f"achieved on {achieved_on.isoformat()}, {verdict} today ({today.isoformat()})"
-    )
-
-
-def evidence_named(evidence_ref: str | None) -> RuleResult:
-    """The proposal names the evidence of the achievement (a report, a decision, a letter of thanks)."""
-    if evidence_ref:
-        return RuleResult("evidence-named", True, f"evidence: {evidence_ref}")
-    return RuleResult("evidence-named", False, "no evidence of the achievement named")
-
-
 def block_leader(unit_id: str, elected_leader: str | None) -> RuleResult:
     """Cờ thi đua của UBND Thành phố: the unit is its block's elected leader."""
     if elected_leader == unit_id:
@@ -381,23 +340,12 @@ def history_rules(award: str, facts: AwardFacts, policy: Policy) -> list[RuleRes
     return HISTORY_RULES.get(award, lambda f, p: [])(facts, policy)
 
 
-def adhoc_rules(facts: AwardFacts) -> list[RuleResult]:
-    """An ad-hoc award's own rules: the achievement named with its evidence, done, within the campaign's period."""
-    a = facts.achievement
-    if a is None:
-        return []
-    results = [achieved_in_period(a.achieved_on, facts.period_start, facts.period_end)]
-    if facts.today is not None:
-        results.append(achieved_by_today(a.achieved_on, facts.today))
-    return results + [evidence_named(a.evidence_ref)]
-
-
 def check_award(award: str, facts: AwardFacts, policy: Policy) -> list[RuleResult]:
     """Every rule of `award`, in a fixed order; the proposal is eligible when all pass. An ad-hoc proposal (one
     naming an exceptional achievement) is checked by the ad-hoc rules instead of the year-end review's."""
     results = [not_disciplined(facts.discipline, facts.disciplined_members)]
     if facts.achievement is not None:
-        results += adhoc_rules(facts)
+        results += adhoc_rules(facts.achievement, facts.period_start, facts.period_end, facts.today)
     else:
         results += AWARD_RULES.get(award, lambda f, p: [])(facts, policy) + history_rules(award, facts, policy)
     return results + recorded_discipline(facts.discipline, facts.recorded_measures)
