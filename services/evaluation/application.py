@@ -19,7 +19,7 @@ from services.evaluation.domain.adhoc import Exceptional
 from services.evaluation.domain.awards import Proposal, UnitAwards
 from services.evaluation.domain.ballots import RECEIPT_BYTES, Seal, SealUnavailable, encode_receipt
 from services.evaluation.domain.discipline import RecordedMeasure, UnitDiscipline
-from services.evaluation.domain.dossiers import Dossier
+from services.evaluation.domain.dossiers import DEPARTMENT_TZ, Dossier
 from services.evaluation.domain.errors import (
     AchievementExists,
     AchievementNotFound,
@@ -165,7 +165,7 @@ class EvaluationApplication(ServiceApplication):
             Achievement.report(
                 contents=[c["no"] for c in campaign.get("contents", [])],
                 maximum=maximum,
-                today=self.clock.now().date(),
+                today=self.clock.now().astimezone(DEPARTMENT_TZ).date(),
                 due_on=cmd.due_on,
                 **details,
             )
@@ -335,7 +335,7 @@ class EvaluationApplication(ServiceApplication):
             achievement=Exceptional(**a.model_dump()) if (a := cmd.achievement) else None,
             period_start=day(campaign.get("period_start")),
             period_end=day(campaign.get("period_end")),
-            today=self.clock.now().date(),
+            today=self.clock.now().astimezone(DEPARTMENT_TZ).date(),
         )
         proposal = Proposal.propose(cmd.campaign_id, cmd.proposal_id, cmd.award, facts, policy)
         if not proposal.eligible:

@@ -243,3 +243,10 @@ def test_a_proposal_stored_before_adhoc_awards_is_published_as_v1_and_loads() ->
     assert d.app.wire.check(proposed) == "award_proposed.v1"
     old = proposed.mutate(None)
     assert isinstance(old, Proposal) and old.achievement is None and old.eligible
+
+
+def test_today_is_the_department_s_date(send: Driver) -> None:
+    send.app.clock.set(datetime(2022, 6, 14, 23, tzinfo=UTC))  # 06:00 on 15/06 in Ho Chi Minh City
+    send("propose_award", actor="u3", proposal_id="dx-dawn", award=GK, unit_id="u3", person="A",
+         achievement=ACHIEVEMENT)  # fmt: skip
+    assert send.proposal("dx-dawn").rule_results[2]["reason"] == "achieved on 2022-06-15, not after today (2022-06-15)"

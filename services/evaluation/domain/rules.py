@@ -303,7 +303,7 @@ class AwardFacts:
     period_start: date | None = None
     period_end: date | None = None
     today: date | None = None
-    """The department's date when the proposal is made (the service clock)."""
+    """The department's date (Ho Chi Minh City, by the service clock) when the proposal is made."""
 
 
 RuleSet = Callable[[AwardFacts, Policy], list[RuleResult]]
