@@ -290,12 +290,13 @@ class EvaluationApplication(ServiceApplication):
         return record.in_force(year_of(campaign), person) if record else []
 
     def years_held(
-        self, campaign: dict[str, Any], award: str, unit_id: str, person: str | None, policy: Policy
+        self, campaign: dict[str, Any], award: str, ledger: UnitAwards, person: str | None, policy: Policy
     ) -> dict[str, frozenset[int]]:
         """Title → the years in which the person (without one: the unit) holds it by a council decision, over the
-        yearly campaigns of the `cstdcs_consecutive_years` years ending with this campaign's; read from their ledgers
-        in this store (the decisions are the evaluation's own), and only for an award with rules over earlier years.
-        Thematic and periodic campaigns award no yearly title and do not count as years."""
+        yearly campaigns of the `cstdcs_consecutive_years` years ending with this campaign's; read from the unit's
+        ledgers in this store (`ledger`: this campaign's, already loaded; the decisions are the evaluation's own), and
+        only for an award with rules over earlier years. Thematic and periodic campaigns award no yearly title and do
+        not count as years."""
         if award not in HISTORY_RULES:
             return {}
         year, span = year_of(campaign), policy.cstdcs_consecutive_years
@@ -303,8 +304,9 @@ class EvaluationApplication(ServiceApplication):
         for other in self.facts.campaigns():
             if other.get("kind") != "yearly" or not year - span < year_of(other) <= year:
                 continue
-            ledger: UnitAwards | None = self.find(UnitAwards.create_id(other["campaign_id"], unit_id))
-            for title in ledger.held_by(person) if ledger else ():
+            found = ledger if other["campaign_id"] == ledger.campaign_id else None
+            found = found or self.find(UnitAwards.create_id(other["campaign_id"], ledger.unit_id))
+            for title in found.held_by(person) if found else ():
                 held.setdefault(title, set()).add(year_of(other))
         return {title: frozenset(years) for title, years in held.items()}
 
@@ -331,7 +333,7 @@ class EvaluationApplication(ServiceApplication):
             elected_leader=election.leader if election else None,
             recorded_measures=self.measures_in_force(campaign, cmd.unit_id, cmd.person),
             year=year_of(campaign),
-            years_held=self.years_held(campaign, cmd.award, cmd.unit_id, cmd.person, policy),
+            years_held=self.years_held(campaign, cmd.award, ledger, cmd.person, policy),
             achievement=Exceptional(**a.model_dump()) if (a := cmd.achievement) else None,
             period_start=day(campaign.get("period_start")),
             period_end=day(campaign.get("period_end")),
@@ -352,11 +354,11 @@ class EvaluationApplication(ServiceApplication):
         policy = self.get_policy(cmd.campaign_id)
         measures = self.measures_in_force(campaign, proposal.unit_id, proposal.person)
         recheck = [no_recorded_measure(measures)] if measures else []
-        held = self.years_held(campaign, proposal.award, proposal.unit_id, proposal.person, policy)
+        ledger = self.ledger(cmd.campaign_id, proposal.unit_id)
+        held = self.years_held(campaign, proposal.award, ledger, proposal.person, policy)
         facts = AwardFacts(unit_id=proposal.unit_id, person=proposal.person, year=year_of(campaign), years_held=held)
         recheck += history_rules(proposal.award, facts, policy)
         proposal.decide(cmd.votes_for, cmd.votes_against, cmd.members_present, policy, cmd.reason, recheck)
-        ledger = self.ledger(cmd.campaign_id, proposal.unit_id)
         ledger.note_decision(
             proposal_id=proposal.proposal_id,
             award=proposal.award,
