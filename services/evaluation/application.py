@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from datetime import date
 from typing import Any, Protocol, TypeVar, cast
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from services.evaluation.domain.achievements import Achievement
+from services.evaluation.domain.adhoc import Exceptional
 from services.evaluation.domain.awards import Proposal, UnitAwards
 from services.evaluation.domain.ballots import RECEIPT_BYTES, Seal, SealUnavailable, encode_receipt
 from services.evaluation.domain.discipline import RecordedMeasure, UnitDiscipline
-from services.evaluation.domain.dossiers import Dossier
+from services.evaluation.domain.dossiers import DEPARTMENT_TZ, Dossier
 from services.evaluation.domain.errors import (
     AchievementExists,
     AchievementNotFound,
@@ -35,10 +37,12 @@ from services.evaluation.domain.errors import (
 from services.evaluation.domain.exemplary import ExemplaryModel
 from services.evaluation.domain.policy import CSTDCS, LDTT, Policy
 from services.evaluation.domain.rules import (
+    HISTORY_RULES,
     AwardFacts,
     RuleResult,
     acts_for_council,
     conducts_block_vote,
+    history_rules,
     no_recorded_measure,
     own_ballot,
 )
@@ -77,6 +81,7 @@ A = TypeVar("A", bound=Aggregate)
 
 class Facts(Protocol):
     def campaign(self, campaign_id: str) -> dict[str, Any] | None: ...
+    def campaigns(self) -> list[dict[str, Any]]: ...
     def block(self, campaign_id: str, block_id: str) -> dict[str, Any] | None: ...
     def members(self, campaign_id: str, block_id: str) -> list[str]: ...
     def block_of(self, campaign_id: str, unit_id: str) -> str | None: ...
@@ -86,6 +91,15 @@ class Facts(Protocol):
 def require(result: RuleResult, field: str | None = None) -> None:
     if not result.passed:
         raise NotAllowed(result.reason, field)
+
+
+def year_of(campaign: dict[str, Any]) -> int:
+    """The campaign's year (from its period for a campaign launched without one)."""
+    return int(campaign.get("year") or str(campaign.get("period_start", "0"))[:4])
+
+
+def day(value: Any) -> date | None:
+    return value if isinstance(value, date) else date.fromisoformat(value) if value else None
 
 
 class EvaluationApplication(ServiceApplication):
@@ -162,7 +176,7 @@ class EvaluationApplication(ServiceApplication):
             Achievement.report(
                 contents=[c["no"] for c in campaign.get("contents", [])],
                 maximum=maximum,
-                today=self.clock.now().date(),
+                today=self.clock.now().astimezone(DEPARTMENT_TZ).date(),
                 due_on=cmd.due_on,
                 **details,
             )
@@ -284,8 +298,28 @@ class EvaluationApplication(ServiceApplication):
     def measures_in_force(self, campaign: dict[str, Any], unit_id: str, person: str | None) -> list[RecordedMeasure]:
         """Disciplinary decisions reported by the personnel system, in force in the campaign's year."""
         record: UnitDiscipline | None = self.find(UnitDiscipline.create_id(unit_id))
-        year = campaign.get("year") or int(str(campaign.get("period_start", "0"))[:4])
-        return record.in_force(int(year), person) if record else []
+        return record.in_force(year_of(campaign), person) if record else []
+
+    def years_held(
+        self, campaign: dict[str, Any], award: str, ledger: UnitAwards, person: str | None, policy: Policy
+    ) -> dict[str, frozenset[int]]:
+        """Title → the years in which the person (without one: the unit) holds it by a council decision, over the
+        yearly campaigns of the `cstdcs_consecutive_years` years ending with this campaign's; read from the unit's
+        ledgers in this store (`ledger`: this campaign's, already loaded; the decisions are the evaluation's own), and
+        only for an award with rules over earlier years. Thematic and periodic campaigns award no yearly title and do
+        not count as years."""
+        if award not in HISTORY_RULES:
+            return {}
+        year, span = year_of(campaign), policy.cstdcs_consecutive_years
+        held: dict[str, set[int]] = {}
+        for other in self.facts.campaigns():
+            if other.get("kind") != "yearly" or not year - span < year_of(other) <= year:
+                continue
+            found = ledger if other["campaign_id"] == ledger.campaign_id else None
+            found = found or self.find(UnitAwards.create_id(other["campaign_id"], ledger.unit_id))
+            for title in found.held_by(person) if found else ():
+                held.setdefault(title, set()).add(year_of(other))
+        return {title: frozenset(years) for title, years in held.items()}
 
     def propose_award(self, cmd: ProposeAward) -> list[Aggregate]:
         campaign = self.campaign(cmd.campaign_id)
@@ -294,6 +328,7 @@ class EvaluationApplication(ServiceApplication):
         block_id = self.member_block(cmd.campaign_id, cmd.unit_id)
         ledger = self.ledger(cmd.campaign_id, cmd.unit_id)
         election: BlockElection | None = self.find(BlockElection.create_id(cmd.campaign_id, block_id))
+        policy = self.get_policy(cmd.campaign_id)
         facts = AwardFacts(
             unit_id=cmd.unit_id,
             person=cmd.person,
@@ -308,8 +343,13 @@ class EvaluationApplication(ServiceApplication):
             cstdcs_pending=ledger.count(CSTDCS, with_pending=True) - ledger.count(CSTDCS),
             elected_leader=election.leader if election else None,
             recorded_measures=self.measures_in_force(campaign, cmd.unit_id, cmd.person),
+            year=year_of(campaign),
+            years_held=self.years_held(campaign, cmd.award, ledger, cmd.person, policy),
+            achievement=Exceptional(**a.model_dump()) if (a := cmd.achievement) else None,
+            period_start=day(campaign.get("period_start")),
+            period_end=day(campaign.get("period_end")),
+            today=self.clock.now().astimezone(DEPARTMENT_TZ).date(),
         )
-        policy = self.get_policy(cmd.campaign_id)
         proposal = Proposal.propose(cmd.campaign_id, cmd.proposal_id, cmd.award, facts, policy)
         if not proposal.eligible:
             return [proposal]
@@ -324,9 +364,12 @@ class EvaluationApplication(ServiceApplication):
             raise ProposalNotFound(f"no proposal {cmd.proposal_id!r}", "proposal_id")
         policy = self.get_policy(cmd.campaign_id)
         measures = self.measures_in_force(campaign, proposal.unit_id, proposal.person)
-        recorded = [no_recorded_measure(measures)] if measures else []
-        proposal.decide(cmd.votes_for, cmd.votes_against, cmd.members_present, policy, cmd.reason, recorded)
+        recheck = [no_recorded_measure(measures)] if measures else []
         ledger = self.ledger(cmd.campaign_id, proposal.unit_id)
+        held = self.years_held(campaign, proposal.award, ledger, proposal.person, policy)
+        facts = AwardFacts(unit_id=proposal.unit_id, person=proposal.person, year=year_of(campaign), years_held=held)
+        recheck += history_rules(proposal.award, facts, policy)
+        proposal.decide(cmd.votes_for, cmd.votes_against, cmd.members_present, policy, cmd.reason, recheck)
         ledger.note_decision(
             proposal_id=proposal.proposal_id,
             award=proposal.award,

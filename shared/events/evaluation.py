@@ -54,14 +54,22 @@ class EvaluationPolicyV2(EvaluationPolicyV1):
     """A round's tally and anonymous ballots are published only if at least this many ballots count."""
 
 
-class EvaluationPolicy(EvaluationPolicyV2):
-    """Parameters of the evaluation rules of one campaign; every field has the documented default."""
+class EvaluationPolicyV3(EvaluationPolicyV2):
+    """Parameters of the evaluation rules of one campaign, as `evaluation_policy_set.v3` published them."""
 
     dossier_points_max: float = Field(default=0.0, ge=0, le=10_000)
     """Points a unit's one-stop dossiers add to its verified score at a 100 % on-time share (scaled by the share;
     0, the default, adds nothing)."""
     late_dossier_penalty: float = Field(default=0.0, ge=0, le=10_000)
     """Points deducted from the verified score per late dossier (0, the default, deducts nothing)."""
+
+
+class EvaluationPolicy(EvaluationPolicyV3):
+    """Parameters of the evaluation rules of one campaign; every field has the documented default."""
+
+    cstdcs_consecutive_years: int = Field(default=3, ge=1, le=10)
+    """Chiến sĩ thi đua cấp Thành phố: Chiến sĩ thi đua cơ sở in this many consecutive years, ending with the
+    campaign's year (three times running under the Law on Emulation and Commendation 2022)."""
 
 
 class EvaluationPolicySetV1(Contract):
@@ -76,9 +84,16 @@ class EvaluationPolicySetV2(Contract):
     policy: EvaluationPolicyV2
 
 
-class EvaluationPolicySet(Contract):
+class EvaluationPolicySetV3(Contract):
     """Version 3: the policy has the dossier criterion (`dossier_points_max`, `late_dossier_penalty`); older
     messages are upcast with its defaults, which change no score."""
+
+    campaign_id: Slug
+    policy: EvaluationPolicyV3
+
+
+class EvaluationPolicySet(Contract):
+    """Version 4: the policy has `cstdcs_consecutive_years`; older messages are upcast with its default, 3."""
 
     campaign_id: Slug
     policy: EvaluationPolicy
@@ -245,7 +260,20 @@ class RuleResult(Contract):
     reason: LongText
 
 
-class AwardProposed(Contract):
+class ExceptionalAchievement(Contract):
+    """An exceptional achievement (thành tích đột xuất): what was achieved, when, and its evidence. A proposal naming
+    one is an ad-hoc award (khen thưởng đột xuất), checked by its own rules and decided like the others."""
+
+    description: LongText
+    """What was achieved."""
+    achieved_on: Day
+    evidence_ref: Name | None = None
+    """The evidence (a report, a decision, a letter of thanks); rule `evidence-named` fails without it."""
+
+
+class AwardProposedV1(Contract):
+    """Version 1, before ad-hoc awards."""
+
     campaign_id: Slug
     proposal_id: Slug
     award: Slug
@@ -253,6 +281,13 @@ class AwardProposed(Contract):
     person: Name | None = None
     rule_results: list[RuleResult] = Field(default_factory=list)
     eligible: bool = True
+
+
+class AwardProposed(AwardProposedV1):
+    """Version 2 names the exceptional achievement of an ad-hoc proposal; v1 messages are upcast with none."""
+
+    achievement: ExceptionalAchievement | None = None
+    """Null for a proposal of the year-end review."""
 
 
 class AwardDecided(Contract):
@@ -400,7 +435,8 @@ class CloseVoteRound(Command):
 
 
 class ProposeAward(Command):
-    """Propose an award; every rule's result is recorded with the proposal."""
+    """Propose an award; every rule's result is recorded with the proposal. With `achievement`, an ad-hoc award
+    (khen thưởng đột xuất) at any time while the campaign is open."""
 
     campaign_id: Slug
     proposal_id: Slug
@@ -408,6 +444,8 @@ class ProposeAward(Command):
     unit_id: Slug
     person: Name | None = None
     facts: AwardFactsIn = AwardFactsIn()
+    achievement: ExceptionalAchievement | None = None
+    """The exceptional achievement of an ad-hoc award (a form: Giấy khen, Bằng khen); omit for the year-end review."""
 
 
 class DecideAward(Command):
@@ -424,7 +462,8 @@ class DecideAward(Command):
 EVENTS = [
     EventType("evaluation_policy_set", 1, EvaluationPolicySetV1, SERVICE),
     EventType("evaluation_policy_set", 2, EvaluationPolicySetV2, SERVICE),
-    EventType("evaluation_policy_set", 3, EvaluationPolicySet, SERVICE),
+    EventType("evaluation_policy_set", 3, EvaluationPolicySetV3, SERVICE),
+    EventType("evaluation_policy_set", 4, EvaluationPolicySet, SERVICE),
     EventType("scoring_table_set", 1, ScoringTableSet, SERVICE),
     EventType("achievement_reported", 1, AchievementReported, SERVICE),
     EventType("achievement_verified", 1, AchievementVerified, SERVICE),
@@ -437,7 +476,8 @@ EVENTS = [
     EventType("vote_round_closed", 3, VoteRoundClosed, SERVICE),
     EventType("block_leader_elected", 1, BlockLeaderElected, SERVICE),
     EventType("vote_round_failed", 1, VoteRoundFailed, SERVICE),
-    EventType("award_proposed", 1, AwardProposed, SERVICE),
+    EventType("award_proposed", 1, AwardProposedV1, SERVICE),
+    EventType("award_proposed", 2, AwardProposed, SERVICE),
     EventType("award_decided", 1, AwardDecided, SERVICE),
     EventType("dossier_recorded", 1, DossierRecorded, SERVICE),
     EventType("discipline_recorded", 1, DisciplineRecorded, SERVICE),

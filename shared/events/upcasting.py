@@ -52,12 +52,25 @@ def evaluation_policy_set_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "policy": {**data["policy"], **defaults}}
 
 
+def evaluation_policy_set_v3_to_v4(data: dict[str, Any]) -> dict[str, Any]:
+    """v4's policy has `cstdcs_consecutive_years`; a v3 policy takes its default (3), as the service does."""
+    default = EvaluationPolicy.model_fields["cstdcs_consecutive_years"].default
+    return {**data, "policy": {**data["policy"], "cstdcs_consecutive_years": default}}
+
+
+def award_proposed_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v2 names an ad-hoc proposal's exceptional achievement; a v1 proposal had none (ad-hoc awards came later)."""
+    return {**data, "achievement": None}
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("vote_round_closed", 1): vote_round_closed_v1_to_v2,
     ("vote_round_closed", 2): vote_round_closed_v2_to_v3,
     ("block_vote_cast", 1): block_vote_cast_v1_to_v2,
     ("evaluation_policy_set", 1): evaluation_policy_set_v1_to_v2,
     ("evaluation_policy_set", 2): evaluation_policy_set_v2_to_v3,
+    ("evaluation_policy_set", 3): evaluation_policy_set_v3_to_v4,
+    ("award_proposed", 1): award_proposed_v1_to_v2,
 }
 
 

@@ -14,6 +14,7 @@ from services.evaluation.application import EvaluationApplication
 from services.evaluation.domain.awards import Proposal
 from shared.domain.errors import DomainError
 from shared.events.catalog import COMMAND_TYPES
+from shared.infra.clock import Clock
 
 pytestmark = pytest.mark.unit
 C = "2022"
@@ -24,7 +25,7 @@ TEST_SEAL = AesGcmSeal.with_key(bytes(range(32)))
 
 @dataclass
 class FakeFacts:
-    campaigns: dict[str, dict[str, Any]] = field(
+    launched: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {
             C: {
                 "campaign_id": C,
@@ -39,7 +40,10 @@ class FakeFacts:
     staff: dict[str, int] = field(default_factory=lambda: {"u3": 10})
 
     def campaign(self, campaign_id: str) -> dict[str, Any] | None:
-        return self.campaigns.get(campaign_id)
+        return self.launched.get(campaign_id)
+
+    def campaigns(self) -> list[dict[str, Any]]:
+        return list(self.launched.values())
 
     def block(self, campaign_id: str, block_id: str) -> dict[str, Any] | None:
         if block_id not in self.blocks:
@@ -59,9 +63,10 @@ class FakeFacts:
 class Driver:
     """Sends commands by name with fresh command ids, like a NATS client would."""
 
-    def __init__(self) -> None:
-        self.facts = FakeFacts()
-        self.app = EvaluationApplication(WIRE, self.facts, TEST_SEAL, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    def __init__(self, facts: FakeFacts | None = None, clock: Clock | None = None) -> None:
+        self.facts = facts or FakeFacts()
+        env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        self.app = EvaluationApplication(WIRE, self.facts, TEST_SEAL, env=env, clock=clock)
 
     def __call__(self, command: str, actor: str = COUNCIL, **body: Any) -> list[str]:
         model = COMMAND_TYPES[command].model
@@ -135,7 +140,7 @@ def test_duplicate_achievement_and_closed_campaign(send: Driver) -> None:
     report(send, "a1")
     assert send.refused("report_achievement", actor="u1", achievement_id="a1", unit_id="u1", content_no=1,
                         claimed_points=1, description="x").code == "achievement_exists"  # fmt: skip
-    send.facts.campaigns[C]["status"] = "closed"
+    send.facts.launched[C]["status"] = "closed"
     assert send.refused("verify_achievement", achievement_id="a1").code == "campaign_closed"
 
 

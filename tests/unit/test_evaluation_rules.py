@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from services.evaluation.domain import rules
-from services.evaluation.domain.policy import CO_THI_DUA, CSTDCS, LDTT, TT_TIEN_TIEN, TT_XUAT_SAC, Policy
+from services.evaluation.domain import adhoc, rules
+from services.evaluation.domain.policy import CO_THI_DUA, CSTD_TP, CSTDCS, LDTT, TT_TIEN_TIEN, TT_XUAT_SAC, Policy
 from services.evaluation.domain.rules import AwardFacts, check_award
 
 pytestmark = pytest.mark.unit
@@ -193,3 +195,78 @@ def test_recorded_measures_fail_naming_the_decision_and_flag_a_false_declaration
     assert not discipline_declared("none", [m]).passed and "12/QĐ-STP" in discipline_declared("none", [m]).reason
     assert discipline_declared("khien-trach", [m]).passed and discipline_declared("none", []).passed
     assert [r.rule for r in recorded_discipline("none", [m])] == ["no-recorded-measure", "discipline-declared"]
+
+
+# ---- several years, ad-hoc awards ----------------------------------------------------------------
+
+
+def test_three_consecutive_years_of_cstdcs_pass() -> None:
+    ok = rules.consecutive_years(CSTDCS, {2020, 2021, 2022}, 2022, 3)
+    assert ok.passed and ok.rule == "consecutive-chien-si-thi-dua-co-so"
+    assert ok.reason == "holds Chiến sĩ thi đua cơ sở in each of 3 consecutive years 2020–2022"
+    assert rules.consecutive_years(CSTDCS, {2018, 2020, 2021, 2022}, 2022, 3).passed  # an earlier gap is no gap
+
+
+def test_a_gap_fails_naming_the_missing_years() -> None:
+    gap = rules.consecutive_years(CSTDCS, {2020, 2022}, 2022, 3)
+    assert not gap.passed
+    assert gap.reason == "Chiến sĩ thi đua cơ sở needed in each of 3 consecutive years 2020–2022; missing 2021"
+    none_this_year = rules.consecutive_years(CSTDCS, {2019, 2020, 2021}, 2022, 3)
+    assert none_this_year.reason.endswith("; missing 2022")
+    assert rules.consecutive_years(CSTDCS, set(), 2022, 2).reason.endswith("years 2021–2022; missing 2021, 2022")
+    assert rules.consecutive_years(CSTDCS, {2022}, None, 3).reason == (
+        "the campaign has no year to count Chiến sĩ thi đua cơ sở back from"
+    )
+
+
+def test_city_emulation_fighter_counts_the_years_the_policy_names() -> None:
+    facts = AwardFacts(unit_id="u", person="A", year=2022, years_held={CSTDCS: frozenset({2021, 2022})})
+    three = check_award(CSTD_TP, facts, Policy())
+    assert [(r.rule, r.passed) for r in three] == [
+        ("not-disciplined", True),
+        ("consecutive-chien-si-thi-dua-co-so", False),
+    ]
+    assert three[1].reason.endswith("years 2020–2022; missing 2020")
+    two = check_award(CSTD_TP, facts, Policy(cstdcs_consecutive_years=2))
+    assert all(r.passed for r in two)
+    assert two[1].reason == "holds Chiến sĩ thi đua cơ sở in each of 2 consecutive years 2021–2022"
+
+
+def test_rules_over_other_systems_and_earlier_years_are_checked_again() -> None:
+    assert rules.rechecked("consecutive-chien-si-thi-dua-co-so")
+    assert rules.rechecked("no-recorded-measure") and rules.rechecked("discipline-declared")
+    assert not rules.rechecked("holds-lao-dong-tien-tien") and not rules.rechecked("achieved-in-period")
+
+
+def test_adhoc_achievement_in_the_period_done_and_evidenced() -> None:
+    start, end = date(2022, 1, 1), date(2022, 12, 31)
+    ok = adhoc.achieved_in_period(date(2022, 6, 15), start, end)
+    assert ok.passed and ok.reason == "achieved on 2022-06-15, within the campaign's period 2022-01-01–2022-12-31"
+    bad = adhoc.achieved_in_period(date(2021, 12, 30), start, end)
+    assert not bad.passed and bad.reason == (
+        "achieved on 2021-12-30, outside the campaign's period 2022-01-01–2022-12-31"
+    )
+    assert not adhoc.achieved_in_period(date(2022, 6, 15), None, end).passed
+    assert adhoc.achieved_by_today(date(2022, 6, 15), date(2022, 6, 15)).passed
+    future = adhoc.achieved_by_today(date(2022, 7, 1), date(2022, 6, 20))
+    assert not future.passed and future.reason == "achieved on 2022-07-01, after today (2022-06-20)"
+    assert adhoc.evidence_named("CV-118/CA").reason == "evidence: CV-118/CA"
+    missing = adhoc.evidence_named(None)
+    assert not missing.passed and missing.reason == "no evidence of the achievement named"
+
+
+def test_an_adhoc_proposal_is_checked_by_its_own_rules() -> None:
+    achievement = adhoc.Exceptional("Cứu người đuối nước", date(2022, 6, 15), "Thư cảm ơn số 12")
+    facts = AwardFacts(
+        unit_id="u", person="A", achievement=achievement, period_start=date(2022, 1, 1),
+        period_end=date(2022, 12, 31), today=date(2022, 6, 20), discipline="khien-trach",
+    )  # fmt: skip
+    results = check_award("giay-khen-giam-doc-so", facts, Policy())
+    assert [(r.rule, r.passed) for r in results] == [
+        ("not-disciplined", False),
+        ("achieved-in-period", True),
+        ("achieved-by-today", True),
+        ("evidence-named", True),
+    ]
+    # the year-end review's rules do not apply to an ad-hoc proposal (were it for a title, it would be refused)
+    assert "recognised-initiative" not in {r.rule for r in check_award(CSTDCS, facts, Policy())}

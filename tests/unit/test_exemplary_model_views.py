@@ -27,8 +27,8 @@ pytestmark = pytest.mark.unit
 
 def across_two_campaigns() -> Driver:
     d = Driver()
-    d.facts.campaigns[C] |= {"period_start": "2022-01-01"}
-    d.facts.campaigns[LATER] = d.facts.campaigns[C] | {"campaign_id": LATER, "period_start": "2023-01-01"}
+    d.facts.launched[C] |= {"period_start": "2022-01-01"}
+    d.facts.launched[LATER] = d.facts.launched[C] | {"campaign_id": LATER, "period_start": "2023-01-01"}
     walk(d, C, LATER)
     return d
 

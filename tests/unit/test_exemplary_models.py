@@ -127,9 +127,9 @@ def test_an_adopter_listed_twice_is_refused() -> None:
 @pytest.fixture
 def send() -> Driver:
     d = Driver()
-    d.facts.campaigns[C] |= {"period_start": "2022-01-01"}
-    d.facts.campaigns[LATER] = d.facts.campaigns[C] | {"campaign_id": LATER, "period_start": "2023-01-01"}
-    d.facts.campaigns["2021"] = d.facts.campaigns[C] | {"campaign_id": "2021", "period_start": "2021-01-01"}
+    d.facts.launched[C] |= {"period_start": "2022-01-01"}
+    d.facts.launched[LATER] = d.facts.launched[C] | {"campaign_id": LATER, "period_start": "2023-01-01"}
+    d.facts.launched["2021"] = d.facts.launched[C] | {"campaign_id": "2021", "period_start": "2021-01-01"}
     return d
 
 
@@ -213,7 +213,7 @@ def test_adopters_must_be_units_of_the_campaign_and_a_closed_campaign_records_no
     send("sum_up_exemplary_model", **mid, **SUMMED)
     err = send.refused("spread_exemplary_model", **mid, adopters=[{"unit_id": "ngoai-so", "outcome": "o"}])
     assert (err.code, err.field) == ("unit_not_in_campaign", "adopters")
-    send.facts.campaigns[C]["status"] = "closed"
+    send.facts.launched[C]["status"] = "closed"
     assert send.refused("drop_exemplary_model", **mid, reason="r").code == "campaign_closed"
     assert send("drop_exemplary_model", campaign_id=LATER, **mid, reason="Không duy trì") == [
         "exemplary_model_dropped.v1"

@@ -92,15 +92,20 @@ def test_award_proposals_with_every_rule_and_the_decision() -> None:
          "rule_results": rules, "eligible": False, "status": "ineligible", "decision": None},
         {"proposal_id": "p2", "award": "co-thi-dua-ubnd-thanh-pho", "unit_id": "u2", "person": None,
          "rule_results": rules[:1], "eligible": True, "status": "approved", "decision": decided},
+        {"proposal_id": "p3", "award": "giay-khen-giam-doc-so", "unit_id": "u2", "person": "Lê Thị Cúc",
+         "rule_results": [], "eligible": True, "status": "proposed", "decision": None,
+         "achievement": {"description": "Ngăn chặn hồ sơ giả mạo", "achieved_on": "2022-06-15",
+                         "evidence_ref": "Công văn 118/CAQ1"}},
     ]  # fmt: skip
     table = tables.awards("2022", proposals, {"u1": "Văn phòng Sở"})
     main, per_rule = table.sheets
-    p1, p2 = main.rows
+    p1, p2, p3 = main.rows
     assert p1[:10] == (1, "p1", "Chiến sĩ thi đua cơ sở", "u1", "Văn phòng Sở", "Võ Thị Sáu", "Không", 1,
                        "Đạt - ldtt-first: đã có Lao động tiên tiến\nKhông đạt - quota: vượt 15% số cán bộ",
                        "Không đủ điều kiện")  # fmt: skip
-    assert p1[10:] == (None,) * 6
-    assert p2[9:] == ("Được thông qua", "Thông qua", 8, 1, 9, 9, "8 of 9")
+    assert p1[10:] == (None,) * 7
+    assert p2[9:] == ("Được thông qua", "Thông qua", 8, 1, 9, 9, "8 of 9", None)
+    assert p3[-1] == "Ngăn chặn hồ sơ giả mạo (15/06/2022; minh chứng: Công văn 118/CAQ1)"  # an ad-hoc award
     assert [r[0::5] for r in per_rule.rows] == [("p1", "ldtt-first"), ("p1", "quota"), ("p2", "ldtt-first")]
     assert per_rule.rows[1][6:] == ("Không đạt", "vượt 15% số cán bộ")
 

@@ -128,7 +128,7 @@ def proposal(d: Driver, pid: str, person: str | None = "Nguyễn Văn A", discip
 @pytest.fixture
 def d() -> Driver:
     driver = Driver()
-    driver.facts.campaigns[C]["year"] = 2022
+    driver.facts.launched[C]["year"] = 2022
     driver("set_scoring_table", **TABLE)
     return driver
 
@@ -159,7 +159,7 @@ def test_an_annulment_restores_eligibility_whatever_the_order(d: Driver) -> None
     assert d.app.repository.get(Proposal.create_id(C, "p1")).decision is not None
 
     other = Driver()  # the annulment first, the decision after: the same result
-    other.facts.campaigns[C]["year"] = 2022
+    other.facts.launched[C]["year"] = 2022
     take(other, "disciplinary_measure_annulled", "p-2", annulment())
     take(other, "disciplinary_measure_recorded", "p-1", measure())
     assert proposal(other, "p2").eligible

@@ -55,7 +55,8 @@ def test_every_version_is_in_the_contract_and_the_relay_publishes_the_newest() -
 
     assert WIRE.event_types["vote_round_closed"].type == "vote_round_closed.v3"
     assert WIRE.event_types["block_vote_cast"].type == "block_vote_cast.v2"
-    assert WIRE.event_types["evaluation_policy_set"].type == "evaluation_policy_set.v3"
+    assert WIRE.event_types["evaluation_policy_set"].type == "evaluation_policy_set.v4"
+    assert WIRE.event_types["award_proposed"].type == "award_proposed.v2"
 
 
 def test_upcasters_name_the_winner_and_drop_the_voters() -> None:
@@ -71,12 +72,14 @@ def test_upcasters_name_the_winner_and_drop_the_voters() -> None:
     assert upcast("vote_round_closed", 1, {**V1, "outcome": "runoff"})[1]["winner"] is None
     assert upcast("block_vote_cast", 1, {"voter_unit_id": "u"}) == (2, {"voter_unit_id": "u", "commitment": None})
     assert upcast("evaluation_policy_set", 1, {"policy": {"vote_share": 0.5}})[1]["policy"]["vote_min_voters"] == 3
-    version, v3 = upcast("evaluation_policy_set", 2, {"policy": {"vote_min_voters": 4}})
-    assert version == 3 and v3["policy"] == {
+    version, v4 = upcast("evaluation_policy_set", 2, {"policy": {"vote_min_voters": 4}})
+    assert version == 4 and v4["policy"] == {
         "vote_min_voters": 4,
         "dossier_points_max": 0.0,
         "late_dossier_penalty": 0.0,
+        "cstdcs_consecutive_years": 3,
     }
+    assert upcast("award_proposed", 1, {"proposal_id": "p"}) == (2, {"proposal_id": "p", "achievement": None})
 
 
 def test_stored_older_messages_are_read_as_the_newest(tmp_path: Path) -> None:

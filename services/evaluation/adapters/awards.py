@@ -1,4 +1,5 @@
-"""Award proposals with their rule results, and the council's decisions."""
+"""Award proposals with their rule results (an ad-hoc one with its exceptional achievement), and the council's
+decisions."""
 
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ class AwardsView(View):
         "status TEXT NOT NULL, decision TEXT, proposed_at TEXT NOT NULL, decided_at TEXT, seq BIGINT NOT NULL, "
         "PRIMARY KEY (campaign_id, proposal_id))",
         "CREATE TABLE IF NOT EXISTS {eval_policies} (campaign_id TEXT PRIMARY KEY, body TEXT NOT NULL, seq BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {award_achievements} (campaign_id TEXT NOT NULL, proposal_id TEXT NOT NULL, "
+        "body TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (campaign_id, proposal_id))",
     )
+    """`award_achievements`: the exceptional achievement of each ad-hoc proposal (a table of its own, so a store
+    from before ad-hoc awards takes it as it is)."""
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -53,6 +58,13 @@ class AwardsView(View):
                 seq,
             ),
         )
+        if d.get("achievement"):
+            self.execute(
+                c,
+                "INSERT INTO {award_achievements} (campaign_id, proposal_id, body, seq) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (campaign_id, proposal_id) DO NOTHING",
+                (d["campaign_id"], d["proposal_id"], dumps(d["achievement"]), seq),
+            )
 
     def on_decided(self, c: Any, e: CloudEvent, seq: int) -> None:
         d = e.data
@@ -75,21 +87,23 @@ class AwardsView(View):
 
     def proposals(self, campaign_id: str, unit: str | None = None, award: str | None = None) -> list[dict[str, Any]]:
         sql = (
-            "SELECT proposal_id, award, unit_id, person, rule_results, eligible, status, decision "
-            "FROM {award_proposals} WHERE campaign_id = ?"
+            "SELECT p.proposal_id, p.award, p.unit_id, p.person, p.rule_results, p.eligible, p.status, p.decision, "
+            "a.body AS achievement FROM {award_proposals} p LEFT JOIN {award_achievements} a "
+            "ON a.campaign_id = p.campaign_id AND a.proposal_id = p.proposal_id WHERE p.campaign_id = ?"
         )
         params: list[Any] = [campaign_id]
         if unit:
-            sql += " AND unit_id = ?"
+            sql += " AND p.unit_id = ?"
             params.append(unit)
         if award:
-            sql += " AND award = ?"
+            sql += " AND p.award = ?"
             params.append(award)
-        rows = self.query(sql + " ORDER BY proposed_at, proposal_id", params)
+        rows = self.query(sql + " ORDER BY p.proposed_at, p.proposal_id", params)
         for r in rows:
             r["rule_results"] = json.loads(r["rule_results"])
             r["eligible"] = bool(r["eligible"])
             r["decision"] = json.loads(r["decision"]) if r["decision"] else None
+            r["achievement"] = json.loads(r["achievement"]) if r["achievement"] else None
         return rows
 
     def policy(self, campaign_id: str) -> dict[str, Any] | None:

@@ -93,12 +93,21 @@ _DECIDED = (
 
 policy_set = by_version(
     by_version(
-        fields("evaluation_policy_set", campaign, "policy"),
+        by_version(
+            fields("evaluation_policy_set", campaign, "policy"),
+            fields("evaluation_policy_set", campaign, "policy", version=3),
+            lambda e: "cstdcs_consecutive_years" not in e.policy,
+        ),
         fields("evaluation_policy_set", campaign, "policy", version=2),
         lambda e: "dossier_points_max" not in e.policy,
     ),
     fields("evaluation_policy_set", campaign, "policy", version=1),
     lambda e: "vote_min_voters" not in e.policy,
+)
+proposed = by_version(
+    fields("award_proposed", proposal, *_PROPOSED, "achievement"),
+    fields("award_proposed", proposal, *_PROPOSED, version=1),
+    lambda e: not hasattr(e, "achievement"),  # stored before ad-hoc awards (the class had no `achievement`)
 )
 ballot_cast = by_version(
     fields("block_vote_cast", block, *_ROUND, "voter_unit_id", "commitment"),
@@ -151,7 +160,7 @@ WIRE = WireMap(
         BlockElection.RoundClosed: round_closed,
         BlockElection.LeaderElected: fields("block_leader_elected", block, *_ROUND, "unit_id", "votes"),
         BlockElection.RoundFailed: fields("vote_round_failed", block, *_ROUND, "reason", "runoff_candidates"),
-        Proposal.Proposed: fields("award_proposed", proposal, *_PROPOSED),
+        Proposal.Proposed: proposed,
         Proposal.Decided: fields("award_decided", proposal, *_DECIDED),
         ExemplaryModel.Identified: stage("exemplary_model_identified", "area", "reason", "identified_by"),
         ExemplaryModel.Nurtured: stage("exemplary_model_nurtured", "plan"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from services.evaluation.domain.discipline import same_person
 from services.evaluation.domain.errors import (
+    AdhocAwardNotAForm,
     AlreadyDecided,
     CouncilQuorumNotMet,
     InvalidCounts,
@@ -17,14 +20,14 @@ from services.evaluation.domain.errors import (
     UnknownAward,
 )
 from services.evaluation.domain.ids import aggregate_id
-from services.evaluation.domain.policy import AWARDS, Policy
+from services.evaluation.domain.policy import ADHOC_KINDS, AWARDS, Policy
 from services.evaluation.domain.rules import (
-    RECORDED_RULES,
     AwardFacts,
     RuleResult,
     check_award,
     council_quorum,
     council_threshold,
+    rechecked,
 )
 
 
@@ -44,6 +47,15 @@ class UnitAwards(Aggregate):
 
     def titles_of(self, person: str | None) -> list[str]:
         return sorted({a["award"] for a in self.approved if person is not None and a["person"] == person})
+
+    def held_by(self, person: str | None) -> set[str]:
+        """The awards approved for `person` (matched as the personnel system names people), or for the unit itself
+        when None: what later campaigns' consecutive-years rules read."""
+        return {
+            a["award"]
+            for a in self.approved
+            if (a["person"] is None if person is None else a["person"] is not None and same_person(a["person"], person))
+        }
 
     def count(self, award: str, with_pending: bool = False) -> int:
         """People of the unit approved for `award` (and, if asked, eligible proposals still undecided)."""
@@ -78,6 +90,12 @@ class Proposal(Aggregate):
             raise PersonRequired(f"{AWARDS[award].title} is an individual title: name the person", "person")
         if kind == "collective" and facts.person:
             raise PersonNotAllowed(f"{AWARDS[award].title} is a collective title: name no person", "person")
+        if facts.achievement is not None and kind not in ADHOC_KINDS:
+            raise AdhocAwardNotAForm(
+                f"{AWARDS[award].title} is a title, considered once a year: an ad-hoc award (khen thưởng đột xuất) is "
+                "a form of commendation (Giấy khen, Bằng khen)",
+                "award",
+            )
         results = check_award(award, facts, policy)
         return cls(
             campaign_id=campaign_id,
@@ -87,6 +105,7 @@ class Proposal(Aggregate):
             person=facts.person,
             rule_results=[r.to_dict() for r in results],
             eligible=all(r.passed for r in results),
+            achievement=asdict(facts.achievement) if facts.achievement else None,
         )
 
     @event("Proposed")
@@ -99,7 +118,10 @@ class Proposal(Aggregate):
         person: str | None,
         rule_results: list[dict[str, Any]],
         eligible: bool,
+        achievement: dict[str, Any] | None = None,
     ) -> None:
+        """`achievement`: the exceptional achievement of an ad-hoc proposal (absent from proposals stored before
+        ad-hoc awards existed)."""
         self.campaign_id = campaign_id
         self.proposal_id = proposal_id
         self.award = award
@@ -107,13 +129,14 @@ class Proposal(Aggregate):
         self.person = person
         self.rule_results = rule_results
         self.eligible = eligible
+        self.achievement = achievement
         self.decision: bool | None = None
 
-    def failed_rules(self, recorded: list[RuleResult]) -> list[str]:
-        """Reasons of the rules failing now: those recorded with the proposal, except the rules over facts from
-        other city systems, which `recorded` (their results from the facts as they stand) replaces."""
-        kept = [r["reason"] for r in self.rule_results if not r["passed"] and r["rule"] not in RECORDED_RULES]
-        return kept + [r.reason for r in recorded if not r.passed]
+    def failed_rules(self, recheck: list[RuleResult]) -> list[str]:
+        """Reasons of the rules failing now: those recorded with the proposal, except the rules checked again at the
+        decision (`rules.rechecked`), which `recheck` (their results from the facts as they stand) replaces."""
+        kept = [r["reason"] for r in self.rule_results if not r["passed"] and not rechecked(r["rule"])]
+        return kept + [r.reason for r in recheck if not r.passed]
 
     def decide(
         self,
@@ -122,14 +145,15 @@ class Proposal(Aggregate):
         present: int,
         policy: Policy,
         reason: str | None,
-        recorded: list[RuleResult] | None = None,
+        recheck: list[RuleResult] | None = None,
     ) -> None:
         """The council's secret-ballot counts: passes with `council_threshold` of all members, given the quorum.
-        `recorded`: the rules over facts from other city systems, checked again now (a measure reported after the
-        proposal bars it; an annulment lifts the bar)."""
+        `recheck`: the rules over facts from other city systems and over earlier campaigns' decisions, checked again
+        now (a measure reported after the proposal bars it, an annulment lifts the bar; an earlier year's decision
+        recorded since counts)."""
         if self.decision is not None:
             raise AlreadyDecided(f"proposal {self.proposal_id!r} is already decided", "proposal_id")
-        failed = self.failed_rules(recorded or [])
+        failed = self.failed_rules(recheck or [])
         if failed:
             raise ProposalNotEligible(f"the proposal failed its rules: {'; '.join(failed)}", "proposal_id")
         total = policy.council_members

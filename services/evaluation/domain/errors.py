@@ -95,6 +95,10 @@ class UnknownAward(DomainError):
     code = "unknown_award"
 
 
+class AdhocAwardNotAForm(DomainError):
+    code = "adhoc_award_not_a_form"
+
+
 class PersonRequired(DomainError):
     code = "person_required"
 

@@ -41,6 +41,9 @@ class Policy:
     one-stop dossiers resolved in the campaign's period (scaled by the share; no dossier, no points)."""
     late_dossier_penalty: float = 0.0
     """Points deducted from a unit's verified score per late dossier resolved in the campaign's period."""
+    cstdcs_consecutive_years: int = 3
+    """Chiến sĩ thi đua cấp Thành phố: Chiến sĩ thi đua cơ sở in this many consecutive years, ending with the
+    campaign's year (three times running under the Law on Emulation and Commendation 2022)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,6 +79,9 @@ CSTD_TP = "chien-si-thi-dua-thanh-pho"
 TT_TIEN_TIEN = "tap-the-lao-dong-tien-tien"
 TT_XUAT_SAC = "tap-the-lao-dong-xuat-sac"
 CO_THI_DUA = "co-thi-dua-ubnd-thanh-pho"
+ADHOC_KINDS: tuple[Kind, ...] = ("form",)
+"""What an ad-hoc award (khen thưởng đột xuất) may be: a form of commendation (Giấy khen, Bằng khen), never a
+title (danh hiệu), which is considered once a year."""
 
 DISCIPLINE_LEVELS = ("none", "khien-trach", "canh-cao", "ha-bac-luong", "giang-chuc", "cach-chuc", "buoc-thoi-viec")
 """Disciplinary measures, mildest first; `khien-trach` (reprimand) and above bar every award."""

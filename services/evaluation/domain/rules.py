@@ -6,9 +6,11 @@ refused proposal carries every failing rule with its reason and the decision is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from datetime import date
 
+from services.evaluation.domain.adhoc import Exceptional, adhoc_rules
 from services.evaluation.domain.discipline import RecordedMeasure
 from services.evaluation.domain.policy import (
     AWARDS,
@@ -179,6 +181,33 @@ def recorded_discipline(declared: str, measures: list[RecordedMeasure]) -> list[
     return [no_recorded_measure(measures), discipline_declared(declared, measures)]
 
 
+CONSECUTIVE = "consecutive-"
+"""Prefix of the rules over earlier campaigns' decisions (`consecutive-<title>`)."""
+
+
+def consecutive_years(title: str, held: Collection[int], year: int | None, years: int) -> RuleResult:
+    """`title` held (a council decision of a yearly campaign) in each of the `years` consecutive years ending with
+    `year`, this campaign's; the reason names every missing year."""
+    rule, name = f"{CONSECUTIVE}{title}", AWARDS[title].title
+    if year is None:
+        return RuleResult(rule, False, f"the campaign has no year to count {name} back from")
+    span = range(year - years + 1, year + 1)
+    period = f"{span[0]}–{year}" if years > 1 else str(year)
+    missing = [str(y) for y in span if y not in held]
+    if missing:
+        return RuleResult(
+            rule, False, f"{name} needed in each of {years} consecutive years {period}; missing {', '.join(missing)}"
+        )
+    return RuleResult(rule, True, f"holds {name} in each of {years} consecutive years {period}")
+
+
+def rechecked(rule: str) -> bool:
+    """Rules checked again when the council decides, their result then replacing the one recorded with the
+    proposal: those over facts from other city systems, and those over earlier campaigns' decisions (a decision
+    recorded after the proposal counts as if it had come before)."""
+    return rule in RECORDED_RULES or rule.startswith(CONSECUTIVE)
+
+
 def block_leader(unit_id: str, elected_leader: str | None) -> RuleResult:
     """Cờ thi đua của UBND Thành phố: the unit is its block's elected leader."""
     if elected_leader == unit_id:
@@ -264,6 +293,17 @@ class AwardFacts:
     recorded_measures: list[RecordedMeasure] = field(default_factory=list)
     """Disciplinary decisions in force this year that the personnel system reported (the person's; anyone's of
     the unit for a proposal without a person)."""
+    year: int | None = None
+    """The campaign's year."""
+    years_held: dict[str, frozenset[int]] = field(default_factory=dict)
+    """Title → the years in which the person (without a person: the unit) holds it by a council decision of a
+    yearly campaign (this campaign's year included), over the years the consecutive-years rules look back."""
+    achievement: Exceptional | None = None
+    """The exceptional achievement of an ad-hoc proposal (None: a proposal of the year-end review)."""
+    period_start: date | None = None
+    period_end: date | None = None
+    today: date | None = None
+    """The department's date (Ho Chi Minh City, by the service clock) when the proposal is made."""
 
 
 RuleSet = Callable[[AwardFacts, Policy], list[RuleResult]]
@@ -275,7 +315,6 @@ AWARD_RULES: dict[str, RuleSet] = {
         recognised_initiative(f.initiative),
         cstdcs_quota(f.cstdcs_count + f.cstdcs_pending + 1, f.ldtt_count, p.cstdcs_quota),
     ],
-    CSTD_TP: lambda f, p: [holds_title(CSTDCS, f.person_titles)],
     TT_TIEN_TIEN: lambda f, p: [ldtt_majority(f.ldtt_count, f.members, p.tien_tien_ldtt_share)],
     TT_XUAT_SAC: lambda f, p: [
         all_members_complete_tasks(f.members, f.members_completing_tasks),
@@ -284,11 +323,29 @@ AWARD_RULES: dict[str, RuleSet] = {
     ],
     CO_THI_DUA: lambda f, p: [block_leader(f.unit_id, f.elected_leader)],
 }
-"""The rules of each award besides `not-disciplined`, which every award checks first."""
+"""The rules of each award of the year-end review besides `not-disciplined`, which every award checks first, and
+the rules over earlier years (`HISTORY_RULES`)."""
+
+HISTORY_RULES: dict[str, RuleSet] = {
+    CSTD_TP: lambda f, p: [
+        consecutive_years(CSTDCS, f.years_held.get(CSTDCS, frozenset()), f.year, p.cstdcs_consecutive_years)
+    ],
+}
+"""The rules over the decisions of earlier campaigns (`years_held`), checked again at the council's decision.
+Law on Emulation and Commendation 2022: Chiến sĩ thi đua cấp tỉnh is chosen among those who were Chiến sĩ thi đua
+cơ sở three times running. No collective title of the catalogue has such a condition in the Law."""
+
+
+def history_rules(award: str, facts: AwardFacts, policy: Policy) -> list[RuleResult]:
+    return HISTORY_RULES.get(award, lambda f, p: [])(facts, policy)
 
 
 def check_award(award: str, facts: AwardFacts, policy: Policy) -> list[RuleResult]:
-    """Every rule of `award`, in a fixed order; the proposal is eligible when all pass."""
+    """Every rule of `award`, in a fixed order; the proposal is eligible when all pass. An ad-hoc proposal (one
+    naming an exceptional achievement) is checked by the ad-hoc rules instead of the year-end review's."""
     results = [not_disciplined(facts.discipline, facts.disciplined_members)]
-    results += AWARD_RULES.get(award, lambda f, p: [])(facts, policy)
+    if facts.achievement is not None:
+        results += adhoc_rules(facts.achievement, facts.period_start, facts.period_end, facts.today)
+    else:
+        results += AWARD_RULES.get(award, lambda f, p: [])(facts, policy) + history_rules(award, facts, policy)
     return results + recorded_discipline(facts.discipline, facts.recorded_measures)

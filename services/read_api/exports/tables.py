@@ -178,6 +178,7 @@ AWARD_COLUMNS = (
     Column("Số thành viên có mặt", "integer"),
     Column("Tổng số thành viên Hội đồng", "integer"),
     Column("Lý do quyết định", wrap=True),
+    Column("Thành tích đột xuất", wrap=True),
 )
 RULE_COLUMNS = (
     Column("Mã đề nghị"),
@@ -199,6 +200,15 @@ def verdict(decision: Mapping[str, Any] | None) -> str | None:
     if decision is None:
         return None
     return "Thông qua" if decision["approved"] else "Không thông qua"
+
+
+def exceptional(achievement: Mapping[str, Any] | None) -> str | None:
+    """An ad-hoc award's achievement in one cell: what, when (dd/mm/yyyy), the evidence."""
+    if not achievement:
+        return None
+    when = date.fromisoformat(achievement["achieved_on"]).strftime("%d/%m/%Y")
+    evidence = f"; minh chứng: {achievement['evidence_ref']}" if achievement.get("evidence_ref") else ""
+    return f"{achievement['description']} ({when}{evidence})"
 
 
 def awards(campaign_id: str, proposals: Iterable[Mapping[str, Any]], names: Mapping[str, str]) -> Table:
@@ -228,6 +238,7 @@ def awards(campaign_id: str, proposals: Iterable[Mapping[str, Any]], names: Mapp
                 d.get("members_present"),
                 d.get("members_total"),
                 d.get("reason"),
+                exceptional(x.get("achievement")),
             )
         )
         rules += [

@@ -168,6 +168,14 @@ class Decision(BaseModel):
     reason: str
 
 
+class ExceptionalAchievement(BaseModel):
+    """The exceptional achievement (thành tích đột xuất) of an ad-hoc award."""
+
+    description: str
+    achieved_on: str
+    evidence_ref: str | None
+
+
 class Proposal(BaseModel):
     proposal_id: str
     award: str
@@ -177,6 +185,9 @@ class Proposal(BaseModel):
     eligible: bool
     status: str = Field(description="proposed, ineligible, approved or rejected")
     decision: Decision | None = Field(description="the council's, once decided")
+    achievement: ExceptionalAchievement | None = Field(
+        default=None, description="an ad-hoc award's (khen thưởng đột xuất) exceptional achievement; null otherwise"
+    )
 
 
 class Awards(BaseModel):

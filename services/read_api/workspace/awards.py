@@ -36,6 +36,9 @@ RULES = {
     "ldtt-share": "Đủ tỉ lệ Lao động tiên tiến",
     "ldtt-majority": "Quá nửa thành viên là Lao động tiên tiến",
     "has-chien-si-thi-dua-co-so": "Có Chiến sĩ thi đua cơ sở",
+    "achieved-in-period": "Thành tích trong thời gian phong trào",
+    "achieved-by-today": "Thành tích đã đạt được",
+    "evidence-named": "Có minh chứng",
 }
 """Each rule's name as a council member reads it (the rule's own reason is shown beside it, as recorded)."""
 STATUS = {"proposed": "Chờ Hội đồng xét", "ineligible": "Không đủ điều kiện", "approved": "Đã thông qua",
@@ -49,6 +52,8 @@ ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII
 def rule_name(rule: str) -> str:
     if rule.startswith("holds-") and rule[6:] in AWARDS:
         return f"Đã đạt {AWARDS[rule[6:]].title}"
+    if rule.startswith("consecutive-") and rule[12:] in AWARDS:
+        return f"Đạt {AWARDS[rule[12:]].title} các năm liên tục"
     return RULES.get(rule, rule)
 
 
