@@ -21,7 +21,7 @@ OTHER = "phong-cong-chung-so-2"
 @pytest_asyncio.fixture(loop_scope="package")
 async def unit(page: Page, workspace: Workspace) -> AsyncIterator[Page]:
     await sign_in(page, workspace.unit)
-    await expect(page.get_by_test_id("signed-in-as")).to_contain_text("Đơn vị")
+    await expect(page.get_by_test_id("signed-in-as")).to_have_text("Đơn vị: Phòng Công chứng số 1")  # its name
     await page.get_by_role("link", name="Phong trào thi đua yêu nước năm 2022").click()
     yield page
 
