@@ -249,13 +249,17 @@ class RegistryApplication(ServiceApplication):
         self.get_roster(cmd.campaign_id).check_member(cmd.unit_id)
         registration = self.get_registration(cmd.campaign_id, cmd.unit_id)
         body = payload(cmd, "campaign_id", "unit_id", "review")
-        registered = {"registered_target": registration.collective_target, "registered_staff": registration.staff}
+        against: dict[str, Any] = {
+            "at": self.clock.now(),
+            "due_on": due_on,
+            "registered_target": registration.collective_target,
+            "registered_staff": registration.staff,
+        }
         found: ReviewSubmission | None = self.find(ReviewSubmission.create_id(cmd.campaign_id, cmd.unit_id, cmd.review))
         if found is not None:
-            found.resubmit(**body, at=self.clock.now(), due_on=due_on, **registered)
+            found.resubmit(**body, **against)
             return [found]
-        keys = {"campaign_id": cmd.campaign_id, "unit_id": cmd.unit_id, "review": cmd.review}
-        return [ReviewSubmission.submit(**keys, **body, at=self.clock.now(), due_on=due_on, **registered)]
+        return [ReviewSubmission.submit(cmd.campaign_id, cmd.unit_id, cmd.review, **body, **against)]
 
     def assess_review(self, cmd: c.AssessReview) -> list[Aggregate]:
         campaign = self.get_campaign(cmd.campaign_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from uuid import NAMESPACE_URL, uuid5
 
@@ -279,6 +279,21 @@ def _achievement_rejected(d: Mapping[str, Any], facts: Facts) -> Decided:
     return rules.ACHIEVEMENT_REJECTED, [d["unit_id"]], values
 
 
+def _late_review(d: Mapping[str, Any], facts: Facts) -> Decided:
+    """A first submission after the review's due date (a late resubmission says nothing new)."""
+    if not d.get("late"):
+        return rules.LATE_REVIEW, [], {}
+    submitted = datetime.fromisoformat(str(d["submitted_at"])).astimezone(rules.VIETNAM).date()
+    values: dict[str, object] = {
+        "subject_unit_name": facts.unit(d["unit_id"]).name,
+        "review_name": templates.REVIEW_NAMES[d["review"]],
+        "when": templates.vn_date(submitted),
+        "days_late": d["days_late"],
+        "deadline": templates.vn_date(submitted - timedelta(days=int(d["days_late"]))),
+    }
+    return rules.LATE_REVIEW, _secretariat(d, facts), values
+
+
 _DECIDERS = {
     "emulation_registered": _late_registration,
     "achievement_reported": _late_report,
@@ -286,5 +301,6 @@ _DECIDERS = {
     "vote_round_closed": _vote_result,
     "award_decided": _award_decided,
     "achievement_rejected": _achievement_rejected,
+    "review_submitted": _late_review,
 }
 TRIGGER_EVENTS = tuple(_DECIDERS)
