@@ -2,9 +2,10 @@
 late flag and the council's review, and per block who submitted, who is late or missing and how far the block is from
 content 4's target (every collective and every individual completing its tasks well or excellently).
 
-Blocks and members come from the registry facts in the same store (`BlocksView`), registered staff from
-`RegistrationsView`'s table: the shares are counted over every member unit and every person it registered, so a
-unit that has not submitted, or that the council has not yet reviewed, counts against the target.
+Blocks, members and how many persons each unit registered come from the registry facts in the same store
+(`BlocksView`): the shares are counted over every member unit and every person it registered, so a unit that has not
+submitted, or that the council has not yet reviewed, counts against the target. Each submission's counts are
+kept beside it as it is applied, so the summary reads numbers, not every person's row.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class ReviewsView(View):
         "CREATE TABLE IF NOT EXISTS {review_submissions} (campaign_id TEXT NOT NULL, review TEXT NOT NULL, "
         "unit_id TEXT NOT NULL, collective TEXT NOT NULL, staff TEXT NOT NULL, submitted_at TEXT NOT NULL, "
         "late INTEGER NOT NULL, days_late INTEGER NOT NULL, amendments INTEGER NOT NULL, last_submitted_at TEXT, "
-        "last_submission_late INTEGER, assessment TEXT, PRIMARY KEY (campaign_id, review, unit_id))",
+        "last_submission_late INTEGER, assessment TEXT, unit_on_course INTEGER NOT NULL, staff_on_course INTEGER NOT NULL, "
+        "unit_well INTEGER, staff_assessed INTEGER, staff_well INTEGER, PRIMARY KEY (campaign_id, review, unit_id))",
     )
 
     def handlers(self) -> dict[str, Handler]:
@@ -57,7 +59,7 @@ class ReviewsView(View):
         self.execute(
             c,
             "INSERT INTO {review_submissions} (campaign_id, review, unit_id, collective, staff, submitted_at, late, "
-            "days_late, amendments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) "
+            "days_late, amendments, unit_on_course, staff_on_course) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) "
             "ON CONFLICT (campaign_id, review, unit_id) DO NOTHING",
             (
                 d["campaign_id"],
@@ -68,6 +70,7 @@ class ReviewsView(View):
                 d["submitted_at"],
                 int(d["late"]),
                 d["days_late"],
+                *on_course(d),
             ),
             key=(d["campaign_id"], d["review"], d["unit_id"]),
         )
@@ -78,12 +81,14 @@ class ReviewsView(View):
         self.execute(
             c,
             "UPDATE {review_submissions} SET collective = ?, staff = ?, amendments = amendments + 1, "
-            "last_submitted_at = ?, last_submission_late = ? WHERE campaign_id = ? AND review = ? AND unit_id = ?",
+            "last_submitted_at = ?, last_submission_late = ?, unit_on_course = ?, staff_on_course = ? "
+            "WHERE campaign_id = ? AND review = ? AND unit_id = ?",
             (
                 dumps(d["collective"]),
                 dumps(d["staff"]),
                 d["submitted_at"],
                 int(d["late"]),
+                *on_course(d),
                 d["campaign_id"],
                 d["review"],
                 d["unit_id"],
@@ -96,8 +101,17 @@ class ReviewsView(View):
         assessment = {"collective": d["collective"], "staff": d["staff"], "assessed_at": e.time.isoformat()}
         self.execute(
             c,
-            "UPDATE {review_submissions} SET assessment = ? WHERE campaign_id = ? AND review = ? AND unit_id = ?",
-            (dumps(assessment), d["campaign_id"], d["review"], d["unit_id"]),
+            "UPDATE {review_submissions} SET assessment = ?, unit_well = ?, staff_assessed = ?, staff_well = ? "
+            "WHERE campaign_id = ? AND review = ? AND unit_id = ?",
+            (
+                dumps(assessment),
+                int(d["collective"]["assessment"] in WELL),
+                len(d["staff"]),
+                sum(p["assessment"] in WELL for p in d["staff"]),
+                d["campaign_id"],
+                d["review"],
+                d["unit_id"],
+            ),
             key=(d["campaign_id"], d["review"], d["unit_id"]),
         )
 
@@ -148,38 +162,34 @@ class ReviewsView(View):
         complete their tasks well or excellently (against `TARGET_SHARE`)."""
         blocks = self.query("SELECT block_id, name FROM {blocks} WHERE campaign_id = ? ORDER BY seq", (campaign_id,))
         members = self.query(
-            "SELECT m.block_id, m.unit_id, r.staff AS registered, s.late, s.days_late, s.collective, s.staff, "
-            "s.assessment FROM {members} m LEFT JOIN {reg_registrations} r ON r.campaign_id = m.campaign_id "
-            "AND r.unit_id = m.unit_id LEFT JOIN {review_submissions} s ON s.campaign_id = m.campaign_id "
-            "AND s.unit_id = m.unit_id AND s.review = ? WHERE m.campaign_id = ? ORDER BY m.unit_id",
+            "SELECT m.block_id, m.unit_id, r.staff AS registered, s.late, s.days_late, s.unit_on_course, "
+            "s.staff_on_course, s.unit_well, s.staff_assessed, s.staff_well FROM {members} m "
+            "LEFT JOIN {registrations} r ON r.campaign_id = m.campaign_id AND r.unit_id = m.unit_id "
+            "LEFT JOIN {review_submissions} s ON s.campaign_id = m.campaign_id AND s.unit_id = m.unit_id "
+            "AND s.review = ? WHERE m.campaign_id = ? ORDER BY m.unit_id",
             (review, campaign_id),
         )
         return [
             {"block_id": b["block_id"], "name": b["name"]}
-            | tally(review, [m for m in members if m["block_id"] == b["block_id"]])
+            | tally([m for m in members if m["block_id"] == b["block_id"]])
             for b in blocks
         ]
 
 
-def tally(review: str, members: list[dict[str, Any]]) -> dict[str, Any]:
+def on_course(d: dict[str, Any]) -> tuple[int, int]:
+    """Whether the unit's collective target is on course by its own word, and how many of its persons are."""
+    course = ON_COURSE[d["review"]]
+    return int(d["collective"]["status"] in course), sum(p["status"] in course for p in d["staff"])
+
+
+def tally(members: list[dict[str, Any]]) -> dict[str, Any]:
     """The counts and shares of one block's members (rows of `summary`'s query)."""
     submitted = [m for m in members if m["late"] is not None]
     late = [m for m in submitted if m["late"]]
-    on_course = ON_COURSE[review]
-    staff_registered = units_on_course = units_assessed = units_well = 0
-    staff_on_course = staff_assessed = staff_well = 0
-    for m in members:
-        staff_registered += len(json.loads(m["registered"])) if m["registered"] else 0
-        if m["late"] is None:
-            continue
-        units_on_course += json.loads(m["collective"])["status"] in on_course
-        staff_on_course += sum(p["status"] in on_course for p in json.loads(m["staff"]))
-        if m["assessment"]:
-            assessment = json.loads(m["assessment"])
-            units_assessed += 1
-            units_well += assessment["collective"]["assessment"] in WELL
-            staff_assessed += len(assessment["staff"])
-            staff_well += sum(p["assessment"] in WELL for p in assessment["staff"])
+    assessed = [m for m in submitted if m["unit_well"] is not None]
+    units_well = sum(m["unit_well"] for m in assessed)
+    staff_registered = sum(m["registered"] or 0 for m in members)
+    staff_well = sum(m["staff_well"] for m in assessed)
     return {
         "members": len(members),
         "submitted": len(submitted),
@@ -187,13 +197,13 @@ def tally(review: str, members: list[dict[str, Any]]) -> dict[str, Any]:
         "late": len(late),
         "late_units": [{"unit_id": m["unit_id"], "days_late": m["days_late"]} for m in late],
         "missing": [m["unit_id"] for m in members if m["late"] is None],
-        "units_on_course": units_on_course,
-        "units_assessed": units_assessed,
+        "units_on_course": sum(m["unit_on_course"] for m in submitted),
+        "units_assessed": len(assessed),
         "units_completing_well": units_well,
         "unit_share": share(units_well, len(members)),
         "staff_registered": staff_registered,
-        "staff_on_course": staff_on_course,
-        "staff_assessed": staff_assessed,
+        "staff_on_course": sum(m["staff_on_course"] for m in submitted),
+        "staff_assessed": sum(m["staff_assessed"] for m in assessed),
         "staff_completing_well": staff_well,
         "staff_share": share(staff_well, staff_registered),
     }
