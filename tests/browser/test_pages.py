@@ -19,6 +19,7 @@ PAGES = {
     "votes": f"{C}/votes",
     "awards": f"{C}/awards",
     "awards-print": f"{C}/awards/print",
+    "models": f"{C}/models",
     "unit": f"{C}/units/{DEMO_UNIT}",
     "audit": "/audit",
 }
