@@ -18,6 +18,7 @@ from services.read_api.workspace import (
     campaigns,
     exemplary,
     registrations,
+    reviews,
     signin,
     standings,
     units,
@@ -25,7 +26,7 @@ from services.read_api.workspace import (
 )
 from services.read_api.workspace.render import STATIC
 
-MODULES = (signin, campaigns, registrations, standings, units, votes, awards, exemplary, audit)
+MODULES = (signin, campaigns, registrations, standings, units, votes, awards, exemplary, reviews, audit)
 
 
 def install(app: FastAPI) -> None:
