@@ -20,6 +20,7 @@ PAGES = {
     "awards": f"{C}/awards",
     "awards-print": f"{C}/awards/print",
     "models": f"{C}/models",
+    "reviews": f"{C}/reviews",
     "unit": f"{C}/units/{DEMO_UNIT}",
     "audit": "/audit",
 }
