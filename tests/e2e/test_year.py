@@ -179,7 +179,12 @@ async def block_votes(portal: Portal, council: Reader) -> dict[str, tuple[str, s
         again = await portal.refused("cast_block_vote", UNITS[block][0], campaign_id=C, block_id=block,
                                      round_id="bau-khoi", voter_unit_id=UNITS[block][0], candidate_unit_id=leader)  # fmt: skip
         assert again["code"] == "already_voted"
-        open_round = (await council.get(f"/v1/campaigns/{C}/votes", block=block))["rounds"][0]
+
+        async def every_ballot_seen(block: str = block, cast: int = len(votes)) -> dict[str, Any] | None:
+            rounds = (await council.get(f"/v1/campaigns/{C}/votes", block=block))["rounds"]
+            return rounds[0] if rounds and len(rounds[0]["voted"]) == cast else None
+
+        open_round = await wait_for(every_ballot_seen, timeout=30)  # the votes view may trail the commands
         assert open_round["tally"] is None  # never a count per candidate while the round is open
         closed = await portal.ok("close_vote_round", leader, campaign_id=C, block_id=block, round_id="bau-khoi")
         assert [e["type"].rsplit(".v", 1)[0] for e in closed["events"]] == ["vote_round_closed", "block_leader_elected"]

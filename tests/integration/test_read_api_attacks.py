@@ -272,6 +272,15 @@ PROTECTED = {
     "/v1/campaigns/{campaign_id}/ballots/{ballot}": (f"/v1/campaigns/{C}/ballots/{'0' * 64}", ["public"]),
     "/v1/units/{unit_id}/notifications": (f"/v1/units/{OTHER}/notifications", ["public", UNIT]),
     "/v1/notifications": ("/v1/notifications", ["public", UNIT]),
+    "/v1/campaigns/{campaign_id}/reviews": (f"/v1/campaigns/{C}/reviews", ["public"]),
+    "/v1/campaigns/{campaign_id}/reviews/{review}/submissions": (
+        f"/v1/campaigns/{C}/reviews/mid_year/submissions?unit={OTHER}",
+        ["public", UNIT],
+    ),
+    "/v1/campaigns/{campaign_id}/reviews/{review}/summary": (
+        f"/v1/campaigns/{C}/reviews/mid_year/summary",
+        ["public", UNIT],
+    ),
     "/v1/audit": ("/v1/audit", ["public", UNIT, "council"]),
     "/v1/audit/export": ("/v1/audit/export", ["public", UNIT, "council"]),
     "/v1/audit/verify": ("/v1/audit/verify", ["public", UNIT, "council"]),
@@ -298,8 +307,11 @@ def test_no_token_gets_401_and_a_role_that_may_not_read_gets_403(api: Api, route
         assert refused.status_code == 403, (role, refused.text)
         assert "www-authenticate" not in refused.headers
         assert refused.json()["detail"]["code"] == "forbidden"
-    answer = api.get(path, "auditor")  # the auditor reads everything (a ballot nobody cast is simply not there)
-    assert answer.status_code == 200 or answer.json()["detail"]["code"] == "unknown_ballot", answer.text
+    answer = api.get(path, "auditor")  # the auditor reads everything (a ballot nobody cast, a review not scheduled
+    # are simply not there)
+    assert answer.status_code == 200 or answer.json()["detail"]["code"] in ("unknown_ballot", "unknown_review"), (
+        answer.text
+    )
 
 
 @pytest.mark.parametrize("route", sorted(PUBLIC_ROUTES))
