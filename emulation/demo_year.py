@@ -41,15 +41,15 @@ def steps(
 ) -> list[Step]:
     """Every step of the demo in the order of the calendar (steps at the same moment in the scenario's order).
 
-    The units are registered with the first campaign (2020), the other commands of the 2022 campaign's setup keep
-    the moment and ids `demo.load` has always used."""
+    The units are registered with the first campaign (2020), once its launch has named the Department Office that
+    registers them; the other commands of the 2022 campaign's setup keep the moment and ids `demo.load` has always
+    used."""
     campaign, year, following = campaign or demo.load_scenario(), year or load(YEAR), following or load(NEXT)
     earlier = load(EARLIER)["campaigns"]
     first, setup = datetime.fromisoformat(earlier[0]["launched_on"]), datetime.fromisoformat(year["setup_on"])
     commands = list(demo.commands(campaign))
-    dated = [Step(first, name, body) for name, body in commands if name == "register_unit"]
-    for scenario in earlier:
-        dated += list(small_campaign(scenario, year["council"]))
+    dated = [step for scenario in earlier for step in small_campaign(scenario, year["council"])]
+    dated[1:1] = [Step(first, name, body) for name, body in commands if name == "register_unit"]  # once launched
     dated += [Step(setup, name, body) for name, body in commands if name != "register_unit"]
     dated += list(evaluation(year, campaign["campaign"]["campaign_id"]))
     dated += list(registrations(year["campaign_id"], year["registrations"]))

@@ -39,7 +39,8 @@ def test_the_calendar_runs_forward_and_the_ids_stay_what_the_scenario_makes_them
     setup = [(name, body) for name, body in demo.commands(demo.load_scenario())]
     units = [(s.name, s.body) for s in COMMANDS if s.name == "register_unit"]
     assert units == [(n, b) for n, b in setup if n == "register_unit"]  # the ids `demo.load` has always used
-    assert {s.at for s in COMMANDS if s.name == "register_unit"} == {STEPS[0].at}  # with the first campaign
+    assert {s.at for s in COMMANDS if s.name == "register_unit"} == {STEPS[0].at}  # with the first campaign,
+    assert COMMANDS[0].name == "launch_campaign" and COMMANDS[1].name == "register_unit"  # once it names the Office
     at_setup = [(s.name, s.body) for s in COMMANDS if s.at == datetime.fromisoformat("2021-12-29T09:00:00+07:00")]
     assert at_setup == [(n, b) for n, b in setup if n != "register_unit"]  # the 2022 campaign's setup, as before
 
