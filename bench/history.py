@@ -1,7 +1,8 @@
 """A year of history on the stream, generated fast: well-formed CloudEvents published with `publish_async`.
 
-One campaign (`bench`), 10 blocks, 3,000 units registered and assigned, then achievements of those
-units reported and verified (two thirds of reports verified, as a council would) until `n` events.
+One campaign (`bench`), 10 blocks, 3,000 units registered and assigned, its mid-year review with three units'
+submissions (one late, one reviewed by the council), then achievements of those units reported and verified (two
+thirds of reports verified, as a council would) until `n` events.
 The first event of every type is checked against the envelope and its contract, as consumers do.
 """
 
@@ -66,6 +67,9 @@ def events(n: int, units: int) -> Iterator[tuple[str, bytes]]:
         data = {"campaign_id": CAMPAIGN, "block_id": f"khoi-{u % BLOCKS}", "unit_id": unit_id(u)}
         yield envelope("unit_assigned_to_block", CAMPAIGN, data, at)
     produced = 1 + BLOCKS + 2 * units
+    for name, data in reviews(min(3, units), at):
+        yield envelope(name, CAMPAIGN, data, at)
+        produced += 1
     a = 0
     while produced < n:
         at += timedelta(seconds=30)
@@ -87,6 +91,37 @@ def events(n: int, units: int) -> Iterator[tuple[str, bytes]]:
             verified = {"campaign_id": CAMPAIGN, "achievement_id": aid, "unit_id": uid, "points": points}
             yield envelope("achievement_verified", CAMPAIGN, verified, at + timedelta(days=3))
             produced += 1
+
+
+def reviews(units: int, at: datetime) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The mid-year review (sơ kết) of the first `units` units: submitted, the second one late, the first reviewed."""
+    review = {"campaign_id": CAMPAIGN, "review": "mid_year"}
+    yield "review_scheduled", review | {"due_on": "2022-06-30"}
+    person = {"person": "Nguyễn Văn A", "target_title": "lao-dong-tien-tien"}
+    for u in range(units):
+        late = u == 1
+        yield (
+            "review_submitted",
+            review
+            | {
+                "unit_id": unit_id(u),
+                "collective": {"target": "tap-the-lao-dong-xuat-sac", "status": "on_track"},
+                "staff": [person | {"status": "on_track", "note": "Đúng tiến độ"}],
+                "submitted_at": (at + timedelta(days=3 if late else 0)).isoformat(),
+                "late": late,
+                "days_late": 3 if late else 0,
+            },
+        )
+    if units:
+        yield (
+            "review_assessed",
+            review
+            | {
+                "unit_id": unit_id(0),
+                "collective": {"assessment": "excellent"},
+                "staff": [{"person": person["person"], "assessment": "good"}],
+            },
+        )
 
 
 class _Checked:

@@ -14,11 +14,8 @@ from contextlib import asynccontextmanager
 from typing import Literal
 
 from fastapi import Depends, FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
-from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from services.catalogue import all_views
 from services.read_api import errors
@@ -37,22 +34,6 @@ class Health(BaseModel):
     status: Literal["ok"] = "ok"
 
 
-def install_api_docs(app: FastAPI) -> None:
-    """`/docs`: Swagger UI over `/openapi.json`, its files from the `swagger-ui-bundle` package, so the page works
-    on a machine without internet access, like the workspace."""
-    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
-
-    @app.get("/docs", include_in_schema=False)
-    async def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title=f"{app.title} — Swagger UI",
-            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
-        )
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,14 +45,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         check(ROUTERS, app.state.views)
         yield
 
-    app = FastAPI(
+    app = FastAPIOffline(  # `/docs` and `/redoc` from the package's own copies, not a CDN: they work offline
         title="Emulation and commendation — read API",
         version="1.0.0",
         description="What the emulation council, units, auditors and the public read: campaigns, "
         "blocks, registrations, standings, votes, awards and the audit trail.",
         lifespan=lifespan,
-        docs_url=None,  # served below from the package's own copy of Swagger UI, not from a CDN
-        redoc_url=None,
         dependencies=[Depends(principal)],  # every request's token is checked, even on public routes
         responses=errors.error_responses(401, 422),  # any route: a token not recognised, a malformed parameter
     )
@@ -81,7 +60,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    install_api_docs(app)
     for router in ROUTERS:
         app.include_router(router)
     install_workspace(app)  # the pages for people, after the JSON routes

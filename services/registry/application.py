@@ -17,10 +17,12 @@ from services.registry.domain.errors import (
     NotAllowed,
     RegistrationExists,
     RegistrationNotFound,
+    SubmissionNotFound,
     UnitExists,
     UnitNotFound,
 )
 from services.registry.domain.registration import Registration
+from services.registry.domain.review import ReviewSubmission
 from services.registry.domain.roster import Roster
 from services.registry.domain.rules import (
     acts_for_unit,
@@ -28,6 +30,7 @@ from services.registry.domain.rules import (
     department_office,
     launches_campaign,
     renames_unit,
+    reviews_for_council,
 )
 from services.registry.domain.unit import Unit
 from shared.domain.rules import RuleResult
@@ -221,9 +224,50 @@ class RegistryApplication(ServiceApplication):
         campaign = self.pledging_campaign(cmd, cmd.campaign_id, cmd.unit_id)
         self.get_unit(cmd.unit_id)
         self.get_roster(cmd.campaign_id).check_member(cmd.unit_id)
-        registration: Registration | None = self.find(Registration.create_id(cmd.campaign_id, cmd.unit_id))
-        if registration is None:
-            raise RegistrationNotFound(f"unit {cmd.unit_id!r} has not registered yet", "unit_id")
+        registration = self.get_registration(cmd.campaign_id, cmd.unit_id)
         body = payload(cmd, "campaign_id", "unit_id")
         registration.amend(**body, at=self.clock.now(), deadline=campaign.registration_deadline)
         return [registration]
+
+    def get_registration(self, campaign_id: str, unit_id: str) -> Registration:
+        found: Registration | None = self.find(Registration.create_id(campaign_id, unit_id))
+        if found is None:
+            raise RegistrationNotFound(f"unit {unit_id!r} has not registered yet", "unit_id")
+        return found
+
+    # ---- reviews (sơ kết, tổng kết) ------------------------------------------------------------------
+
+    def schedule_review(self, cmd: c.ScheduleReview) -> list[Aggregate]:
+        campaign = self.administered_campaign(cmd, cmd.campaign_id)
+        campaign.schedule_review(cmd.review, cmd.due_on)
+        return [campaign]
+
+    def submit_review(self, cmd: c.SubmitReview) -> list[Aggregate]:
+        """A first submission or, before the council's review, a replacement of it (late judged each time)."""
+        campaign = self.pledging_campaign(cmd, cmd.campaign_id, cmd.unit_id)
+        due_on = campaign.review_due(cmd.review)
+        self.get_roster(cmd.campaign_id).check_member(cmd.unit_id)
+        registration = self.get_registration(cmd.campaign_id, cmd.unit_id)
+        body = payload(cmd, "campaign_id", "unit_id", "review")
+        against: dict[str, Any] = {
+            "at": self.clock.now(),
+            "due_on": due_on,
+            "registered_target": registration.collective_target,
+            "registered_staff": registration.staff,
+        }
+        found: ReviewSubmission | None = self.find(ReviewSubmission.create_id(cmd.campaign_id, cmd.unit_id, cmd.review))
+        if found is not None:
+            found.resubmit(**body, **against)
+            return [found]
+        return [ReviewSubmission.submit(cmd.campaign_id, cmd.unit_id, cmd.review, **body, **against)]
+
+    def assess_review(self, cmd: c.AssessReview) -> list[Aggregate]:
+        campaign = self.get_campaign(cmd.campaign_id)
+        require(reviews_for_council(cmd.actor, cmd.campaign_id, campaign.secretariat_unit_id))
+        campaign.check_open()
+        campaign.review_due(cmd.review)
+        found: ReviewSubmission | None = self.find(ReviewSubmission.create_id(cmd.campaign_id, cmd.unit_id, cmd.review))
+        if found is None:
+            raise SubmissionNotFound(f"unit {cmd.unit_id!r} has not submitted to this review", "unit_id")
+        found.assess(**payload(cmd, "campaign_id", "unit_id", "review"))
+        return [found]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.registry.adapters.views import BlocksView, RegistrationsView, UnitsView
+from services.registry.adapters.views import BlocksView, RegistrationsView, ReviewsView, UnitsView
 from services.registry.adapters.wire import WIRE
 from services.registry.application import RegistryApplication
 from shared.infra.eventstore import store_env, view_factory
@@ -10,8 +10,8 @@ from shared.infra.runtime import Service
 from shared.infra.settings import Settings
 from shared.infra.views import View
 
-VIEWS: tuple[type[View], ...] = (BlocksView, UnitsView, RegistrationsView)
-"""The registry service's read models: blocks with members, units with history, registrations."""
+VIEWS: tuple[type[View], ...] = (BlocksView, UnitsView, RegistrationsView, ReviewsView)
+"""The registry service's read models: blocks with members, units with history, registrations, reviews."""
 
 
 def build_views(settings: Settings) -> list[View]:

@@ -22,3 +22,11 @@ commands each may send at all, is decided by their NATS grants (`security.json`)
 
 def is_city_system(actor: str) -> bool:
     return actor.startswith(SYSTEM_PREFIX) and len(actor) > len(SYSTEM_PREFIX)
+
+
+COUNCIL = "council"
+"""Actors `council`, `council:<member>` speak for the emulation and commendation council."""
+
+
+def is_council(actor: str) -> bool:
+    return actor == COUNCIL or (actor.startswith(COUNCIL + ":") and len(actor) > len(COUNCIL) + 1)

@@ -1,4 +1,4 @@
-"""Registry contracts: campaigns, blocks, units and emulation registrations."""
+"""Registry contracts: campaigns, blocks, units, emulation registrations and the mid-year and year-end reviews."""
 
 from __future__ import annotations
 
@@ -13,6 +13,13 @@ from shared.events.types import Day, LongText, Name, Slug
 SERVICE = "registry"
 CampaignKind = Literal["yearly", "periodic", "thematic"]
 UnitKind = Literal["department", "affiliated"]
+ReviewKind = Literal["mid_year", "year_end"]
+"""Sơ kết (the mid-year review) and tổng kết (the year-end review) of plan 5039's content 10."""
+Progress = Literal["on_track", "completed", "not_completed"]
+"""A unit's own word on a target: on track (mid-year only), completed, or not completed."""
+Assessment = Literal["excellent", "good", "completed", "not_completed"]
+"""The council's word: hoàn thành xuất sắc, hoàn thành tốt, hoàn thành, không hoàn thành nhiệm vụ. Content 4's
+target is that every collective and individual completes its tasks well or excellently (`good`, `excellent`)."""
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
 
@@ -126,6 +133,85 @@ class EmulationRegistrationAmended(EmulationRegistered):
     pass
 
 
+# ---- reviews (sơ kết, tổng kết) ------------------------------------------------------------------
+
+
+class ReviewScheduled(Contract):
+    """The campaign's mid-year or year-end review and its due date (sent again, it moves the date)."""
+
+    campaign_id: Slug
+    review: ReviewKind
+    due_on: Day
+    """Submissions recorded after the end of this day (Ho Chi Minh City time) are late."""
+    previous_due_on: Day | None = None
+    """Set when the review was scheduled before (the date it moves from)."""
+
+
+class StaffProgress(Contract):
+    """One registered person's self-assessment: the title they registered for and where they stand."""
+
+    person: Name
+    target_title: Slug
+    status: Progress
+    note: LongText | None = None
+
+
+class CollectiveProgress(Contract):
+    """The unit's self-assessment on its registered collective target."""
+
+    target: Slug
+    status: Progress
+    note: LongText | None = None
+
+
+class SelfAssessment(Contract):
+    """A unit's review submission: its collective target and every registered person, each with a status."""
+
+    campaign_id: Slug
+    unit_id: Slug
+    review: ReviewKind
+    collective: CollectiveProgress
+    staff: list[StaffProgress] = Field(max_length=2000)
+
+
+class ReviewSubmitted(SelfAssessment):
+    submitted_at: datetime
+    """When the registry recorded it (for a resubmission: when that was recorded)."""
+    late: bool
+    """Recorded after the review's due date (end of that day, Ho Chi Minh City time)."""
+    days_late: int = Field(ge=0)
+    """Whole days after the due date (0 when on time)."""
+
+
+class ReviewSubmissionAmended(ReviewSubmitted):
+    """A resubmission before the council's review: replaces the whole self-assessment."""
+
+
+class StaffAssessment(Contract):
+    person: Name
+    assessment: Assessment
+    note: LongText | None = None
+
+
+class CollectiveAssessment(Contract):
+    assessment: Assessment
+    note: LongText | None = None
+
+
+class CouncilReview(Contract):
+    """The council's review of a unit's submission: the unit and every person of the submission."""
+
+    campaign_id: Slug
+    unit_id: Slug
+    review: ReviewKind
+    collective: CollectiveAssessment
+    staff: list[StaffAssessment] = Field(max_length=2000)
+
+
+class ReviewAssessed(CouncilReview):
+    """Recorded again, the council's latest review replaces the earlier one."""
+
+
 # ---- commands ------------------------------------------------------------------------------------
 
 
@@ -204,6 +290,23 @@ class AmendEmulationRegistration(Command, Pledge):
     """Replace a unit's registration (collective target and whole staff list); late if after the deadline."""
 
 
+class ScheduleReview(Command):
+    """Set (or move) the due date of the campaign's mid-year or year-end review."""
+
+    campaign_id: Slug
+    review: ReviewKind
+    due_on: Day
+
+
+class SubmitReview(Command, SelfAssessment):
+    """A unit's self-assessment for a review, against its registration; after the due date it is recorded late,
+    never refused. Sent again before the council's review, it replaces the earlier submission."""
+
+
+class AssessReview(Command, CouncilReview):
+    """The council's review of a unit's submission."""
+
+
 EVENTS = [
     EventType("campaign_launched", 1, CampaignLaunched, SERVICE),
     EventType("campaign_amended", 1, CampaignAmended, SERVICE),
@@ -216,6 +319,10 @@ EVENTS = [
     EventType("unit_withdrawn", 1, UnitWithdrawn, SERVICE),
     EventType("emulation_registered", 1, EmulationRegistered, SERVICE),
     EventType("emulation_registration_amended", 1, EmulationRegistrationAmended, SERVICE),
+    EventType("review_scheduled", 1, ReviewScheduled, SERVICE),
+    EventType("review_submitted", 1, ReviewSubmitted, SERVICE),
+    EventType("review_submission_amended", 1, ReviewSubmissionAmended, SERVICE),
+    EventType("review_assessed", 1, ReviewAssessed, SERVICE),
 ]
 COMMANDS = [
     CommandType("launch_campaign", LaunchCampaign, SERVICE),
@@ -229,4 +336,7 @@ COMMANDS = [
     CommandType("withdraw_unit", WithdrawUnit, SERVICE),
     CommandType("register_emulation", RegisterEmulation, SERVICE),
     CommandType("amend_emulation_registration", AmendEmulationRegistration, SERVICE),
+    CommandType("schedule_review", ScheduleReview, SERVICE),
+    CommandType("submit_review", SubmitReview, SERVICE),
+    CommandType("assess_review", AssessReview, SERVICE),
 ]

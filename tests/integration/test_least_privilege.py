@@ -23,6 +23,7 @@ import pytest
 from nats.js.api import ConsumerConfig
 
 from emulation import security
+from services.registry.adapters.units import UnitsView
 from services.registry.factory import build_views
 from shared.infra.stream import read_stream
 from tests.support.secured import Secured
@@ -50,8 +51,7 @@ def register(unit_id: str) -> dict[str, Any]:
 
 
 def units_view(s: Secured) -> Any:
-    [_, units, _] = build_views(s.system.settings.replace(nats_user=""))
-    return units
+    return next(v for v in build_views(s.system.settings.replace(nats_user="")) if isinstance(v, UnitsView))
 
 
 async def violations(s: Secured, user: str, attempt: Any) -> list[str]:

@@ -21,6 +21,7 @@ import pytest
 from bench import history
 from services.audit.replay import replay
 from services.catalogue import all_views
+from services.registry.adapters.reviews import ReviewsView
 from shared.events.envelope import STREAM, CloudEvent
 from shared.infra.consumer import parse_bytes
 from shared.infra.settings import Settings
@@ -29,7 +30,7 @@ from tests.support.system import NatsServer
 
 pytestmark = pytest.mark.integration
 
-BROKEN = {5: b"{not json", 40: b'{"specversion": "1.0"}'}
+BROKEN = {5: b"{not json", 50: b'{"specversion": "1.0"}'}
 """Stream position (1-based, among the generated events) → a body no consumer can read."""
 
 
@@ -84,6 +85,13 @@ async def test_replay_skips_unreadable_messages_and_equals_the_plain_rebuild(
     rebuilt = await replay(settings, tmp_path / "replayed", progress=lambda d, t: seen.append((d, t)), batch=32)
     assert seen[-1] == (len(published), len(published))
     assert rebuilt == reference(tmp_path / "reference", published)
+    [reviews] = [v for v in all_views(Settings(data_dir=tmp_path / "replayed")) if isinstance(v, ReviewsView)]
+    submitted = reviews.submissions(history.CAMPAIGN, "mid_year")  # the reviews are in the checksums, rows and all
+    assert [(s["late"], s["assessment"] is not None) for s in submitted] == [
+        (False, True),
+        (True, False),
+        (False, False),
+    ]
     stores = sorted((tmp_path / "replayed").glob("*.db"))
     assert [db.name.split("-")[0] for db in stores] == ["audit", "evaluation", "notification", "registry"]
     for db in stores:  # written without fsync, closed as valid stores

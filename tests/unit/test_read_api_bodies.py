@@ -30,7 +30,8 @@ from services.evaluation.adapters.views import (
 from services.notification.adapters.log import DeliveryLog
 from services.read_api.app import ROUTERS, create_app
 from services.read_api.views import OpenViews, check, read_by
-from services.registry.adapters.views import BlocksView, RegistrationsView, UnitsView
+from services.registry.adapters.reviews import totals
+from services.registry.adapters.views import BlocksView, RegistrationsView, ReviewsView, UnitsView
 from shared.events.envelope import CloudEvent
 from shared.infra.settings import Settings
 from tests.unit.test_evaluation_application import C, Driver, vote
@@ -74,6 +75,26 @@ def registry_history() -> list[CloudEvent]:
         registry_event(
             "unit_withdrawn", {"campaign_id": C, "unit_id": "u4", "block_id": "b1", "reason": "Sáp nhập"}, 16
         ),
+        *reviews(),
+    ]
+
+
+def reviews() -> list[CloudEvent]:
+    """A mid-year review: u1 late then reviewed by the council, u2 on time and resubmitted, u3 missing."""
+    review = {"campaign_id": C, "review": "mid_year"}
+    late = {"submitted_at": datetime(2022, 7, 2, 3, tzinfo=UTC).isoformat(), "late": True, "days_late": 2}
+    on_time = {"submitted_at": datetime(2022, 6, 29, tzinfo=UTC).isoformat(), "late": False, "days_late": 0}
+    person = {"person": "Nguyễn Văn A", "target_title": "lao-dong-tien-tien", "status": "on_track", "note": "Tốt"}
+    u1 = review | {"unit_id": "u1", "collective": {"target": "tap-the-lao-dong-xuat-sac", "status": "on_track"}}
+    u2 = review | {"unit_id": "u2", "collective": {"target": "tap-the-lao-dong-xuat-sac", "status": "completed"}}
+    assessed = {"collective": {"assessment": "excellent", "note": "Dẫn đầu khối"},
+                "staff": [{"person": "Nguyễn Văn A", "assessment": "good"}] * 2}  # fmt: skip
+    return [
+        registry_event("review_scheduled", review | {"due_on": "2022-06-30"}, 17),
+        registry_event("review_submitted", u1 | late | {"staff": [person] * 2}, 18),
+        registry_event("review_submitted", u2 | on_time | {"staff": []}, 19),
+        registry_event("review_submission_amended", u2 | late | {"staff": []}, 20),
+        registry_event("review_assessed", u1 | assessed, 21),
     ]
 
 
@@ -187,6 +208,31 @@ ROUTES: dict[str, tuple[Callable[[OpenViews], str], Callable[[OpenViews], Any]]]
             "blocks": v[RegistrationsView].summary(C),
         },
     ),
+    "/v1/campaigns/{campaign_id}/reviews": (
+        lambda v: f"/v1/campaigns/{C}/reviews",
+        lambda v: {"campaign_id": C, "reviews": [{"review": "mid_year", "due_on": "2022-06-30"}]},
+    ),
+    "/v1/campaigns/{campaign_id}/reviews/{review}/submissions": (
+        lambda v: f"/v1/campaigns/{C}/reviews/mid_year/submissions",
+        lambda v: {
+            "campaign_id": C,
+            "review": "mid_year",
+            "due_on": "2022-06-30",
+            "submissions": v[ReviewsView].submissions(C, "mid_year"),
+            "next": None,
+        },
+    ),
+    "/v1/campaigns/{campaign_id}/reviews/{review}/summary": (
+        lambda v: f"/v1/campaigns/{C}/reviews/mid_year/summary",
+        lambda v: {
+            "campaign_id": C,
+            "review": "mid_year",
+            "due_on": "2022-06-30",
+            "target_share": 1.0,
+            "blocks": v[ReviewsView].summary(C, "mid_year"),
+            "totals": totals(v[ReviewsView].summary(C, "mid_year")),
+        },
+    ),
     "/v1/units/{unit_id}/notifications": (
         lambda v: "/v1/units/u4/notifications",
         lambda v: v[DeliveryLog].for_unit("u4"),
@@ -239,6 +285,8 @@ def test_the_history_reaches_every_kind_of_row(api: tuple[TestClient, OpenViews]
     ]
     assert {a["status"] for a in v[StandingsView].achievements(C)} == {"verified", "rejected"}
     assert v[RegistrationsView].registrations(C)[0]["last_amended_at"] is not None
+    submissions = v[ReviewsView].submissions(C, "mid_year")
+    assert submissions[0]["assessment"] is not None and submissions[1]["last_submitted_at"] is not None
 
 
 def test_every_route_reading_views_is_compared() -> None:
@@ -253,6 +301,7 @@ def test_every_route_reading_views_is_compared() -> None:
         BlocksView,
         UnitsView,
         RegistrationsView,
+        ReviewsView,
         DeliveryLog,
         AuditView,
     }

@@ -84,6 +84,7 @@ def registry() -> Registry:
 UNIT = "phong-cong-chung-so-1"
 """A unit of block B2, neither leader nor secretariat: what a city system granted only this unit may act as."""
 OTHER = "phong-cong-chung-so-2"
+REVIEW = {"campaign_id": C, "review": "mid_year"}
 
 
 @pytest.mark.parametrize(
@@ -100,6 +101,9 @@ OTHER = "phong-cong-chung-so-2"
         ("register_unit", {"unit_id": "don-vi-gia", "name": "Đơn vị giả", "kind": "affiliated", "email": "x@evil.example"}),
         ("launch_campaign", {**load_scenario()["campaign"], "campaign_id": "2023", "secretariat_unit_id": UNIT}),
         ("register_emulation", {**PLEDGE, "unit_id": OTHER, "staff": STAFF}),
+        ("schedule_review", {"campaign_id": C, "review": "mid_year", "due_on": "2022-06-30"}),
+        ("submit_review", {**REVIEW, "unit_id": OTHER, "collective": {"target": "giay-khen", "status": "on_track"}, "staff": []}),
+        ("assess_review", {**REVIEW, "unit_id": UNIT, "collective": {"assessment": "excellent"}, "staff": []}),
     ],
 )  # fmt: skip
 def test_a_unit_acts_on_nothing_but_itself(registry: Registry, command: str, body: dict[str, Any]) -> None:

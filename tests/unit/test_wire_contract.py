@@ -105,6 +105,15 @@ def registry() -> RegistryApplication:
     pledge = {"campaign_id": "2022", "collective_target": "tap-the-lao-dong-xuat-sac", "staff": staff}
     send("register_emulation", unit_id="thanh-tra-so", **pledge)
     send("amend_emulation_registration", **(pledge | {"unit_id": "thanh-tra-so", "staff": []}))
+    send("register_emulation", unit_id="van-phong-so", **pledge)
+    send("schedule_review", campaign_id="2022", review="mid_year", due_on="2022-06-30")
+    review = {"campaign_id": "2022", "unit_id": "van-phong-so", "review": "mid_year"}
+    person = {"person": "Nguyễn Thị Hồng", "target_title": "chien-si-thi-dua-co-so", "note": "Đúng tiến độ"}
+    collective = {"target": "tap-the-lao-dong-xuat-sac", "status": "on_track", "note": None}
+    send("submit_review", **review, collective=collective, staff=[person | {"status": "on_track"}])
+    send("submit_review", **review, collective=collective, staff=[person | {"status": "completed"}])
+    send("assess_review", **review, collective={"assessment": "good"},
+         staff=[{"person": "Nguyễn Thị Hồng", "assessment": "excellent", "note": "Sáng kiến cấp Sở"}])  # fmt: skip
     send("rename_unit", unit_id="phong-cong-chung-so-7", name="Phòng Công chứng số 7 (mới)")
     send("amend_campaign", campaign_id="2022", title="Phong trào thi đua 2022", issued_on="2021-12-29")
     send("assign_unit_to_block", campaign_id="2022", block_id="khoi-phong-chuyen-mon", unit_id="phong-cong-chung-so-6",

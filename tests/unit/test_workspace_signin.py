@@ -155,10 +155,12 @@ def test_the_sign_in_link_keeps_the_token_out_of_the_server(site: Site) -> None:
 
 
 def test_the_api_docs_page_loads_nothing_from_the_internet(site: Site) -> None:
-    """`/docs` (Swagger UI) takes its script and stylesheet from the package, not a CDN: it works offline."""
+    """`/docs` (Swagger UI 5, which reads OpenAPI 3.1) and `/redoc` take their scripts from a package, not a CDN."""
     with site.browser() as b:
         docs = b.get("/docs")
-        script = b.get("/static/swagger-ui/swagger-ui-bundle.js")
-    assert docs.status_code == 200 and "/static/swagger-ui/swagger-ui-bundle.js" in docs.text
+        script = b.get("/static-offline-docs/swagger-ui-bundle.js")
+        redoc = b.get("/redoc")
+    assert docs.status_code == 200 and "/static-offline-docs/swagger-ui-bundle.js" in docs.text
+    assert redoc.status_code == 200 and "/static-offline-docs/redoc.standalone.js" in redoc.text
     assert "cdn" not in docs.text.lower() and "https://" not in docs.text.replace("https://fastapi.tiangolo.com", "")
     assert script.status_code == 200 and len(script.content) > 500_000

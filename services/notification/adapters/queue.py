@@ -19,6 +19,9 @@ from shared.infra.views import View, dumps
 DDL = (
     "CREATE TABLE IF NOT EXISTS {reminders} (campaign_id TEXT NOT NULL, offset_days INTEGER NOT NULL, "
     "due_at TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (campaign_id, offset_days))",
+    "CREATE TABLE IF NOT EXISTS {review_reminders} (campaign_id TEXT NOT NULL, review TEXT NOT NULL, "
+    "offset_days INTEGER NOT NULL, due_at TEXT NOT NULL, status TEXT NOT NULL, "
+    "PRIMARY KEY (campaign_id, review, offset_days))",
     "CREATE TABLE IF NOT EXISTS {notices} (notification_id TEXT PRIMARY KEY, rule TEXT NOT NULL, "
     "trigger_event_id TEXT NOT NULL, trigger_type TEXT NOT NULL, campaign_id TEXT, unit_id TEXT NOT NULL, "
     "channel TEXT NOT NULL, recipient TEXT NOT NULL, subscription_id TEXT, due_at TEXT NOT NULL, "
@@ -27,7 +30,7 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS {dispatcher} (id INTEGER PRIMARY KEY, scanned_until TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {freshness} (id INTEGER PRIMARY KEY, checked_at TEXT NOT NULL, facts_as_of TEXT)",
 )
-OPERATIONAL = ("reminders", "notices", "dispatcher", "freshness")
+OPERATIONAL = ("reminders", "review_reminders", "notices", "dispatcher", "freshness")
 """The dispatcher writes these as it works, not only the stream: replay checksums leave them out."""
 
 
@@ -78,6 +81,41 @@ class DispatchQueue:
                 c,
                 "UPDATE {reminders} SET status = ? WHERE campaign_id = ? AND offset_days = ?",
                 (status, campaign_id, offset),
+            )
+
+    def plan_review(self, c: Any, campaign_id: str, review: str, slots: Iterable[tuple[int, datetime]]) -> None:
+        """(Re)plan a review's pending reminder slots, as `plan` does the registration's."""
+        key = (campaign_id, review)
+        self.view.execute(
+            c, "DELETE FROM {review_reminders} WHERE campaign_id = ? AND review = ? AND status = 'pending'", key
+        )
+        for offset, due in slots:
+            self.view.execute(
+                c,
+                "INSERT INTO {review_reminders} (campaign_id, review, offset_days, due_at, status) "
+                "VALUES (?, ?, ?, ?, 'pending') ON CONFLICT (campaign_id, review, offset_days) DO NOTHING",
+                (*key, offset, utc(due)),
+            )
+
+    def due_review_slots(self, c: Any, now: datetime) -> dict[tuple[str, str], list[int]]:
+        """(Campaign, review) → the offsets of its pending reminder slots due by `now`."""
+        self.view.execute(
+            c,
+            "SELECT campaign_id, review, offset_days FROM {review_reminders} WHERE status = 'pending' AND due_at <= ? "
+            "ORDER BY campaign_id, review",
+            (utc(now),),
+        )
+        due: dict[tuple[str, str], list[int]] = {}
+        for row in c.fetchall():
+            due.setdefault((row["campaign_id"], row["review"]), []).append(int(row["offset_days"]))
+        return due
+
+    def settle_review_slots(self, c: Any, campaign_id: str, review: str, statuses: dict[int, str]) -> None:
+        for offset, status in statuses.items():
+            self.view.execute(
+                c,
+                "UPDATE {review_reminders} SET status = ? WHERE campaign_id = ? AND review = ? AND offset_days = ?",
+                (status, campaign_id, review, offset),
             )
 
     def add(self, c: Any, notices: Iterable[Notice]) -> None:

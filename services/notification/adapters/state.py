@@ -28,6 +28,7 @@ from services.notification.domain.notices import (
     decide,
     reminder_notices,
 )
+from services.notification.domain.reviews import ReviewFacts, review_reminder_notices
 from shared.events.envelope import CloudEvent
 from shared.infra.views import Handler, dumps
 from shared.projections.registry_facts import DDL as FACTS_DDL
@@ -43,6 +44,10 @@ class NotifierState(RegistryFacts):
         "offsets TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS {subscriptions} (subscription_id TEXT PRIMARY KEY, event_types TEXT NOT NULL, "
         "unit_id TEXT)",
+        "CREATE TABLE IF NOT EXISTS {reviews} (campaign_id TEXT NOT NULL, review TEXT NOT NULL, due_on TEXT NOT NULL, "
+        "scheduled_event_id TEXT NOT NULL, PRIMARY KEY (campaign_id, review))",
+        "CREATE TABLE IF NOT EXISTS {review_submitters} (campaign_id TEXT NOT NULL, review TEXT NOT NULL, "
+        "unit_id TEXT NOT NULL, PRIMARY KEY (campaign_id, review, unit_id))",
         *queue.DDL,
     )
     operational = queue.OPERATIONAL
@@ -62,6 +67,8 @@ class NotifierState(RegistryFacts):
                 "emulation_registered": self.on_emulation_registered,
                 "notification_rules_configured": self.on_rules_configured,
                 "subscription_registered": self.on_subscription_registered,
+                "review_scheduled": self.on_review_scheduled,
+                "review_submitted": self.on_review_submitted,
             }
         )
 
@@ -88,6 +95,30 @@ class NotifierState(RegistryFacts):
             (d["campaign_id"], dumps(d["disabled_rules"]), dumps(d["reminder_offsets_days"])),
         )
         self.plan_reminders(c, d["campaign_id"])
+        for review in NoticeFacts(self, c).reviews(d["campaign_id"]):
+            self.plan_review_reminders(c, review)
+
+    def on_review_scheduled(self, c: Any, e: CloudEvent, seq: int) -> None:
+        """A review's (new) due date: its reminders are planned afresh, triggered by this event."""
+        d = e.data
+        self.execute(
+            c,
+            "INSERT INTO {reviews} (campaign_id, review, due_on, scheduled_event_id) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (campaign_id, review) DO UPDATE SET due_on = excluded.due_on, "
+            "scheduled_event_id = excluded.scheduled_event_id",
+            (d["campaign_id"], d["review"], d["due_on"], e.id),
+        )
+        self.plan_review_reminders(c, ReviewFacts(d["campaign_id"], d["review"], date.fromisoformat(d["due_on"]), e.id))
+
+    def on_review_submitted(self, c: Any, e: CloudEvent, seq: int) -> None:
+        d = e.data
+        self.execute(
+            c,
+            "INSERT INTO {review_submitters} (campaign_id, review, unit_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (campaign_id, review, unit_id) DO NOTHING",
+            (d["campaign_id"], d["review"], d["unit_id"]),
+        )
+        self.on_trigger(c, e, seq)
 
     def on_subscription_registered(self, c: Any, e: CloudEvent, seq: int) -> None:
         d = e.data
@@ -111,6 +142,11 @@ class NotifierState(RegistryFacts):
             deadline = campaign.registration_deadline
         self.queue.plan(c, campaign_id, rules.reminder_slots(deadline, facts.rules(campaign_id)))
 
+    def plan_review_reminders(self, c: Any, review: ReviewFacts) -> None:
+        """(Re)plan a review's reminder slots from its due date and the campaign's reminder offsets."""
+        slots = rules.reminder_slots(review.due_on, NoticeFacts(self, c).rules(review.campaign_id))
+        self.queue.plan_review(c, review.campaign_id, review.review, slots)
+
     # ---- the dispatcher's --------------------------------------------------------------------------
 
     def decide_due_reminders(self, now: datetime) -> int:
@@ -131,7 +167,25 @@ class NotifierState(RegistryFacts):
                     self.queue.add(c, notices)
                     made += len(notices)
                 self.queue.settle_slots(c, campaign_id, due.slots)
+            for (campaign_id, kind), offsets in self.queue.due_review_slots(c, now).items():
+                made += self.decide_review_slots(c, facts, campaign_id, kind, offsets, now)
         return made
+
+    def decide_review_slots(
+        self, c: Any, facts: NoticeFacts, campaign_id: str, kind: str, offsets: list[int], now: datetime
+    ) -> int:
+        """A review's due slots: the latest one's reminder to the members that have not submitted (as registration
+        reminders are decided); returns the notices made."""
+        campaign, review = facts.campaign(campaign_id), facts.review(campaign_id, kind)
+        due_on = review.due_on if review is not None and campaign is not None else None
+        due = rules.due_reminders(due_on, facts.rules(campaign_id), offsets, now, rules.REVIEW_REMINDER)
+        notices = []
+        if campaign is not None and review is not None and due.send is not None:
+            at = rules.reminder_due_at(review.due_on, due.send)
+            notices = review_reminder_notices(campaign, review, due.send, facts.awaiting_review(review), facts, at)
+            self.queue.add(c, notices)
+        self.queue.settle_review_slots(c, campaign_id, kind, due.slots)
+        return len(notices)
 
     def secretariat(self, campaign_id: str) -> str | None:
         """The campaign's secretariat unit as far as the stream has told (None: campaign not known yet)."""
@@ -181,3 +235,24 @@ class NoticeFacts:
         members = registry.members(campaign_id)
         known = [] if members else registry.unit_ids()
         return [self.unit(u) for u in rules.awaiting_registration(members, known, settled)]
+
+    def reviews(self, campaign_id: str) -> list[ReviewFacts]:
+        rows = self.registry.rows("SELECT * FROM {reviews} WHERE campaign_id = ? ORDER BY review", (campaign_id,))
+        return [_review(r) for r in rows]
+
+    def review(self, campaign_id: str, review: str) -> ReviewFacts | None:
+        rows = self.registry.rows("SELECT * FROM {reviews} WHERE campaign_id = ? AND review = ?", (campaign_id, review))
+        return _review(rows[0]) if rows else None
+
+    def awaiting_review(self, review: ReviewFacts) -> list[Target]:
+        """The targets of a review reminder (`rules.awaiting_review`)."""
+        rows = self.registry.rows(
+            "SELECT unit_id FROM {review_submitters} WHERE campaign_id = ? AND review = ?",
+            (review.campaign_id, review.review),
+        )
+        members = self.registry.members(review.campaign_id)
+        return [self.unit(u) for u in rules.awaiting_review(members, [r["unit_id"] for r in rows])]
+
+
+def _review(row: dict[str, Any]) -> ReviewFacts:
+    return ReviewFacts(row["campaign_id"], row["review"], date.fromisoformat(row["due_on"]), row["scheduled_event_id"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from uuid import NAMESPACE_URL, uuid5
 
@@ -303,6 +303,21 @@ def _model_stage(step: str) -> Callable[[Mapping[str, Any], Facts], Decided]:
     return decided
 
 
+def _late_review(d: Mapping[str, Any], facts: Facts) -> Decided:
+    """A first submission after the review's due date (a late resubmission says nothing new)."""
+    if not d.get("late"):
+        return rules.LATE_REVIEW, [], {}
+    submitted = datetime.fromisoformat(str(d["submitted_at"])).astimezone(rules.VIETNAM).date()
+    values: dict[str, object] = {
+        "subject_unit_name": facts.unit(d["unit_id"]).name,
+        "review_name": templates.REVIEW_NAMES[d["review"]],
+        "when": templates.vn_date(submitted),
+        "days_late": d["days_late"],
+        "deadline": templates.vn_date(submitted - timedelta(days=int(d["days_late"]))),
+    }
+    return rules.LATE_REVIEW, _secretariat(d, facts), values
+
+
 _DECIDERS = {
     "emulation_registered": _late_registration,
     "achievement_reported": _late_report,
@@ -311,5 +326,6 @@ _DECIDERS = {
     "award_decided": _award_decided,
     "achievement_rejected": _achievement_rejected,
     **{f"exemplary_model_{step}": _model_stage(step) for step in templates.MODEL_STAGES},
+    "review_submitted": _late_review,
 }
 TRIGGER_EVENTS = tuple(_DECIDERS)

@@ -26,6 +26,10 @@ ACHIEVEMENT_REJECTED = "achievement-rejected"
 EXEMPLARY_MODEL = "exemplary-model"
 """A stage of an exemplary model recorded (identified, nurtured, a support action, summed up, spread, dropped) → the
 model's unit; a spread also → each unit that adopted it."""
+REVIEW_REMINDER = "review-reminder"
+"""Every member unit that has not submitted to a review (sơ kết, tổng kết), `offset` days before its due date."""
+LATE_REVIEW = "late-review"
+"""A review submission after its due date → the campaign's secretariat unit."""
 
 RULES = (
     REGISTRATION_REMINDER,
@@ -36,6 +40,8 @@ RULES = (
     AWARD_DECIDED,
     ACHIEVEMENT_REJECTED,
     EXEMPLARY_MODEL,
+    REVIEW_REMINDER,
+    LATE_REVIEW,
 )
 DEFAULT_OFFSETS_DAYS = (7, 1)
 VIETNAM = timezone(timedelta(hours=7), "ICT")
@@ -105,18 +111,17 @@ class DueReminders:
 
 
 def due_reminders(
-    deadline: date | None, settings: CampaignRules, due_offsets: Iterable[int], now: datetime
+    deadline: date | None,
+    settings: CampaignRules,
+    due_offsets: Iterable[int],
+    now: datetime,
+    rule: str = REGISTRATION_REMINDER,
 ) -> DueReminders:
-    """The latest due slot is sent and earlier ones superseded; all are skipped when the campaign is not known
-    (`deadline` None), its registration deadline has passed or its reminders are turned off."""
+    """The latest due slot is sent and earlier ones superseded; all are skipped when the campaign (or its review) is
+    not known (`deadline` None), the deadline has passed or the reminder `rule` is turned off."""
     offsets = list(due_offsets)
     latest, superseded = reminders_to_send(offsets)
-    if (
-        latest is None
-        or deadline is None
-        or deadline_passed(deadline, now)
-        or not settings.enabled(REGISTRATION_REMINDER)
-    ):
+    if latest is None or deadline is None or deadline_passed(deadline, now) or not settings.enabled(rule):
         return DueReminders(None, {offset: "skipped" for offset in offsets})
     return DueReminders(latest, {latest: "decided", **{offset: "superseded" for offset in superseded}})
 
@@ -126,6 +131,11 @@ def awaiting_registration(members: Iterable[str], known_units: Iterable[str], se
     less those registered or withdrawn (`settled`), by unit id."""
     pool = set(members) or set(known_units)
     return sorted(pool - set(settled))
+
+
+def awaiting_review(members: Iterable[str], submitted: Iterable[str]) -> list[str]:
+    """Who a review reminder goes to: the campaign's block members that have not submitted to it, by unit id."""
+    return sorted(set(members) - set(submitted))
 
 
 # ---- who may act --------------------------------------------------------------------------------

@@ -90,6 +90,26 @@ TEMPLATES: dict[str, tuple[Template, Template]] = {
             "$signature\n"
         ),
     ),
+    rules.REVIEW_REMINDER: (
+        Template("Nhắc hạn gửi báo cáo $review_name: còn $days ngày"),
+        Template(
+            "Kính gửi: $unit_name,\n\n"
+            "Hạn chót gửi báo cáo $review_name phong trào thi đua của $campaign_title là ngày $deadline "
+            "(còn $days ngày).\n"
+            "Đến nay đơn vị chưa gửi báo cáo tự đánh giá kết quả thực hiện đăng ký thi đua của tập thể và cá nhân.\n"
+            "Đề nghị đơn vị gửi báo cáo đúng hạn.\n\n"
+            "$signature\n"
+        ),
+    ),
+    rules.LATE_REVIEW: (
+        Template("Báo cáo $review_name trễ hạn: $subject_unit_name"),
+        Template(
+            "Kính gửi: $unit_name,\n\n"
+            "$subject_unit_name đã gửi báo cáo $review_name phong trào thi đua của $campaign_title vào ngày $when, "
+            "trễ $days_late ngày so với hạn chót ngày $deadline.\n\n"
+            "$signature\n"
+        ),
+    ),
 }
 
 MODEL_STAGES: dict[str, tuple[str, Template, Template]] = {
@@ -110,6 +130,9 @@ MODEL_STAGES: dict[str, tuple[str, Template, Template]] = {
 }
 """Each step of an exemplary model (event `exemplary_model_<step>`): the stage a notice names, what happened and
 its details, filled from the event's fields (`$what` and `$details` of the `exemplary-model` notice)."""
+
+REVIEW_NAMES = {"mid_year": "sơ kết 6 tháng đầu năm", "year_end": "tổng kết năm"}
+"""The reviews of plan 5039's content 10 as a notice names them."""
 
 TALLY_WITHHELD = "không công bố (quá ít đơn vị tham gia hoặc không đủ túc số để giữ bí mật lá phiếu)"
 """A round that failed its quorum or its minimum of voters publishes no tally (it would reveal ballots)."""

@@ -103,3 +103,102 @@ class RegistrationSummary(BaseModel):
     registration_deadline: str
     target_share: float
     blocks: list[BlockRegistrations] = Field(description="in definition order")
+
+
+class ScheduledReview(BaseModel):
+    review: str = Field(description="mid_year (sơ kết) or year_end (tổng kết)")
+    due_on: str
+
+
+class Reviews(BaseModel):
+    campaign_id: str
+    reviews: list[ScheduledReview] = Field(description="the reviews the campaign has scheduled, mid-year first")
+
+
+class StaffProgress(BaseModel):
+    person: str
+    target_title: str
+    status: str = Field(description="on_track, completed or not_completed (the unit's own word)")
+    note: str | None = None
+
+
+class CollectiveProgress(BaseModel):
+    target: str
+    status: str = Field(description="on_track, completed or not_completed (the unit's own word)")
+    note: str | None = None
+
+
+class StaffAssessment(BaseModel):
+    person: str
+    assessment: str = Field(description="excellent, good, completed or not_completed")
+    note: str | None = None
+
+
+class CollectiveAssessment(BaseModel):
+    assessment: str = Field(description="excellent, good, completed or not_completed")
+    note: str | None = None
+
+
+class CouncilAssessment(BaseModel):
+    collective: CollectiveAssessment
+    staff: list[StaffAssessment]
+    assessed_at: str = Field(description="when the council's latest review was recorded")
+
+
+class ReviewSubmission(BaseModel):
+    unit_id: str
+    block_id: str | None = Field(description="null once the unit is withdrawn from its block")
+    collective: CollectiveProgress
+    staff: list[StaffProgress]
+    submitted_at: str
+    late: bool = Field(description="the first submission came after the due date")
+    days_late: int = Field(description="days after the due date of the first submission (0 when on time)")
+    amendments: int
+    last_submitted_at: str | None
+    last_submission_late: bool | None
+    assessment: CouncilAssessment | None = Field(description="the council's review, once recorded")
+
+
+class ReviewSubmissions(BaseModel):
+    campaign_id: str
+    review: str
+    due_on: str
+    submissions: list[ReviewSubmission]
+    next: str | None = Field(description="cursor of the next page (`after=`), null on the last page")
+
+
+class LateUnit(BaseModel):
+    unit_id: str
+    days_late: int
+
+
+class ReviewCounts(BaseModel):
+    members: int
+    submitted: int
+    on_time: int
+    late: int
+    late_units: list[LateUnit] = Field(description="by unit id")
+    missing: list[str] = Field(description="member units that have not submitted, by unit id")
+    units_on_course: int = Field(description="submitting units whose collective target is on course by their own word")
+    units_assessed: int = Field(description="units the council has reviewed")
+    units_completing_well: int = Field(description="units the council found excellent or good")
+    unit_share: float = Field(description="units completing well of all members (target 1.0)")
+    staff_registered: int = Field(description="persons the members registered")
+    staff_on_course: int
+    staff_assessed: int
+    staff_completing_well: int
+    staff_share: float = Field(description="persons completing well of all registered (target 1.0)")
+
+
+class BlockReview(ReviewCounts):
+    block_id: str
+    name: str
+
+
+class ReviewSummary(BaseModel):
+    campaign_id: str
+    review: str
+    due_on: str
+    target_share: float = Field(description="content 4 of the plan: 100% complete their tasks well or excellently")
+    blocks: list[BlockReview] = Field(description="in definition order")
+    totals: ReviewCounts = Field(description="every block together")

@@ -1,4 +1,4 @@
-"""Routes over the registry service's views: blocks, units, registrations."""
+"""Routes over the registry service's views: blocks, units, registrations, reviews."""
 
 from __future__ import annotations
 
@@ -14,16 +14,22 @@ from services.read_api.responses.registry import (
     CampaignBlock,
     Registrations,
     RegistrationSummary,
+    Reviews,
+    ReviewSubmissions,
+    ReviewSummary,
     Unit,
     UnitDetail,
 )
 from services.read_api.views import ViewOf
-from services.registry.adapters.views import BlocksView, RegistrationsView, UnitsView
+from services.registry.adapters.reviews import TARGET_SHARE, totals
+from services.registry.adapters.views import BlocksView, RegistrationsView, ReviewsView, UnitsView
+from shared.events.registry import ReviewKind
 
 router = APIRouter(responses=error_responses(403, 404))
 BlocksDep = Annotated[BlocksView, Depends(ViewOf(BlocksView))]
 UnitsDep = Annotated[UnitsView, Depends(ViewOf(UnitsView))]
 RegistrationsDep = Annotated[RegistrationsView, Depends(ViewOf(RegistrationsView))]
+ReviewsDep = Annotated[ReviewsView, Depends(ViewOf(ReviewsView))]
 
 
 def not_found(code: str, message: str, field: str) -> HTTPException:
@@ -126,4 +132,69 @@ def registration_summary(
         "registration_deadline": campaign["registration_deadline"],
         "target_share": 1.0,
         "blocks": registrations.summary(campaign_id),
+    }
+
+
+def scheduled_review(reviews: ReviewsView, campaign_id: str, review: str) -> str:
+    """The review's due date, or 404 `unknown_review` while the campaign has not scheduled it."""
+    due_on = reviews.schedule(campaign_id).get(review)
+    if due_on is None:
+        raise not_found("unknown_review", f"campaign {campaign_id!r} has not scheduled its {review} review", "review")
+    return due_on
+
+
+@router.get("/v1/campaigns/{campaign_id}/reviews", tags=["registry"], response_model=Reviews)
+def list_reviews(campaign_id: str, p: Caller, blocks: BlocksDep, reviews: ReviewsDep) -> dict[str, Any]:
+    """The campaign's mid-year and year-end reviews (sơ kết, tổng kết) and their due dates."""
+    require(p, COUNCIL, AUDITOR, UNIT, what="reviews")
+    known_campaign(blocks, campaign_id)
+    due = reviews.schedule(campaign_id)
+    return {"campaign_id": campaign_id, "reviews": [{"review": r, "due_on": due[r]} for r in sorted(due)]}
+
+
+@router.get(
+    "/v1/campaigns/{campaign_id}/reviews/{review}/submissions", tags=["registry"], response_model=ReviewSubmissions
+)
+def list_review_submissions(
+    campaign_id: str,
+    review: ReviewKind,
+    request: Request,
+    response: Response,
+    p: Caller,
+    blocks: BlocksDep,
+    reviews: ReviewsDep,
+    late: bool | None = None,
+    block: str | None = None,
+    unit: str | None = None,
+    after: After = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> dict[str, Any]:
+    """Units' self-assessments for a review by unit id, with their late flags and the council's review, one page at a
+    time (`next`, and the `Link` header); a unit sees only its own."""
+    mine = own_unit(p, unit, "review submissions")
+    known_campaign(blocks, campaign_id)
+    due_on = scheduled_review(reviews, campaign_id, review)
+    found, cursor = page(reviews.submissions(campaign_id, review, late, block, mine, after, limit + 1), limit,
+                         lambda r: r["unit_id"])  # fmt: skip
+    link_next(request, response, cursor)
+    return {"campaign_id": campaign_id, "review": review, "due_on": due_on, "submissions": found, "next": cursor}
+
+
+@router.get("/v1/campaigns/{campaign_id}/reviews/{review}/summary", tags=["registry"], response_model=ReviewSummary)
+def review_summary(
+    campaign_id: str, review: ReviewKind, p: Caller, blocks: BlocksDep, reviews: ReviewsDep
+) -> dict[str, Any]:
+    """Per block: who submitted, on time or late, who is missing, and the shares of units and of staff completing their
+    tasks well or excellently, against the plan's 100% target."""
+    require(p, COUNCIL, AUDITOR, what="the review summary")
+    known_campaign(blocks, campaign_id)
+    due_on = scheduled_review(reviews, campaign_id, review)
+    per_block = reviews.summary(campaign_id, review)
+    return {
+        "campaign_id": campaign_id,
+        "review": review,
+        "due_on": due_on,
+        "target_share": TARGET_SHARE,
+        "blocks": per_block,
+        "totals": totals(per_block),
     }

@@ -19,6 +19,9 @@ NOTICE_RULES = {
     rules.VOTE_RESULT: "Kết quả bỏ phiếu",
     rules.AWARD_DECIDED: "Quyết định khen thưởng",
     rules.ACHIEVEMENT_REJECTED: "Thành tích không được công nhận",
+    rules.EXEMPLARY_MODEL: "Điển hình tiên tiến",
+    rules.REVIEW_REMINDER: "Nhắc hạn báo cáo sơ kết, tổng kết",
+    rules.LATE_REVIEW: "Báo cáo sơ kết, tổng kết trễ hạn",
 }
 
 NOTICE_STATUS = {"scheduled": "Chờ gửi", "retrying": "Đang gửi lại", "sent": "Đã gửi", "dead": "Gửi không được"}

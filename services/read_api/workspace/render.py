@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from services.read_api.access import AUDITOR, COUNCIL, UNIT, Principal, principal
+from services.registry.adapters.units import UnitsView
 from services.registry.domain.rules import DEPARTMENT_TZ
 from shared.infra.clock import Clock
 
@@ -71,9 +72,12 @@ def today() -> date:
     return Clock.from_env().now().astimezone(DEPARTMENT_TZ).date()
 
 
-def role_label(p: Principal) -> str:
-    if p.is_(UNIT):
-        return f"{ROLE_NAMES[UNIT]}: {p.unit_id}"
+def role_label(request: Request, p: Principal) -> str:
+    """Who is signed in, as the header shows it: a unit by its name (its own record, which it may read)."""
+    if p.is_(UNIT) and p.unit_id is not None:
+        views = getattr(request.app.state, "views", None)
+        unit = views[UnitsView].get(p.unit_id) if views is not None and UnitsView in views.by_type else None
+        return f"{ROLE_NAMES[UNIT]}: {unit['name'] if unit else p.unit_id}"
     return ", ".join(ROLE_NAMES[r] for r in sorted(p.roles) if r in ROLE_NAMES)
 
 
@@ -83,7 +87,7 @@ def page(request: Request, p: Principal, template: str, status_code: int = 200, 
     response = templates.TemplateResponse(
         request,
         template,
-        {"principal": p, "signed_in": signed_in, "role": role_label(p), **context},
+        {"principal": p, "signed_in": signed_in, "role": role_label(request, p), **context},
         status_code=status_code,
     )
     response.headers["Cache-Control"] = "no-store"  # a page shows what this caller may read: never cached
@@ -138,5 +142,6 @@ async def refusal(request: Request, e: HTTPException) -> HTMLResponse:
         status_code=e.status_code,
         title=REFUSALS.get(e.status_code, "Không thực hiện được."),
         reason=detail.get("message"),
+        reason_lang="en",  # the JSON API's own words, as a client reads them (the title says it in Vietnamese)
         next=request.url.path,
     )

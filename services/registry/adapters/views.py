@@ -2,6 +2,7 @@
 
 from services.registry.adapters.blocks import BlocksView
 from services.registry.adapters.registrations import RegistrationsView
+from services.registry.adapters.reviews import ReviewsView
 from services.registry.adapters.units import UnitsView
 
-__all__ = ["BlocksView", "RegistrationsView", "UnitsView"]
+__all__ = ["BlocksView", "RegistrationsView", "ReviewsView", "UnitsView"]

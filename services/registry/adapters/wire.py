@@ -9,6 +9,7 @@ from typing import Any
 
 from services.registry.domain.campaign import Campaign
 from services.registry.domain.registration import Registration
+from services.registry.domain.review import ReviewSubmission
 from services.registry.domain.roster import Roster
 from services.registry.domain.unit import Unit
 from shared.infra.wire import WireEvent, WireMap
@@ -92,6 +93,28 @@ def registration_amended(e: Any) -> WireEvent:
     return WireEvent("emulation_registration_amended", e.campaign_id, data, subject=f"unit/{e.unit_id}")
 
 
+def review_scheduled(e: Any) -> WireEvent:
+    data = _fields(e, "campaign_id", "review", "due_on", "previous_due_on")
+    return WireEvent("review_scheduled", e.campaign_id, data, subject=f"campaign/{e.campaign_id}")
+
+
+_SUBMISSION = ("campaign_id", "unit_id", "review", "collective", "staff", "submitted_at", "late", "days_late")
+
+
+def review_submitted(e: Any) -> WireEvent:
+    return WireEvent("review_submitted", e.campaign_id, _fields(e, *_SUBMISSION), subject=f"unit/{e.unit_id}")
+
+
+def review_submission_amended(e: Any) -> WireEvent:
+    data = _fields(e, *_SUBMISSION)
+    return WireEvent("review_submission_amended", e.campaign_id, data, subject=f"unit/{e.unit_id}")
+
+
+def review_assessed(e: Any) -> WireEvent:
+    data = _fields(e, "campaign_id", "unit_id", "review", "collective", "staff")
+    return WireEvent("review_assessed", e.campaign_id, data, subject=f"unit/{e.unit_id}")
+
+
 WIRE = WireMap(
     "registry",
     {
@@ -106,5 +129,9 @@ WIRE = WireMap(
         Unit.Renamed: unit_renamed,
         Registration.Registered: emulation_registered,
         Registration.Amended: registration_amended,
+        Campaign.ReviewScheduled: review_scheduled,
+        ReviewSubmission.Submitted: review_submitted,
+        ReviewSubmission.Amended: review_submission_amended,
+        ReviewSubmission.Assessed: review_assessed,
     },
 )

@@ -8,9 +8,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.registry.domain.errors import CampaignClosed, NoChanges
+from services.registry.domain.errors import CampaignClosed, NoChanges, ReviewNotScheduled
 from services.registry.domain.ids import aggregate_id
-from services.registry.domain.rules import check_contents, check_dates
+from services.registry.domain.rules import REVIEW_NAMES, check_contents, check_dates, check_review_due
 
 
 class Campaign(Aggregate):
@@ -58,6 +58,8 @@ class Campaign(Aggregate):
         self.secretariat_unit_id = secretariat_unit_id
         self.contents = contents
         self.closed = False
+        self.reviews: dict[str, date] = {}
+        """Review (`mid_year`, `year_end`) → its due date, once scheduled."""
 
     def check_open(self) -> None:
         if self.closed:
@@ -79,6 +81,27 @@ class Campaign(Aggregate):
     def _amended(self, campaign_id: str, changes: dict[str, Any]) -> None:
         for key, value in changes.items():
             setattr(self, key, value)
+
+    def schedule_review(self, review: str, due_on: date) -> None:
+        """Set or move a review's due date (sơ kết, tổng kết of the plan's content 10)."""
+        self.check_open()
+        previous = self.reviews.get(review)
+        if previous == due_on:
+            raise NoChanges(f"{REVIEW_NAMES[review]} is already due on {due_on}", "due_on")
+        check_review_due(review, due_on, self.period_start, self.period_end, self.reviews)
+        self._review_scheduled(campaign_id=self.campaign_id, review=review, due_on=due_on, previous_due_on=previous)
+
+    @event("ReviewScheduled")
+    def _review_scheduled(self, campaign_id: str, review: str, due_on: date, previous_due_on: date | None) -> None:
+        self.reviews[review] = due_on
+
+    def review_due(self, review: str) -> date:
+        """The review's due date, or `review_not_scheduled`."""
+        if review not in self.reviews:
+            raise ReviewNotScheduled(
+                f"campaign {self.campaign_id!r} has not scheduled {REVIEW_NAMES[review]}", "review"
+            )
+        return self.reviews[review]
 
     def close(self, reason: str | None) -> None:
         self.check_open()

@@ -91,3 +91,53 @@ class NotAllowed(DomainError):
     """The actor may not do this (see "Who may act"); the message is the rule's reason."""
 
     code = "not_allowed"
+
+
+class ReviewNotScheduled(DomainError):
+    """The campaign has not scheduled this review (`schedule_review`)."""
+
+    code = "review_not_scheduled"
+
+
+class ReviewDatesOutOfOrder(DomainError):
+    """A review's due date falls before the campaign's period, or the mid-year review is not before the year-end."""
+
+    code = "review_dates_out_of_order"
+
+
+class PersonNotRegistered(DomainError):
+    """A person the unit's registration (or, for the council, the unit's submission) does not name."""
+
+    code = "person_not_registered"
+
+
+class DuplicatePerson(DomainError):
+    code = "duplicate_person"
+
+
+class PersonMissing(DomainError):
+    """A self-assessment or the council's review leaves out a registered person."""
+
+    code = "person_missing"
+
+
+class TargetMismatch(DomainError):
+    """A target differs from the one registered (amend the registration first)."""
+
+    code = "target_mismatch"
+
+
+class StatusNotAllowed(DomainError):
+    """`on_track` at the year-end review: by then each target is completed or not."""
+
+    code = "status_not_allowed"
+
+
+class ReviewAssessed(DomainError):
+    """The council has reviewed the submission: it takes no resubmission."""
+
+    code = "review_assessed"
+
+
+class SubmissionNotFound(NotFound):
+    code = "unknown_submission"
