@@ -1,6 +1,7 @@
-"""The demo's whole year: the 2022 campaign from launch to close, and the 2023 campaign still open, as dated steps,
-with what the year builds on and runs beside: the earlier yearly campaigns 2020 and 2021 (their Chiến sĩ thi đua
-cơ sở are what a 2022 Chiến sĩ thi đua cấp Thành phố needs) and the 40th-anniversary thematic campaign.
+"""The demo's whole year: the 2022 campaign from launch to close with its mid-year and year-end reviews, and the
+2023 campaign still open, as dated steps; with what the year builds on and runs beside: the earlier yearly
+campaigns 2020 and 2021 (their Chiến sĩ thi đua cơ sở are what a 2022 Chiến sĩ thi đua cấp Thành phố needs) and the
+40th-anniversary thematic campaign.
 
 Each step is a moment of the department's calendar (Ho Chi Minh City time) and what is sent then: a command as
 the portal, a unit, a block leader or the council would send it, or a city system's facts. The data is in
@@ -27,6 +28,7 @@ from emulation import demo, demo_calendar
 from emulation.client import send
 from emulation.demo_campaigns import campaign as small_campaign
 from emulation.demo_models import models
+from emulation.demo_reviews import reviews
 from emulation.demo_steps import Step, command, decisions, load, proposals, registrations
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenario"
@@ -53,6 +55,7 @@ def steps(
     dated += [Step(setup, name, body) for name, body in commands if name != "register_unit"]
     dated += list(evaluation(year, campaign["campaign"]["campaign_id"]))
     dated += list(registrations(year["campaign_id"], year["registrations"]))
+    dated += list(reviews(year["campaign_id"], demo.ACTOR, year["council"], year["registrations"], year["reviews"]))
     dated += list(small_campaign(load(ANNIVERSARY), year["council"]))
     dated += list(next_campaign(following))
     dated += list(models(year["campaign_id"], year["council"], year["models"]))

@@ -151,6 +151,28 @@ async def test_what_the_year_adds_models_an_adhoc_award_earlier_years_and_the_an
         assert len(awards) == 2 and all(p["status"] == "approved" for p in awards)
 
 
+async def test_the_mid_year_and_year_end_reviews(up: Up) -> None:
+    async with up.http() as council:
+        due = {r["review"]: r["due_on"] for r in (await get(council, f"/v1/campaigns/{C}/reviews"))["reviews"]}
+        assert due == {"mid_year": "2022-06-30", "year_end": "2022-12-10"}
+
+        mid = (await get(council, f"/v1/campaigns/{C}/reviews/mid_year/summary"))["totals"]
+        assert (mid["members"], mid["submitted"], mid["on_time"], mid["late"]) == (17, 16, 15, 1)
+        assert mid["late_units"] == [{"unit_id": "phong-ql-xlvphc", "days_late": 5}]
+        assert mid["missing"] == ["phong-cong-chung-so-6"]
+        assert mid["units_assessed"] == 3 and mid["units_completing_well"] == 3
+
+        end = (await get(council, f"/v1/campaigns/{C}/reviews/year_end/summary"))["totals"]
+        assert (end["submitted"], end["late"], end["missing"]) == (17, 1, [])
+        assert end["late_units"] == [{"unit_id": "phong-cong-chung-so-6", "days_late": 4}]
+        assert (end["units_assessed"], end["units_completing_well"]) == (5, 4)  # one found only `completed`
+        assert end["units_on_course"] == 16 and 0 < end["unit_share"] < 1 and 0 < end["staff_share"] < 1
+
+        page = await get(council, f"/v1/campaigns/{C}/reviews/year_end/submissions", unit="phong-cong-chung-so-3")
+        [pcc3] = page["submissions"]
+        assert pcc3["assessment"] is not None
+
+
 async def test_the_notices_that_follow_and_the_open_campaign(up: Up) -> None:
     async with up.http() as council, httpx.AsyncClient(base_url=f"http://127.0.0.1:{up.api_port}") as public:
 
@@ -160,7 +182,8 @@ async def test_the_notices_that_follow_and_the_open_campaign(up: Up) -> None:
 
         for unit, rule in [("van-phong-so", "late-registration"), ("van-phong-so", "late-report"),
                            ("phong-pbgdpl", "achievement-rejected"), (CC1, "vote-result"), (CC1, "award-decided"),
-                           ("phong-ql-xlvphc", "registration-reminder"), ("phong-cong-chung-so-2", "exemplary-model")]:  # fmt: skip
+                           ("phong-ql-xlvphc", "registration-reminder"), ("phong-cong-chung-so-2", "exemplary-model"),
+                           ("van-phong-so", "late-review")]:  # fmt: skip
             await wait_for(lambda u=unit, r=rule: told(u, r), timeout=60)  # type: ignore[misc]
 
         summary = (await get(council, f"/v1/campaigns/{NEXT}/registration-summary"))["blocks"]

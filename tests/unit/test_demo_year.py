@@ -152,3 +152,23 @@ def test_the_calendar_only_moves_forward(tmp_path: Path) -> None:
     assert demo_calendar.advance(calendar, later) == later
     assert demo_calendar.advance(calendar, first) == later  # a second load starts from the beginning: no move
     assert demo_calendar.today(calendar) == later
+
+
+def test_the_reviews_have_a_late_and_a_missing_unit_and_remind_nobody_by_chance() -> None:
+    """Mid-year: one unit late, one missing; year end: one late, none missing. The notifier reminds the units that
+    have not submitted at 08:00 seven days and one day before a due date, until the due day ends, once it looks; the
+    calendar never stops in those windows, so no reminder depends on when it looks."""
+    due = {s.body["review"]: date.fromisoformat(s.body["due_on"]) for s in COMMANDS if s.name == "schedule_review"}
+    assert set(due) == {"mid_year", "year_end"}
+    units = {s.body["unit_id"] for s in COMMANDS if s.name == "register_emulation" and s.body["campaign_id"] == "2022"}
+    for review, day in due.items():
+        end = datetime.combine(day + timedelta(days=1), time(), HCMC)
+        submitted = {
+            s.body["unit_id"]: s.at for s in COMMANDS if s.name == "submit_review" and s.body["review"] == review
+        }
+        late = {u for u, at in submitted.items() if at >= end}
+        assert (len(late), len(units - set(submitted))) == ((1, 1) if review == "mid_year" else (1, 0)), review
+        assessed = {s.body["unit_id"] for s in COMMANDS if s.name == "assess_review" and s.body["review"] == review}
+        assert assessed and assessed <= set(submitted)
+        window = end - timedelta(days=8) + timedelta(hours=8)
+        assert not [s for s in STEPS if window <= s.at < end], review
