@@ -23,6 +23,7 @@ FIGURES = {
     "3 relay store→JetStream",
     "5 read API standings",
     "5 read API standings p99",
+    "5b standings page p99",
     "6 peak RSS registry (commands)",
     "6 peak RSS registry (relay, views)",
     "6 peak RSS evaluation (commands)",

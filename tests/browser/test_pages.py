@@ -19,6 +19,8 @@ PAGES = {
     "votes": f"{C}/votes",
     "awards": f"{C}/awards",
     "awards-print": f"{C}/awards/print",
+    "models": f"{C}/models",
+    "reviews": f"{C}/reviews",
     "unit": f"{C}/units/{DEMO_UNIT}",
     "audit": "/audit",
 }

@@ -149,7 +149,7 @@ async def test_consecutive_years_and_an_adhoc_award_mid_year(
     for view in fresh:
         view.apply([(m.metadata.sequence.stream, parse(m)) for m in msgs])
     rebuilt = {v.name: v.checksum() for v in fresh}
-    assert set(rebuilt) == {"evaluation-reference", "standings", "votes", "awards"}
+    assert set(rebuilt) == {"evaluation-reference", "standings", "votes", "awards", "exemplary-models"}
 
     live = build_views(system.settings)
 

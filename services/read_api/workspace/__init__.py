@@ -12,10 +12,21 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.read_api.workspace import audit, awards, campaigns, registrations, signin, standings, units, votes
+from services.read_api.workspace import (
+    audit,
+    awards,
+    campaigns,
+    exemplary,
+    registrations,
+    reviews,
+    signin,
+    standings,
+    units,
+    votes,
+)
 from services.read_api.workspace.render import STATIC
 
-MODULES = (signin, campaigns, registrations, standings, units, votes, awards, audit)
+MODULES = (signin, campaigns, registrations, standings, units, votes, awards, exemplary, reviews, audit)
 
 
 def install(app: FastAPI) -> None:
