@@ -1,20 +1,23 @@
-"""The demo's whole year: the 2022 campaign from launch to close, and the 2023 campaign still open, as dated steps.
+"""The demo's whole year: the 2022 campaign from launch to close with its mid-year and year-end reviews, and the
+2023 campaign still open, as dated steps; with what the year builds on and runs beside: the earlier yearly
+campaigns 2020 and 2021 (their Chiến sĩ thi đua cơ sở are what a 2022 Chiến sĩ thi đua cấp Thành phố needs) and the
+40th-anniversary thematic campaign.
 
 Each step is a moment of the department's calendar (Ho Chi Minh City time) and what is sent then: a command as
 the portal, a unit, a block leader or the council would send it, or a city system's facts. The data is in
-`scenario/year-2022.json` and `scenario/campaign-2023.json`; this module orders it (`steps`) and sends it
-(`play`). Command ids derive from the scenario (`demo.command_id`), so the same year loaded again is the same commands, which record nothing new.
+`scenario/` (`year-2022.json`, `campaign-2023.json`, `campaigns-2020-2021.json`, `anniversary-2022.json`); this
+module orders it (`steps`) and sends it (`play`). Command ids derive from the scenario (`demo.command_id`), so the
+same year loaded again is the same commands, which record nothing new.
 
 The calendar matters because the services decide deadlines by their clock (`shared/infra/clock.py`): a
 registration is late after the deadline day, an achievement after its `due_on`, a reminder falls due days before
-the deadline. `emulation up --demo` runs the services on the demo's calendar (`emulation/demo_calendar.py`) and
-moves it to each step's moment before sending it.
+the deadline. `emulation up --demo` runs the services on the demo's calendar (`emulation/demo_calendar.py`),
+starting in December 2019 with the 2020 campaign, and moves it to each step's moment before sending it.
 """
 
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,60 +26,44 @@ from typing import Any
 
 from emulation import demo, demo_calendar
 from emulation.client import send
+from emulation.demo_campaigns import campaign as small_campaign
+from emulation.demo_models import models
+from emulation.demo_reviews import reviews
+from emulation.demo_steps import Step, command, decisions, load, proposals, registrations
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenario"
 YEAR = SCENARIO_DIR / "year-2022.json"
 NEXT = SCENARIO_DIR / "campaign-2023.json"
-
-
-@dataclass(frozen=True)
-class Step:
-    """What is sent at `at`: a command (`name`, `body`), or the facts of a city system (`system`)."""
-
-    at: datetime
-    name: str = ""
-    body: dict[str, Any] = field(default_factory=dict)
-    system: str = ""
-
-    @property
-    def service(self) -> str:
-        from shared.events.catalog import COMMAND_TYPES
-
-        return COMMAND_TYPES[self.name].service if self.name else ""
-
-
-def load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def command(at: str, name: str, actor: str, /, *key: str, **fields: Any) -> Step:
-    return Step(datetime.fromisoformat(at), name, {"command_id": demo.command_id(*key), "actor": actor, **fields})
+EARLIER = SCENARIO_DIR / "campaigns-2020-2021.json"
+ANNIVERSARY = SCENARIO_DIR / "anniversary-2022.json"
 
 
 def steps(
     campaign: dict[str, Any] | None = None, year: dict[str, Any] | None = None, following: dict[str, Any] | None = None
 ) -> list[Step]:
-    """Every step of the demo in the order of the calendar (steps at the same moment in the scenario's order)."""
+    """Every step of the demo in the order of the calendar (steps at the same moment in the scenario's order).
+
+    The units are registered with the first campaign (2020), once its launch has named the Department Office that
+    registers them; the other commands of the 2022 campaign's setup keep the moment and ids `demo.load` has always
+    used."""
     campaign, year, following = campaign or demo.load_scenario(), year or load(YEAR), following or load(NEXT)
-    setup = datetime.fromisoformat(year["setup_on"])
-    dated = [Step(setup, name, body) for name, body in demo.commands(campaign)]
+    earlier = load(EARLIER)["campaigns"]
+    first, setup = datetime.fromisoformat(earlier[0]["launched_on"]), datetime.fromisoformat(year["setup_on"])
+    commands = list(demo.commands(campaign))
+    dated = [step for scenario in earlier for step in small_campaign(scenario, year["council"])]
+    dated[1:1] = [Step(first, name, body) for name, body in commands if name == "register_unit"]  # once launched
+    dated += [Step(setup, name, body) for name, body in commands if name != "register_unit"]
     dated += list(evaluation(year, campaign["campaign"]["campaign_id"]))
     dated += list(registrations(year["campaign_id"], year["registrations"]))
+    dated += list(reviews(year["campaign_id"], demo.ACTOR, year["council"], year["registrations"], year["reviews"]))
+    dated += list(small_campaign(load(ANNIVERSARY), year["council"]))
     dated += list(next_campaign(following))
+    dated += list(models(year["campaign_id"], year["council"], year["models"]))
     close = year["close"]
     dated.append(command(close["on"], "close_campaign", demo.ACTOR, year["campaign_id"], "close",
                          campaign_id=year["campaign_id"], reason=close["reason"]))  # fmt: skip
     dated += [Step(datetime.fromisoformat(f["on"]), system=f["system"]) for f in year["facts"]]
     return sorted(dated, key=lambda s: s.at)  # stable: the scenario's order within a moment
-
-
-def registrations(cid: str, pledges: list[dict[str, Any]]) -> Iterator[Step]:
-    """Each unit registers itself (đăng ký thi đua); the staff named in the scenario, then generated names."""
-    for r in pledges:
-        uid = r["unit_id"]
-        yield command(r["on"], "register_emulation", uid, cid, "register", uid, campaign_id=cid, unit_id=uid,
-                      collective_target=r["collective_target"], staff=staff(cid, uid, r))  # fmt: skip
 
 
 def evaluation(year: dict[str, Any], cid: str) -> Iterator[Step]:
@@ -102,14 +89,8 @@ def evaluation(year: dict[str, Any], cid: str) -> Iterator[Step]:
                           achievement_id=aid, **adjusted)  # fmt: skip
     for v in year["votes"]:
         yield from vote(cid, v)
-    for p in year["proposals"]:
-        fields = {k: p[k] for k in ("award", "unit_id", "person", "facts") if k in p}
-        yield command(p["on"], "propose_award", p.get("proposed_by", p["unit_id"]), cid, "propose", p["proposal_id"],
-                      campaign_id=cid, proposal_id=p["proposal_id"], **fields)  # fmt: skip
-    for d in year["decisions"]:
-        counts = {k: d[k] for k in ("votes_for", "votes_against", "members_present", "reason")}
-        yield command(d["on"], "decide_award", council, cid, "decide", d["proposal_id"], campaign_id=cid,
-                      proposal_id=d["proposal_id"], **counts)  # fmt: skip
+    yield from proposals(cid, year["proposals"])
+    yield from decisions(cid, council, year["decisions"])
 
 
 def vote(cid: str, v: dict[str, Any]) -> Iterator[Step]:
@@ -138,27 +119,6 @@ def next_campaign(following: dict[str, Any]) -> Iterator[Step]:
         yield command(at, "designate_block_leader", office, cid, "leader", bid, campaign_id=cid, block_id=bid,
                       leader_unit_id=b["leader"], deputy_unit_id=b["deputy"])  # fmt: skip
     yield from registrations(cid, following["registrations"])
-
-
-FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
-          "Dương", "Lý", "Trương", "Đinh")  # fmt: skip
-MIDDLE = ("Văn", "Thị", "Minh", "Thanh", "Ngọc", "Hoàng", "Quốc", "Thu", "Kim", "Đức", "Mỹ", "Hữu", "Phương", "Bảo")
-GIVEN = ("An", "Bình", "Châu", "Dũng", "Hà", "Hải", "Hạnh", "Hương", "Khoa", "Lan", "Linh", "Long", "Mai", "Nam",
-         "Nga", "Phúc", "Quân", "Tâm", "Thảo", "Trang", "Tuấn", "Vy", "Yến", "Khánh", "Nhung", "Sơn", "Thịnh")  # fmt: skip
-
-
-def staff(cid: str, unit_id: str, pledge: dict[str, Any]) -> list[dict[str, str]]:
-    """The staff a unit registers: those the scenario names, then generated names (the same every run) up to
-    `staff_count`, each aiming at Lao động tiên tiến."""
-    named: list[dict[str, str]] = list(pledge.get("staff", []))
-    rng = random.Random(f"{cid}:{unit_id}")
-    people = {p["person"] for p in named}
-    while len(named) < pledge["staff_count"]:
-        person = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
-        if person not in people:
-            people.add(person)
-            named.append({"person": person, "target_title": "lao-dong-tien-tien"})
-    return named
 
 
 # ---- sending it ---------------------------------------------------------------------------------------

@@ -298,7 +298,8 @@ async def start(system: Embedded, with_demo: bool) -> None:
 def demo_loaded(played: demo_year.Played) -> str:
     facts = played.facts
     return (
-        f"Demo loaded: the year 2022 of plan 5039/KH-STP-VP, from launch to close, and the 2023 campaign still open "
+        f"Demo loaded: the year 2022 of plan 5039/KH-STP-VP, from launch to close (after the 2020 and 2021 campaigns, "
+        f"beside the 40th-anniversary one), and the 2023 campaign still open "
         f"({played.commands} commands; calendar at {demo_year.steps()[-1].at:%d/%m/%Y}).\n"
         f"Demo facts published: {facts.get('one-stop', 0)} resolved dossiers by the one-stop system, "
         f"{facts.get('personnel', 0)} disciplinary measure by the personnel system."

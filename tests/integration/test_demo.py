@@ -26,7 +26,7 @@ from tests.support.embedded import Up
 from tests.support.system import ROOT, wait_for
 
 pytestmark = pytest.mark.integration
-C, NEXT = "2022", "2023"
+C, NEXT, ANNIVERSARY = "2022", "2023", "40-nam-so-tu-phap"
 B1, B2 = "khoi-phong-chuyen-mon", "khoi-don-vi-truc-thuoc"
 CC1 = "phong-cong-chung-so-1"
 
@@ -66,7 +66,7 @@ async def test_up_prints_the_workspace_first_and_the_councils_sign_in_link(up: U
 async def test_the_year_2022_as_the_council_reads_it(up: Up) -> None:
     async with up.http() as council:
         campaigns = {c["campaign_id"]: c["status"] for c in await get(council, "/v1/campaigns")}
-        assert campaigns == {C: "closed", NEXT: "open"}
+        assert campaigns == {"2020": "closed", "2021": "closed", C: "closed", ANNIVERSARY: "closed", NEXT: "open"}
 
         registrations = (await get(council, f"/v1/campaigns/{C}/registrations", limit=100))["registrations"]
         late = {r["unit_id"]: r["registered_at"][:10] for r in registrations if r["late"]}
@@ -108,11 +108,69 @@ async def test_the_year_2022_as_the_council_reads_it(up: Up) -> None:
         failed = {r["rule"]: r["reason"] for r in barred["rule_results"] if not r["passed"]}
         assert "no-recorded-measure" in failed and all(demo.MEASURE["decision_no"] in r for r in failed.values())
         eligible = [p for p in proposals.values() if p["eligible"]]
-        assert len(eligible) == 13 and all(p["decision"] is not None for p in eligible)
+        assert len(eligible) == 23 and all(p["decision"] is not None for p in eligible)
         assert {p["award"] for p in eligible} >= {"lao-dong-tien-tien", "chien-si-thi-dua-co-so", "co-thi-dua-ubnd-thanh-pho",
                                                   "tap-the-lao-dong-xuat-sac", "giay-khen-giam-doc-so"}  # fmt: skip
         assert proposals["bk-ttr-nguyen-thi-thu-ha"]["status"] == "rejected"
-        assert sum(p["status"] == "approved" for p in eligible) == 12
+        assert sum(p["status"] == "approved" for p in eligible) == 22
+
+
+async def test_what_the_year_adds_models_an_adhoc_award_earlier_years_and_the_anniversary(up: Up) -> None:
+    async with up.http() as council:
+        models = await get(council, f"/v1/campaigns/{C}/models")
+        funnel = {s["stage"]: (s["at"], s["reached"]) for s in models["funnel"]["stages"]}
+        assert funnel == {"identified": (1, 5), "nurtured": (1, 4), "summed_up": (1, 2), "spread": (1, 1)}
+        assert (models["funnel"]["dropped"], models["funnel"]["total"]) == (1, 5)
+        by_stage = {m["stage"]: m for m in models["models"]}
+        assert by_stage["nurtured"]["support_actions"] == 2
+        spread = by_stage["spread"]
+        assert spread["stage_campaigns"]["spread"] == NEXT and len(spread["adopters"]) == 3  # further in 2023
+        history = await get(council, f"/v1/models/{by_stage['dropped']['model_id']}")
+        assert history["history"][-1]["step"] == "dropped" and history["history"][-1]["details"]["reason"]
+
+        proposals = {p["proposal_id"]: p for p in (await get(council, f"/v1/campaigns/{C}/awards"))["proposals"]}
+        adhoc = proposals["gk-dot-xuat-hctp"]
+        assert (adhoc["status"], adhoc["achievement"]["achieved_on"]) == ("approved", "2022-06-10")
+        assert adhoc["achievement"]["evidence_ref"] and adhoc["decision"]
+
+        city = proposals["cstdtp-pcc1-nguyen-thi-thanh-huong"]
+        assert city["status"] == "approved" and all(r["passed"] for r in city["rule_results"])
+        gap = proposals["cstdtp-ttr-nguyen-thi-thu-ha"]
+        failed = [r for r in gap["rule_results"] if not r["passed"]]
+        assert gap["status"] == "ineligible" and [r["rule"] for r in failed] == ["consecutive-chien-si-thi-dua-co-so"]
+        assert "missing 2021" in failed[0]["reason"] and "2020" not in failed[0]["reason"].split("missing")[1]
+
+        for year in ("2020", "2021"):
+            earlier = (await get(council, f"/v1/campaigns/{year}/awards", award="chien-si-thi-dua-co-so"))["proposals"]
+            assert {p["person"] for p in earlier if p["status"] == "approved"} >= {"Nguyễn Thị Thanh Hương"}
+
+        anniversary = await get(council, f"/v1/campaigns/{ANNIVERSARY}")
+        assert (anniversary["kind"], anniversary["status"]) == ("thematic", "closed")
+        assert [c["no"] for c in anniversary["contents"]] == [1, 2, 3]
+        awards = (await get(council, f"/v1/campaigns/{ANNIVERSARY}/awards"))["proposals"]
+        assert len(awards) == 2 and all(p["status"] == "approved" for p in awards)
+
+
+async def test_the_mid_year_and_year_end_reviews(up: Up) -> None:
+    async with up.http() as council:
+        due = {r["review"]: r["due_on"] for r in (await get(council, f"/v1/campaigns/{C}/reviews"))["reviews"]}
+        assert due == {"mid_year": "2022-06-30", "year_end": "2022-12-10"}
+
+        mid = (await get(council, f"/v1/campaigns/{C}/reviews/mid_year/summary"))["totals"]
+        assert (mid["members"], mid["submitted"], mid["on_time"], mid["late"]) == (17, 16, 15, 1)
+        assert mid["late_units"] == [{"unit_id": "phong-ql-xlvphc", "days_late": 5}]
+        assert mid["missing"] == ["phong-cong-chung-so-6"]
+        assert mid["units_assessed"] == 3 and mid["units_completing_well"] == 3
+
+        end = (await get(council, f"/v1/campaigns/{C}/reviews/year_end/summary"))["totals"]
+        assert (end["submitted"], end["late"], end["missing"]) == (17, 1, [])
+        assert end["late_units"] == [{"unit_id": "phong-cong-chung-so-6", "days_late": 4}]
+        assert (end["units_assessed"], end["units_completing_well"]) == (5, 4)  # one found only `completed`
+        assert end["units_on_course"] == 16 and 0 < end["unit_share"] < 1 and 0 < end["staff_share"] < 1
+
+        page = await get(council, f"/v1/campaigns/{C}/reviews/year_end/submissions", unit="phong-cong-chung-so-3")
+        [pcc3] = page["submissions"]
+        assert pcc3["assessment"] is not None
 
 
 async def test_the_notices_that_follow_and_the_open_campaign(up: Up) -> None:
@@ -124,7 +182,8 @@ async def test_the_notices_that_follow_and_the_open_campaign(up: Up) -> None:
 
         for unit, rule in [("van-phong-so", "late-registration"), ("van-phong-so", "late-report"),
                            ("phong-pbgdpl", "achievement-rejected"), (CC1, "vote-result"), (CC1, "award-decided"),
-                           ("phong-ql-xlvphc", "registration-reminder")]:  # fmt: skip
+                           ("phong-ql-xlvphc", "registration-reminder"), ("phong-cong-chung-so-2", "exemplary-model"),
+                           ("van-phong-so", "late-review")]:  # fmt: skip
             await wait_for(lambda u=unit, r=rule: told(u, r), timeout=60)  # type: ignore[misc]
 
         summary = (await get(council, f"/v1/campaigns/{NEXT}/registration-summary"))["blocks"]
