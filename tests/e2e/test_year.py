@@ -189,9 +189,10 @@ async def block_votes(portal: Portal, council: Reader) -> dict[str, tuple[str, s
         closed = await portal.ok("close_vote_round", leader, campaign_id=C, block_id=block, round_id="bau-khoi")
         assert [e["type"].rsplit(".v", 1)[0] for e in closed["events"]] == ["vote_round_closed", "block_leader_elected"]
 
-    async def elected() -> dict[str, Any] | None:
+    async def elected() -> dict[str, Any] | None:  # both rounds closed, every ballot counted, in the votes view
         votes = await council.get(f"/v1/campaigns/{C}/votes")
-        return votes if len(votes["leaders"]) == 2 else None
+        counted = all(len(r["ballots"] or []) == len(UNITS[r["block_id"]]) for r in votes["rounds"])
+        return votes if len(votes["leaders"]) == 2 and counted else None
 
     votes = await wait_for(elected, timeout=30)
     assert votes["leaders"] == {BLOCK1: "phong-hanh-chinh-tu-phap", BLOCK2: CC1}
