@@ -1,7 +1,8 @@
 """A year of history on the stream, generated fast: well-formed CloudEvents published with `publish_async`.
 
 One campaign (`bench`), 10 blocks, 3,000 units registered and assigned, its mid-year review with three units'
-submissions (one late, one reviewed by the council), then achievements of those units reported and verified (two
+submissions (one late, one reviewed by the council), an exemplary model of the first unit through its four stages
+(and one dropped), then achievements of those units reported and verified (two
 thirds of reports verified, as a council would) until `n` events.
 The first event of every type is checked against the envelope and its contract, as consumers do.
 """
@@ -67,7 +68,7 @@ def events(n: int, units: int) -> Iterator[tuple[str, bytes]]:
         data = {"campaign_id": CAMPAIGN, "block_id": f"khoi-{u % BLOCKS}", "unit_id": unit_id(u)}
         yield envelope("unit_assigned_to_block", CAMPAIGN, data, at)
     produced = 1 + BLOCKS + 2 * units
-    for name, data in reviews(min(3, units), at):
+    for name, data in [*reviews(min(3, units), at), *(models(at) if units >= 2 else [])]:
         yield envelope(name, CAMPAIGN, data, at)
         produced += 1
     a = 0
@@ -91,6 +92,23 @@ def events(n: int, units: int) -> Iterator[tuple[str, bytes]]:
             verified = {"campaign_id": CAMPAIGN, "achievement_id": aid, "unit_id": uid, "points": points}
             yield envelope("achievement_verified", CAMPAIGN, verified, at + timedelta(days=3))
             produced += 1
+
+
+def models(at: datetime) -> Iterator[tuple[str, dict[str, Any]]]:
+    """An exemplary model of the first unit through the four stages, spread to the second; one of the second unit
+    identified, then dropped (content 5 of the plan)."""
+    model = {"campaign_id": CAMPAIGN, "model_id": "mo-hinh-1", "unit_id": unit_id(0), "title": "Một cửa liên thông"}
+    yield "exemplary_model_identified", model | {"area": "Cải cách hành chính", "reason": "Không hồ sơ trễ hẹn",
+                                                 "identified_by": "Văn phòng Sở"}  # fmt: skip
+    yield "exemplary_model_nurtured", model | {"plan": "Tập huấn, số hoá hồ sơ"}
+    yield "exemplary_model_supported", model | {"action": "Tập huấn nghiệp vụ", "done_on": at.date().isoformat()}
+    yield "exemplary_model_summed_up", model | {"results": "100% hồ sơ đúng hạn", "evidence_refs": ["12/BC-VP"],
+                                                "assessment": "Xuất sắc"}  # fmt: skip
+    yield "exemplary_model_spread", model | {"adopters": [{"unit_id": unit_id(1), "outcome": "Áp dụng từ quý III"}]}
+    other = model | {"model_id": "mo-hinh-2", "unit_id": unit_id(1), "title": "Tổ hòa giải kiểu mẫu"}
+    yield "exemplary_model_identified", other | {"area": "Hòa giải cơ sở", "reason": "Hòa giải thành 95%",
+                                                 "identified_by": "Văn phòng Sở"}  # fmt: skip
+    yield "exemplary_model_dropped", other | {"reason": "Đơn vị sáp nhập", "from_stage": "identified"}
 
 
 def reviews(units: int, at: datetime) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -21,6 +21,7 @@ import pytest
 from bench import history
 from services.audit.replay import replay
 from services.catalogue import all_views
+from services.evaluation.adapters.exemplary import ExemplaryModelsView
 from services.registry.adapters.reviews import ReviewsView
 from shared.events.envelope import STREAM, CloudEvent
 from shared.infra.consumer import parse_bytes
@@ -92,6 +93,12 @@ async def test_replay_skips_unreadable_messages_and_equals_the_plain_rebuild(
         (True, False),
         (False, False),
     ]
+    [models] = [v for v in all_views(Settings(data_dir=tmp_path / "replayed")) if isinstance(v, ExemplaryModelsView)]
+    found = {m["model_id"]: m for m in models.campaign_models(history.CAMPAIGN)}  # the models too, stages and all
+    assert {k: (m["stage"], m["support_actions"], len(m["adopters"])) for k, m in found.items()} == {
+        "mo-hinh-1": ("spread", 1, 1),
+        "mo-hinh-2": ("dropped", 0, 0),
+    }
     stores = sorted((tmp_path / "replayed").glob("*.db"))
     assert [db.name.split("-")[0] for db in stores] == ["audit", "evaluation", "notification", "registry"]
     for db in stores:  # written without fsync, closed as valid stores
