@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import uuid
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 from services.audit.replay import replay
 from services.evaluation.adapters.exemplary import ExemplaryModelsView
 from services.evaluation.factory import build_views
+from shared.infra.consumer import parse
 from shared.infra.settings import Settings
 from tests.integration.test_evaluation_year import CC1, SCENARIO, C, Year
 from tests.support.system import System, wait_for
@@ -110,7 +110,14 @@ async def test_a_model_walks_through_four_stages_across_two_campaigns(system: Sy
     live = next(v for v in build_views(system.settings) if isinstance(v, ExemplaryModelsView))
     rebuilt = await replay(system.settings, tmp_path / "replayed")
     assert rebuilt[live.name] == live.checksum()
-    await replay(system.settings, tmp_path / "until", until_time=datetime.fromisoformat(nurtured_at))
+    # until the nurtured step's place on the stream: the services' events interleave there, so the first event
+    # later than a moment may come before an earlier one of another service (replaying until a time stops too soon)
+    nurtured_seq = next(
+        m.metadata.sequence.stream
+        for m in await system.stream_messages()
+        if parse(m).type.startswith("exemplary_model_nurtured")
+    )
+    await replay(system.settings, tmp_path / "until", until_seq=nurtured_seq)
     past = next(v for v in build_views(Settings(data_dir=tmp_path / "until")) if isinstance(v, ExemplaryModelsView))
     assert past.model(MODEL) == live.model(MODEL, nurtured_at)
 
