@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
@@ -22,9 +22,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from services.read_api.access import Caller, Principal
 from services.read_api.errors import api_error
-from services.read_api.routes import evaluation, registry
+from services.read_api.routes import evaluation
 from services.read_api.routes.evaluation import ReferenceDep, StandingsDep
 from services.read_api.routes.registry import BlocksDep
+from services.read_api.workspace import rosters
 from services.read_api.workspace.render import PageRoute, page, templates
 from shared.events.errors import INVALID_FIELD
 from shared.events.types import Moment
@@ -50,17 +51,6 @@ def moment(as_of: str | None) -> Any:
         return MOMENT.validate_python(as_of)
     except ValidationError:
         raise api_error(422, INVALID_FIELD, f"as_of: not a time between 1945 and 2200: {as_of!r}", "as_of") from None
-
-
-def unit_names(campaign_id: str, p: Principal, blocks: BlocksDep) -> dict[str, str]:
-    """Unit id → name, where the caller may read the blocks (the public reads closed standings by unit id only)."""
-    try:
-        rosters = registry.list_blocks(campaign_id, p, blocks)["blocks"]
-    except HTTPException as e:
-        if e.status_code in (401, 403):
-            return {}
-        raise
-    return {m["unit_id"]: m["name"] for b in rosters for m in b["members"] if m["name"]}
 
 
 def label(name: str) -> str:
@@ -137,7 +127,9 @@ def blocks_html(
     def render(b: dict[str, Any]) -> str:
         nonlocal names
         if names is None:
-            names = kept.get(("names", roster, campaign_id, p.roles), lambda: unit_names(campaign_id, p, blocks))
+            names = kept.get(
+                ("names", roster, campaign_id, p.roles), lambda: rosters.names(campaign_id, p, blocks).units
+            )
         return templates.get_template("standings_block.html").render(
             principal=p,
             campaign=campaign,
