@@ -74,13 +74,14 @@ async def running(system: System, tmp_path: Path) -> Workspace:
 
 
 async def leader_may_open(system: System, block: str, leader: str, round_id: str) -> None:
-    """Open the block's round as its leader once evaluation has seen the designation (it arrives by the stream)."""
+    """Open the block's round as its leader once evaluation has seen the campaign and the designation (they arrive by
+    the stream)."""
 
     async def opened() -> bool:
         body = {"command_id": str(uuid.uuid4()), "actor": leader, "campaign_id": C, "block_id": block,
                 "round_id": round_id}  # fmt: skip
-        reply = await system.send("open_vote_round", body)
-        return bool(reply["ok"]) or reply["error"]["code"] != "not_allowed"
+        reply = await system.send("open_vote_round", body)  # refused until evaluation has seen campaign and leader
+        return bool(reply["ok"]) or reply["error"]["code"] not in ("not_allowed", "unknown_campaign", "unknown_block")
 
     await wait_for(opened, timeout=30)
 
