@@ -32,16 +32,24 @@ def _visible(value: str) -> bool:
     return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in value)
 
 
+REFUSED = re.compile(f"{CONTROL.pattern}|{BIDI.pattern}")
+"""Either kind of refused character, found in one scan of the text (which one is told afterwards)."""
+
+
 def _clean_text(value: str) -> str:
+    """Every human text of every command and event goes through here, so the usual case costs one normalisation
+    and one scan; the text is checked character by character only when its first character is a format one."""
     value = unicodedata.normalize("NFC", value).strip()
     if not value:
         raise ValueError("must not be empty")
-    if CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    if found := BIDI.search(value):
+    if REFUSED.search(value):
+        if CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+        found = BIDI.search(value)
+        assert found is not None
         name = unicodedata.name(found.group(), "bidirectional control")
         raise ValueError(f"must not contain bidirectional controls (U+{ord(found.group()):04X} {name})")
-    if not _visible(value):
+    if unicodedata.category(value[0]) == "Cf" and not _visible(value):  # stripped: value[0] is no space
         raise ValueError("must contain visible characters, not only zero-width characters, byte order marks or spaces")
     return value
 

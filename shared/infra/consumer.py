@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import Any
 
@@ -34,8 +35,15 @@ def parse(msg: Msg) -> CloudEvent:
     return parse_bytes(msg.data)
 
 
+PARSED_KEPT = 1024
+"""Messages whose parsed event a process keeps: every view of a process reads the same messages at about the same
+time, and each would otherwise validate each one again (a campaign's ten contents, every text normalised)."""
+
+
+@functools.lru_cache(maxsize=PARSED_KEPT)
 def parse_bytes(body: bytes) -> CloudEvent:
-    """`parse` of a message's body (replay workers get bodies, not messages)."""
+    """`parse` of a message's body (replay workers get bodies, not messages). The event is shared by every view
+    that reads the same bytes, so views treat it as read-only; a body that fails is not kept (it fails again)."""
     envelope = CloudEvent.model_validate_json(body)
     contract = EVENT_TYPES.get(envelope.type)
     if contract is None:

@@ -26,7 +26,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, resolve_topic
 
-from shared.infra.internals import event_from_state
+from shared.infra.internals import event_from_state, on_sqlite_connect
 from shared.infra.settings import Settings
 
 PROVENANCE_KEY = "_provenance"
@@ -140,8 +140,17 @@ def store_env(settings: Settings, service: str, purpose: str = "events") -> dict
 
 
 def view_factory(settings: Settings, service: str) -> InfrastructureFactory[Any]:
-    """The `eventsourcing` infrastructure holding a service's read models and their tracking records."""
-    return InfrastructureFactory.construct(Environment(f"{service}-views", store_env(settings, service, "views")))
+    """The `eventsourcing` infrastructure holding a service's read models and their tracking records.
+
+    On SQLite a view's commits are not synced to disk one by one (`synchronous=NORMAL`, WAL): a commit is still
+    atomic, rows and stream position together, and survives the process dying; only an operating-system crash
+    or power cut can take back the last commits, which leaves the view at an earlier position it resumes from
+    (the stream, not the view, is the record). The event stores keep `synchronous=FULL`.
+    """
+    factory = InfrastructureFactory.construct(Environment(f"{service}-views", store_env(settings, service, "views")))
+    if settings.store == "sqlite":
+        on_sqlite_connect(factory, "PRAGMA synchronous=NORMAL")
+    return factory
 
 
 def ensure_schema(dsn: str, schema: str) -> None:

@@ -8,6 +8,9 @@ of these changes in a new release of the dependency.
 - Building a domain event from its decoded state without its `__init__` is what eventsourcing's `Mapper` does
   (`to_domain_event`); the relay does it directly for published events, once per event, to skip the mapper's
   second JSON pass.
+- eventsourcing's SQLite connection pool opens connections with no hook for per-connection settings; the views'
+  stores need one (`synchronous=NORMAL`, see `shared/infra/eventstore.py: view_factory`), so the pool's
+  connection constructor is wrapped.
 - pydantic-settings' environment source reads `os.environ` in `_load_env_vars`; `Settings.from_env` reads the
   variables it is given (a test's, or a child process's about to be started) through the same source, so that
   they are parsed exactly as the process's own would be.
@@ -18,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
 from pydantic_settings import BaseSettings, EnvSettingsSource
 from pydantic_settings.sources.utils import parse_env_vars
 
@@ -39,6 +42,20 @@ def event_from_state(cls: type, state: dict[str, Any]) -> Any:
     event: Any = object.__new__(cls)
     object.__setattr__(event, "__dict__", state)
     return event
+
+
+def on_sqlite_connect(factory: InfrastructureFactory[Any], *statements: str) -> None:
+    """Run `statements` (PRAGMAs) on each connection the SQLite pool of `factory` opens from now on."""
+    pool = factory.datastore.pool  # type: ignore[attr-defined]
+    opened = pool._create_connection
+
+    def create() -> Any:
+        connection = opened()
+        for statement in statements:
+            connection._sqlite_conn.execute(statement)
+        return connection
+
+    pool._create_connection = create
 
 
 def variables_source(settings_cls: type[BaseSettings], variables: Mapping[str, str]) -> EnvSettingsSource:

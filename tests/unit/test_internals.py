@@ -108,3 +108,17 @@ def test_no_module_but_the_wrapper_uses_the_private_attributes_it_wraps() -> Non
             if isinstance(node, ast.Attribute) and node.attr in wrapped:
                 found.append(f"{path}:{node.lineno} .{node.attr}")
     assert found == []
+
+
+def test_views_commit_without_a_sync_each_while_event_stores_sync_every_commit(tmp_path: Path) -> None:
+    from shared.infra.eventstore import store_env, view_factory
+
+    settings = Settings(data_dir=tmp_path)
+    views = view_factory(settings, "registry").tracking_recorder().datastore  # type: ignore[attr-defined]
+    events = InfrastructureFactory.construct(Environment("e", store_env(settings, "registry"))).datastore  # type: ignore[attr-defined]
+    for datastore, expected in ((views, 1), (events, 2)):  # 1 NORMAL, 2 FULL
+        for _ in range(3):  # every connection of the pool, the first and those opened while one is out
+            with datastore.transaction(commit=False) as c, datastore.transaction(commit=False) as d:
+                for cursor in (c, d):
+                    cursor.execute("PRAGMA synchronous")
+                    assert cursor.fetchone()[0] == expected
