@@ -23,6 +23,7 @@ from typing import Any
 from emulation import feeds
 from services import catalogue
 from shared.events.catalog import COMMAND_TYPES, EVENT_TYPES
+from shared.events.envelope import stored_subject
 from shared.events.inbound import INBOUND_PREFIX, INBOUND_STREAM, INBOUND_TYPES, inbound_subject
 from shared.infra.settings import Settings
 
@@ -104,10 +105,12 @@ def permissions(user: str, feed_consumers: Sequence[str] = ()) -> dict[str, Any]
     service, _, role = user.partition("-")
     if user in SERVICES:  # commands
         subscribe += [f"emulation.cmd.{name}" for name in catalogue.service(user).command_names()]
+        publish.append(stored_subject(user))
         if catalogue.service(user).answers_unknown_commands:  # every command nobody handles, never another's
             subscribe.append("emulation.cmd.>")
             deny_subscribe += [f"emulation.cmd.{c.name}" for c in COMMAND_TYPES.values() if c.service != user]
     elif role == "relay":
+        subscribe.append(stored_subject(service))
         own_events = sorted({t.name for t in catalogue.service(service).events()})
         publish += [f"emulation.events.*.{name}" for name in own_events] + ["emulation.events._.chain_checkpoint"]
         publish += [subject for name in relay_consumers(service) for subject in own_consumer(name)]

@@ -22,6 +22,13 @@ def event_subject(campaign_id: str | None, event_name: str) -> str:
     return f"{EVENTS_PREFIX}.{campaign_id or NO_CAMPAIGN}.{event_name}"
 
 
+def stored_subject(service: str) -> str:
+    """`emulation.stored.<service>`, core NATS (never stored): the service's commands process committed events,
+    which wakes its relay in another process. Only that identity publishes it and only the service's relay
+    subscribes (`emulation/security.py`); a lost or forged nudge costs one read of the store, nothing more."""
+    return f"emulation.stored.{service}"
+
+
 def command_subject(command_name: str) -> str:
     return f"{COMMANDS_PREFIX}.{command_name}"
 

@@ -123,6 +123,9 @@ class ServiceApplication(Application[UUID]):
         }
         """Command type → its name and use case (the service's commands, and the internal ones recording facts from
         other city systems)."""
+        self.recorded: list[Callable[[], None]] = []
+        """Called on the recording thread after each commit of events: the runtime wakes the relay with it
+        (`shared/infra/relay.py: Relay.nudged`), so a new event waits for no poll. Must not raise."""
         self.catch_up = CatchUp(wire.service)
         """What a command naming events in `after` waits for: factories of services that check commands against
         a view of other services' events give it that view (`CatchUp(name, view, timeout)`)."""
@@ -177,7 +180,13 @@ class ServiceApplication(Application[UUID]):
             if isinstance(obj, Aggregate):
                 for e in obj.pending_events:
                     self.wire.check(e)
-        return super().save(*objs, **kwargs)
+        saved = super().save(*objs, **kwargs)
+        self._announce()
+        return saved
+
+    def _announce(self) -> None:
+        for callback in self.recorded:
+            callback()
 
     def close(self) -> None:
         self.writer.close()
@@ -238,6 +247,7 @@ class ServiceApplication(Application[UUID]):
             with provenance(**pending.meta()):
                 stored += [self.mapper.to_stored_event(e) for a in aggregates for e in a.collect_events()]
         self.recorder.insert_events(stored)
+        self._announce()
 
     def _receipt(self, pending: Pending) -> Accepted | None:
         """The reply a command already got, if it was executed before (`CommandIdReused` if that was another)."""

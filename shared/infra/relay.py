@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -48,6 +49,17 @@ ACK_TIMEOUT = 5.0
 never come: the batch is then read and sent again (JetStream drops the repeats by `Nats-Msg-Id`). Measured
 with `emulation up` under load: 30 s here kept every view 30 s behind after a nats-server restart."""
 Message = tuple[str, bytes, dict[str, str]]
+
+
+def wake_on_commit(app: ServiceApplication, wake: Callable[[], Any]) -> None:
+    """Run `wake` on the running event loop after each commit of `app` (its writer runs on another thread)."""
+    loop = asyncio.get_running_loop()
+
+    def announce() -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has closed: the process is stopping
+            loop.call_soon_threadsafe(wake)
+
+    app.recorded.append(announce)
 
 
 def resume_consumer(service: str) -> str:
@@ -98,6 +110,9 @@ class Relay:
         self.chain = Chain()
         self.key = key
         """Signs checkpoints (`shared.infra.keys.signing_key`); it never leaves the keys dir."""
+        self.nudged = asyncio.Event()
+        """Set when the store has new events (`wake_on_commit`, `shared.events.envelope.stored_subject`): the relay then reads at once
+        instead of at its next poll; the poll stays, for a nudge that is lost."""
         self.window: Window | None = None
         """What the next checkpoint covers; rebuilt (`recover_window`) at the first batch and whenever the chain
         was set anew."""
@@ -312,6 +327,17 @@ class Relay:
         return read
 
     async def run(self, stop: asyncio.Event) -> None:
+        waker = asyncio.create_task(self._wake_when(stop))
+        try:
+            await self._run(stop)
+        finally:
+            waker.cancel()
+
+    async def _wake_when(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self.nudged.set()
+
+    async def _run(self, stop: asyncio.Event) -> None:
         try:
             self.chain = await self.last_published()
         except ResumeRefused as e:
@@ -329,7 +355,6 @@ class Relay:
                 await asyncio.sleep(0.5)
                 continue
             if read == 0:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=self.poll)
-                except TimeoutError:
-                    pass
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.nudged.wait(), timeout=self.poll)
+                self.nudged.clear()

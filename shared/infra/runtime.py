@@ -23,14 +23,14 @@ from nats.aio.msg import Msg
 from shared.events import errors
 from shared.events.base import CommandType
 from shared.events.catalog import COMMAND_TYPES
-from shared.events.envelope import COMMANDS_PREFIX, command_subject
+from shared.events.envelope import COMMANDS_PREFIX, command_subject, stored_subject
 from shared.infra.application import ServiceApplication
 from shared.infra.commands import command_replies, command_router, rejected
 from shared.infra.connect import connect, nats_options
 from shared.infra.consumer import Consumer
 from shared.infra.keys import signing_key
 from shared.infra.leader import building, run_as_leader
-from shared.infra.relay import Relay
+from shared.infra.relay import Relay, wake_on_commit
 from shared.infra.settings import Settings
 from shared.infra.stream import ensure_stream
 from shared.infra.views import View
@@ -208,16 +208,25 @@ async def run_service(
                 await subscription.drain()
             if blueprint.answers_unknown_commands:  # not sooner: one connection must not get a request twice
                 await answer_unknown(nc)  # (the server would refuse the second subscriber's reply)
+            subject = stored_subject(blueprint.name)
+            wake_on_commit(service.app, lambda: asyncio.ensure_future(nc.publish(subject)))
             log.info("service ready: taking commands", extra={"service": blueprint.name})
         if "relay" in roles and service.app is not None:
+            relay_nc = await connection("relay")
             relay = Relay(
                 service.app,
-                (await connection("relay")).jetstream(),
+                relay_nc.jetstream(),
                 key=signing_key(settings, service.name),
                 batch=settings.relay_batch,
                 poll=settings.poll_interval,
                 checkpoint_every=settings.checkpoint_every,
             )
+
+            async def nudge(_: Msg) -> None:
+                relay.nudged.set()
+
+            await relay_nc.subscribe(stored_subject(service.name), cb=nudge)  # the commands process committed
+            wake_on_commit(service.app, relay.nudged.set)  # commits in this process: a dispatcher's, inbound facts
             name = f"{service.name}-relay"
             tasks.append(asyncio.create_task(run_as_leader(settings, name, relay.run, stop), name=name))
         if "views" in roles:

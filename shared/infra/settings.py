@@ -120,7 +120,8 @@ class Settings(EnvSettings):
     consumer_batch: int = 500
     """EMULATION_CONSUMER_BATCH: stream messages a projection applies per transaction."""
     poll_interval: float = 0.01
-    """EMULATION_POLL_INTERVAL: seconds the relay waits when the notification log has nothing new."""
+    """EMULATION_POLL_INTERVAL: seconds the relay waits at most when its store has nothing new (a commit wakes it
+    sooner)."""
     checkpoint_every: int = 1000
     """EMULATION_CHECKPOINT_EVERY: the relay publishes a chain_checkpoint after this many events."""
     catch_up_timeout: float = Field(default=5.0, ge=0, le=60)
