@@ -125,7 +125,7 @@ def per_command(files: dict[str, Path], cpu_us: dict[str, float]) -> dict[str, d
     return out
 
 
-def markdown(stages: dict[str, dict[str, float]], limit: int = 6) -> str:
+def markdown(stages: dict[str, dict[str, int]], limit: int = 6) -> str:
     """One row per process: its CPU per command and its largest stages."""
     lines = ["| process | µs per command | largest stages (µs per command) |", "|---|---:|---|"]
     for key, split in stages.items():
