@@ -94,13 +94,18 @@ async def send(nc: Any, body: bytes) -> float:
 
 
 async def throughput(
-    nc: Any, watcher: ViewWatcher, n: int, cpu: Callable[[], dict[str, float]], in_flight: int = 64
+    nc: Any,
+    watcher: ViewWatcher,
+    n: int,
+    cpu: Callable[[], dict[str, float]],
+    in_flight: int = 64,
+    prefix: str = "t",
 ) -> dict[str, Any]:
     """Commands per second from the first send until the last one is visible in the view.
 
     Also the CPU time each process spent per command meanwhile: on 2 shared cores their sum bounds the rate.
     """
-    bodies = campaign_bodies("t", n)
+    bodies = campaign_bodies(prefix, n)
     gate = asyncio.Semaphore(in_flight)
 
     async def one(body: bytes) -> None:
