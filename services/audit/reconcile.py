@@ -61,7 +61,9 @@ class Reconciler:
         self.store = store
         self.window = window
         self.stored_waiting: dict[str, Stored] = {}
-        self.published_waiting: dict[str, Published] = {}
+        self.published_waiting: OrderedDict[str, Published] = OrderedDict()
+        """Messages not yet matched, oldest first (an OrderedDict: the oldest is found in constant time, where a dict
+        would walk past every slot freed at its front since it last grew)."""
         self.in_order: deque[Stored] = deque()
         """Stored events not yet settled, in store order (a matched one waits for the unmatched before it)."""
         self.previous: Stored | None = None
@@ -76,6 +78,7 @@ class Reconciler:
         self.moved_ahead: set[str] = set()
         """Events found on the stream far before their place in the store: already reported as reordered."""
         self.stream_ended = False
+        self.store_ended = False
 
     def stored(self, event: Stored) -> None:
         event.seen_at = self.published_count
@@ -106,6 +109,12 @@ class Reconciler:
         as soon as no message waits for its counterpart, so the rest of the store streams through."""
         self.stream_ended = True
         self.settle()
+
+    def end_of_store(self) -> None:
+        """The store has no event left to read: a message still unmatched `window` messages later never will be,
+        and is settled then (missing, reordered or duplicated), so a stream far longer than its store (a store lost
+        or restored from an old copy) is walked in bounded memory, not held until the end."""
+        self.store_ended = True
 
     def finish(self) -> None:
         """Settle everything: both sides are exhausted."""
@@ -139,10 +148,16 @@ class Reconciler:
             self.in_order.popleft()
         while self.published_waiting:
             message = next(iter(self.published_waiting.values()))
-            if not final and self.stored_count - message.seen_at <= self.window:
+            if not final and not self._unmatched_for_good(message):
                 break
             del self.published_waiting[message.event_id]
             self._unstored(message)
+
+    def _unmatched_for_good(self, message: Published) -> bool:
+        """The store moved `window` events past the message, or has ended and `window` messages went by after it."""
+        if self.stored_count - message.seen_at > self.window:
+            return True
+        return self.store_ended and self.published_count - message.index > self.window
 
     def _given_up(self, event: Stored) -> bool:
         """An unmatched stored event is missing once `window` messages went by after it and later stored events

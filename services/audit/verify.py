@@ -110,6 +110,8 @@ class ServiceAudit:
     def read_store(self) -> bool:
         event = next(self.events, None)
         if event is None:
+            if not self.reconciler.store_ended:
+                self.reconciler.end_of_store()
             return False
         self.head = chained(self.head, event.content)
         self.witness.advance(self.head, event.event_id)
