@@ -13,30 +13,32 @@ from typing import Any
 
 import nats
 
-from bench import baselines, commands, report, stages
+from bench import baselines, commands, curves, report, stages
 from bench.inbound import inbound_figure
 from bench.procs import Cluster
 from bench.relay import relay_figure
 from bench.scale import scale_figures
 
-FULL = {
+FULL: dict[str, Any] = {
     "saves": 5000,
     "commands": 5000,
     "latency_s": 20.0,
     "relay": 10000,
     "inbound": 20000,
     "events": 1_000_000,
+    "steps": [10_000, 100_000, 1_000_000],
     "units": 3000,
     "http_s": 15.0,
     "clients": 4,
 }
-QUICK = {
+QUICK: dict[str, Any] = {
     "saves": 300,
     "commands": 200,
     "latency_s": 1.0,
     "relay": 500,
     "inbound": 500,
     "events": 3000,
+    "steps": [1000, 3000],
     "units": 300,
     "http_s": 1.0,
     "clients": 2,
@@ -186,7 +188,7 @@ async def run(size: dict[str, Any], data: Path, staged: bool = False) -> dict[st
     phases["relay"], t = time.perf_counter() - t, time.perf_counter()
     r["inbound"] = await inbound_figure(data / "inbound", size["inbound"])
     phases["inbound"], t = time.perf_counter() - t, time.perf_counter()
-    r["scale"] = await scale_figures(data, size["events"], size["units"], size["http_s"], size["clients"])
+    r["scale"] = await scale_figures(data, size["steps"], size["units"], size["http_s"], size["clients"])
     phases["scale"] = time.perf_counter() - t
     r["phase_seconds"] = phases
     r["figures"] = figures(r)
@@ -199,7 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--quick", action="store_true", help="the smoke variant: small sizes, seconds not minutes")
     p.add_argument("--out", type=Path, default=Path("bench/results/latest.json"))
-    p.add_argument("--events", type=int, help="events of history for figures 4-6 (default 1,000,000; quick 3,000)")
+    p.add_argument(
+        "--events",
+        help="history for figures 4-6 and the cost curves: steps (default 10000,100000,1000000; quick 1000,3000), "
+        "or one size N for N/100, N/10, N",
+    )
     p.add_argument("--keep", action="store_true", help="keep the temporary data dir (printed)")
     p.add_argument(
         "--stages",
@@ -209,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     size = dict(QUICK if args.quick else FULL)
     if args.events:
-        size["events"] = args.events
+        size["steps"] = curves.parse_steps(args.events, size["units"])
+        size["events"] = size["steps"][-1]
     data = Path(tempfile.mkdtemp(prefix="emulation-bench-"))
     try:
         result = asyncio.run(run(size, data, args.stages))
@@ -223,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     report.table(
         result["figures"], f"emulation benchmarks ({'quick' if args.quick else 'full'}, {result['seconds']:.0f} s)"
     )
+    curves.print_table(result["scale"]["curves"])
     cpu = result["commands"]["throughput"]["cpu_us_per_command"]
     print("CPU per command (µs): " + ", ".join(f"{k} {v:,}" for k, v in cpu.items()))
     cpu = result["inbound"]["cpu_us_per_message"]

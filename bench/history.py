@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import itertools
 import json
 import random
 import time
@@ -147,12 +148,17 @@ class _Checked:
         self.subject, self.data = subject, data
 
 
-async def generate(js: Any, n: int, units: int = 3000, window: int = 2000) -> dict[str, float]:
-    """Publish `n` events; returns the count and the generation rate (informational)."""
+async def generate(
+    js: Any, n: int, units: int = 3000, window: int = 2000, source: Iterator[tuple[str, bytes]] | None = None
+) -> dict[str, float]:
+    """Publish `n` events; returns the count and the generation rate (informational).
+
+    `source`: take the `n` events from there instead (`events(total, units)`, published in steps: the first
+    `n` events of `events(total, units)` are those of `events(n, units)`, ids aside)."""
     checked: set[str] = set()
     pending: list[asyncio.Future[Any]] = []
     count, start = 0, time.perf_counter()
-    for subject, body in events(n, units):
+    for subject, body in itertools.islice(events(n, units) if source is None else source, n):
         name = subject.rsplit(".", 1)[1]
         if name not in checked:
             parse(_Checked(subject, body))  # type: ignore[arg-type]
@@ -163,4 +169,5 @@ async def generate(js: Any, n: int, units: int = 3000, window: int = 2000) -> di
             await asyncio.gather(*pending)
             pending = []
     await asyncio.gather(*pending)
-    return {"events": count, "per_s": count / (time.perf_counter() - start)}
+    seconds = time.perf_counter() - start
+    return {"events": count, "per_s": count / seconds if seconds else 0.0, "seconds": seconds}

@@ -1,4 +1,5 @@
-"""`python -m bench.markdown [bench/results/latest.json]`: the result's table as Markdown (for BENCHMARKS.md)."""
+"""`python -m bench.markdown [bench/results/latest.json]`: the result's tables as Markdown (for BENCHMARKS.md): the
+figures, then the cost curves."""
 
 from __future__ import annotations
 
@@ -27,6 +28,17 @@ def table(result: dict) -> str:  # type: ignore[type-arg]
     return "\n".join(lines)
 
 
+def curves(result: dict) -> str:  # type: ignore[type-arg]
+    """The cost curves table (`bench/curves.py`), or nothing for a result from before them."""
+    from bench.curves import markdown
+
+    found = result.get("scale", {}).get("curves")
+    return "**Cost curves**\n\n" + markdown(found) if found else ""
+
+
 if __name__ == "__main__":
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "bench/results/latest.json")
-    print(table(json.loads(path.read_text())))
+    result = json.loads(path.read_text())
+    print(table(result))
+    if more := curves(result):
+        print("\n" + more)

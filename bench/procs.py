@@ -16,10 +16,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def peak_rss_mb(pid: int) -> float:
     """VmHWM (peak resident set) of a live process, in MB."""
+    return memory_mb(pid)["peak"]
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """VmRSS (resident now, "rss") and VmHWM (peak resident, "peak") of a live process, in MB."""
+    found = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmHWM for {pid}")
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            found["rss" if line.startswith("VmRSS:") else "peak"] = int(line.split()[1]) / 1024
+    if len(found) < 2:
+        raise RuntimeError(f"no VmRSS or VmHWM for {pid}")
+    return found
 
 
 def cpu_seconds(pid: int) -> float:

@@ -1,10 +1,12 @@
-"""Figures 4–6 over one generated history: replay, the read API under load and each service's peak memory."""
+"""Figures 4–6 over one generated history: replay, the read API under load and each service's peak memory; and
+the cost curves (`bench/curves.py`) as that history grows to its size in steps."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -14,10 +16,11 @@ from typing import Any
 
 import nats
 
-from bench import history
+from bench import curves, history
 from bench.baselines import raw_read_rate
+from bench.curves import export_figure, verify_figure
 from bench.httpload import load
-from bench.procs import ROOT, Cluster, peak_rss_mb
+from bench.procs import ROOT, Cluster, memory_mb
 from services.audit.replay import replay
 from shared.events.envelope import STREAM
 from shared.infra.settings import Settings
@@ -25,6 +28,8 @@ from shared.infra.stream import ensure_stream, read_stream
 
 STANDINGS = f"/v1/campaigns/{history.CAMPAIGN}/standings"
 STANDINGS_PAGE = f"/campaigns/{history.CAMPAIGN}/standings"
+CURVE_LOAD_S = 5.0
+"""Seconds of figure 5's load at the steps before the last (the last step's figure 5 is the curve's point)."""
 
 
 async def replay_figure(cluster: Cluster, target: Path) -> dict[str, Any]:
@@ -129,35 +134,81 @@ def note(what: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
-async def scale_figures(data_dir: Path, n: int, units: int, http_seconds: float, clients: int) -> dict[str, Any]:
+async def scale_figures(
+    data_dir: Path, steps: list[int], units: int, http_seconds: float, clients: int
+) -> dict[str, Any]:
+    """Figures 4–6 at the last step, and the cost curves (`bench/curves.py`) at every step.
+
+    The history grows on one stream, step by step (`steps`, e.g. 10k, 100k, 1M events), each step appending
+    to the last; the services and the read API run from the start and catch up at each step, so their memory
+    is that of processes that lived through the whole history. At each step, once every consumer is idle:
+    a replay into a fresh dir, the standings under load, an audit export, `audit verify`, each process's memory.
+    """
+    n = steps[-1]
     with Cluster(data_dir / "scale") as cluster:
         nc = await nats.connect(cluster.url)
         js = nc.jetstream()
         await ensure_stream(js)
-        generated = await history.generate(js, n, units)
-        note(f"generated {generated}")
-        raw_count, raw_read = await raw_read_rate(js, STREAM)
-        note(f"raw read {raw_read:.0f}/s")
-        read_stream_per_s = await read_stream_rate(nc)
-        replayed = await replay_figure(cluster, data_dir / "replay")
-        note(f"replayed {replayed}")
         processes = cluster.embedded(relays=False)
-        catch_up_s = await caught_up(js, timeout=600 + n / 500)
-        note(f"services caught up in {catch_up_s:.0f} s")
         cluster.api()
-        api = api_figure(cluster.settings.api_port, http_seconds, clients)
-        note(f"api {api}")
-        assert api["units_ranked"] == units, f"standings rank {api['units_ranked']} units, expected {units}"
-        slow = api["p99"] > 30_000  # the same query again in-process would only repeat the minutes
-        api["query_ms"] = api["p99"] if slow else direct_query_ms(cluster.settings)
-        page = page_figure(cluster.settings.api_port, http_seconds) if not slow else None
-        note(f"standings page {page}")
-        memory = {key: peak_rss_mb(cluster.procs[key].pid) for key in (*processes, "api")}
+        source = history.events(n, units)
+        generated: dict[str, float] = {"events": 0, "seconds": 0.0, "catch_up_s": 0.0}
+        curve: list[dict[str, Any]] = []
+        for step in steps:
+            last, began = step == n, time.perf_counter()
+            got = await history.generate(js, step - int(generated["events"]), units, source=source)
+            catch_up_s = await caught_up(js, timeout=600 + step / 500)
+            generated = {
+                "events": generated["events"] + got["events"],
+                "seconds": generated["seconds"] + got["seconds"],
+                "catch_up_s": generated["catch_up_s"] + catch_up_s,
+            }
+            note(f"{step:,} events: generated {got}, services caught up in {catch_up_s:.0f} s")
+            if last:
+                raw_count, raw_read = await raw_read_rate(js, STREAM)
+                note(f"raw read {raw_read:.0f}/s")
+                read_stream_per_s = await read_stream_rate(nc)
+            target = data_dir / ("replay" if last else f"replay-{step}")
+            replayed = await replay_figure(cluster, target)
+            note(f"replayed {replayed}")
+            if not last:
+                shutil.rmtree(target)
+            port = cluster.settings.api_port
+            if last:
+                api = api_figure(port, http_seconds, clients)
+                note(f"api {api}")
+                assert api["units_ranked"] == units, f"standings rank {api['units_ranked']} units, expected {units}"
+                slow = api["p99"] > 30_000  # the same query again in-process would only repeat the minutes
+                api["query_ms"] = api["p99"] if slow else direct_query_ms(cluster.settings)
+                page = page_figure(port, http_seconds) if not slow else None
+                note(f"standings page {page}")
+                standings = {key: api[key] for key in ("p50", "p99", "per_s", "n", "clients")}
+            else:
+                timed_get(port, STANDINGS)  # the rendering for this history, as the last step's first request
+                standings = load(port, STANDINGS, min(http_seconds, CURVE_LOAD_S), clients)
+            exported = await asyncio.to_thread(export_figure, cluster.settings, data_dir / "export.ndjson")
+            note(f"exported {exported}")
+            verified = await verify_figure(cluster.settings)
+            note(f"verified {verified}")
+            memory = {key: memory_mb(cluster.procs[key].pid) for key in (*processes, "api")}
+            curve.append(
+                {
+                    "events": step,
+                    "catch_up_s": catch_up_s,
+                    "replay": replayed,
+                    "standings": standings,
+                    "export": exported,
+                    "verify": verified,
+                    "memory": memory,
+                    "seconds": time.perf_counter() - began,
+                }
+            )
         await nc.close()
     return {
-        "history": generated | {"units": units, "catch_up_s": catch_up_s},
+        "history": generated | {"per_s": generated["events"] / generated["seconds"], "units": units},
         "replay": replayed | {"events": raw_count, "baseline_per_s": raw_read, "read_stream_per_s": read_stream_per_s},
         "read_api": api,
         "standings_page": page,
-        "memory": memory | {"baseline_mb": bare_process_mb()},
+        "memory": {key: m["peak"] for key, m in memory.items()} | {"baseline_mb": bare_process_mb()},
+        "curves": {"steps": steps, "at": curve, "rows": curves.rows(curve)},
     }

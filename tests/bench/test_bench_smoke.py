@@ -1,4 +1,5 @@
-"""The benchmark suite's smoke variant (`python -m bench --quick`): every figure and baseline is there and positive.
+"""The benchmark suite's smoke variant (`python -m bench --quick`): every figure and baseline is there and positive,
+and the cost curves' table at two steps of history.
 
 It checks the benchmark code still works against the embedded default; it asserts no targets (the full
 run, `python -m bench`, is separate and its table lives in BENCHMARKS.md).
@@ -34,6 +35,7 @@ FIGURES = {
     "6 peak RSS api",
     "7 inbound ingest",
 }
+CURVES = {"replay rate", "standings p99", "audit export rate", "audit verify time"}
 
 
 def test_quick_suite_reports_every_figure_with_its_baseline(tmp_path: Path) -> None:
@@ -52,7 +54,25 @@ def test_quick_suite_reports_every_figure_with_its_baseline(tmp_path: Path) -> N
         assert f["baseline_name"] and f["target"] and isinstance(f["met"], bool), name
     assert result["machine"]["nproc"] >= 1 and result["machine"]["libraries"]["eventsourcing"]
     assert "emulation benchmarks" in run.stdout
+    check_curves(result, run.stdout)
     cpu = result["commands"]["throughput"]["cpu_us_per_command"]
     assert cpu["total"] > 0 and cpu["registry (commands)"] > 0
     inbound = result["inbound"]
     assert inbound["n"] == 500 and inbound["acked_per_s"] > 0 and inbound["cpu_us_per_message"]["total"] > 0
+
+
+def check_curves(result: dict, stdout: str) -> None:  # type: ignore[type-arg]
+    """The cost curves: every measure at every step, positive, with its growth classified from the numbers."""
+    curves = result["scale"]["curves"]
+    assert curves["steps"] == [1000, 3000] and [s["events"] for s in curves["at"]] == curves["steps"]
+    rows = {r["name"]: r for r in curves["rows"]}
+    processes = {name.removeprefix("6 peak RSS ") for name in FIGURES if name.startswith("6 peak RSS")}
+    assert set(rows) == CURVES | {f"RSS {p} (now / peak)" for p in processes}
+    for name, r in rows.items():
+        assert len(r["values"]) == 2, name
+        for value in r["values"]:
+            assert all(v > 0 for v in (value if isinstance(value, list) else [value])), name
+        assert r["growth"] in ("flat", "sublinear", "linear", "worse than linear"), name
+    assert all(step["verify"]["events_checked"] == step["events"] for step in curves["at"])
+    assert all(step["export"]["rows"] == step["events"] for step in curves["at"])
+    assert "cost curves" in stdout
