@@ -1,10 +1,13 @@
-"""The standings as served: the rendering the view keeps, its ETag, and the checks a kept rendering still passes."""
+"""The standings as served: the rendering the view keeps, its ETag, the checks a kept rendering still passes, and its\ngzip form for the clients that accept it."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +15,7 @@ from services.catalogue import all_views
 from services.evaluation.adapters.views import ReferenceView, StandingsView
 from services.read_api.access import create_token
 from services.read_api.app import create_app
+from services.read_api.encodings import accepts_gzip, not_modified
 from services.read_api.views import OpenViews
 from shared.events.envelope import CloudEvent
 from shared.infra.settings import Settings
@@ -108,3 +112,58 @@ def test_unknown_campaigns_and_blocks_are_404_whatever_is_kept(
     assert unknown.status_code == 404 and unknown.json()["detail"]["code"] == "unknown_campaign"
     # the public asking for an unknown block of an open campaign: not public, whatever the block (401 first)
     assert client.get(STANDINGS, params={"block": "b9"}, headers=callers["anonymous"]).status_code == 401
+
+
+def raw(client: TestClient, headers: dict[str, str], params: dict[str, str] | None = None) -> tuple[Any, bytes]:
+    """The answer and its bytes as sent (httpx would decode a gzipped body)."""
+    with client.stream("GET", STANDINGS, headers=headers, params=params) as answer:
+        return answer, b"".join(answer.iter_raw())
+
+
+def test_gzip_is_served_to_who_accepts_it_the_same_json_once_decoded(
+    api: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, callers = api
+    council = callers["council"]
+    for params in (None, {"block": "b1"}):
+        plain, body = raw(client, council | {"Accept-Encoding": "identity"}, params)
+        assert plain.status_code == 200 and "content-encoding" not in plain.headers
+        assert plain.headers["Vary"] == "Accept-Encoding" and not plain.headers["ETag"].startswith("W/")
+        packed, gz = raw(client, council | {"Accept-Encoding": "gzip, deflate, br"}, params)
+        assert packed.status_code == 200 and packed.headers["Content-Encoding"] == "gzip"
+        assert packed.headers["Vary"] == "Accept-Encoding" and packed.headers["Content-Type"] == "application/json"
+        assert packed.headers["ETag"] == "W/" + plain.headers["ETag"]  # the same state; the gzip form's tag weak
+        assert len(gz) < len(body) and gzip.decompress(gz) == body
+        assert json.loads(body)["campaign_id"] == C
+    for refused in ("gzip;q=0", "identity", "deflate", "gzip;q=0.5, identity", "*;q=0"):
+        answer, body = raw(client, council | {"Accept-Encoding": refused})
+        assert "content-encoding" not in answer.headers and json.loads(body)["campaign_id"] == C, refused
+    for accepted in ("GZIP", "x-gzip", "*", "br;q=1, gzip;q=0.1", "identity;q=0.5, gzip"):
+        answer, body = raw(client, council | {"Accept-Encoding": accepted})
+        assert answer.headers["Content-Encoding"] == "gzip", accepted
+
+
+def test_either_forms_etag_gets_304_whichever_form_is_asked_for(
+    api: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, callers = api
+    council = callers["council"]
+    identity, _ = raw(client, council | {"Accept-Encoding": "identity"})
+    packed, _ = raw(client, council | {"Accept-Encoding": "gzip"})
+    tags = (identity.headers["ETag"], packed.headers["ETag"], f'"other", {packed.headers["ETag"]}', "*")
+    for accept, served in (("identity", identity), ("gzip", packed)):
+        for tag in tags:
+            again, body = raw(client, council | {"Accept-Encoding": accept, "If-None-Match": tag})
+            assert again.status_code == 304 and body == b"", (accept, tag)
+            assert again.headers["ETag"] == served.headers["ETag"] and again.headers["Vary"] == "Accept-Encoding"
+        assert raw(client, council | {"Accept-Encoding": accept, "If-None-Match": '"other"'})[0].status_code == 200
+    assert raw(client, callers["public"] | {"If-None-Match": "*"})[0].status_code == 403  # access first, as before
+
+
+def test_accept_encoding_and_if_none_match_as_rfc_9110_reads_them() -> None:
+    assert accepts_gzip("gzip") and accepts_gzip("deflate, gzip;q=0.8") and accepts_gzip("gzip ; q=1.0")
+    assert not accepts_gzip(None) and not accepts_gzip("") and not accepts_gzip("gzip;q=0") and not accepts_gzip("br")
+    assert not accepts_gzip("gzip;q=x") and not accepts_gzip("*, gzip;q=0")
+    assert not_modified('"1-2-3"', '"1-2-3"') and not_modified('W/"1-2-3"', '"1-2-3"')
+    assert not_modified('"0", "1-2-3"', 'W/"1-2-3"') and not_modified("*", '"1-2-3"')
+    assert not not_modified(None, '"1-2-3"') and not not_modified('"1-2-4"', '"1-2-3"')

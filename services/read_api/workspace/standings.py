@@ -14,12 +14,13 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
 from pydantic import TypeAdapter, ValidationError
 
+from services.evaluation.adapters.standings import Rendering
 from services.read_api.access import Caller, Principal
 from services.read_api.errors import api_error
 from services.read_api.routes import evaluation
@@ -106,7 +107,12 @@ class Kept:
 
 
 def blocks_html(
-    request: Request, p: Principal, answer: Response, blocks: BlocksDep, campaign: dict[str, Any], question: Question
+    request: Request,
+    p: Principal,
+    answer: tuple[str, Rendering],
+    blocks: BlocksDep,
+    campaign: dict[str, Any],
+    question: Question,
 ) -> str:
     """The blocks' HTML: the page's, and the fragment the script swaps in.
 
@@ -118,9 +124,9 @@ def blocks_html(
     """
     kept = Kept.of(request)
     campaign_id, block, as_of = question
-    etag, roster = answer.headers["etag"], blocks.position()
+    (etag, rendering), roster = answer, blocks.position()
     state = (etag, *question)
-    parsed = kept.get(("parsed", *state), lambda: json.loads(bytes(answer.body))["blocks"])
+    parsed = kept.get(("parsed", *state), lambda: json.loads(rendering.body)["blocks"])
     own = kept.get(("own", *state), lambda: {u["unit_id"]: b["block_id"] for b in parsed for u in b["units"]})
     names: dict[str, str] | None = None
 
@@ -168,9 +174,11 @@ async def standings_page(
     campaign = evaluation.get_campaign(campaign_id, reference)
     block = block or None
     # `async` as the JSON route is; the rest (a roster read, the template) runs in a thread, off the event loop.
-    # A page is never served with an ETag, so no browser sends it `If-None-Match`: the answer is a 200.
+    # The route's checks and kept rendering, read as identity JSON whatever the browser accepts; its `ETag` (the
+    # identity's) goes in the page, and `standings.js` sends it back: weak comparison matches either form's.
     when = moment(as_of)
-    answer = await evaluation.get_standings(campaign_id, request, p, standings, reference, block, when)
+    at = None if when is None else when.isoformat()
+    answer = await evaluation.rendering(campaign_id, p, standings, reference, block, at)
     query = {k: v for k, v in (("block", block), ("as_of", as_of)) if v}
 
     def render() -> HTMLResponse:
@@ -186,7 +194,7 @@ async def standings_page(
             section="standings",
             block=block,
             as_of=as_of or "",
-            at=None if when is None else when.isoformat(),
+            at=at,
             options=reference.blocks(campaign_id),
             json_url=f"/v1/campaigns/{campaign_id}/standings" + (f"?{urlencode(query)}" if query else ""),
             fragment_url=f"{request.url.path}?{urlencode(query | {'fragment': '1'})}",
