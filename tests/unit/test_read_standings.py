@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from services.catalogue import all_views
 from services.evaluation.adapters.views import ReferenceView, StandingsView
@@ -167,3 +168,25 @@ def test_accept_encoding_and_if_none_match_as_rfc_9110_reads_them() -> None:
     assert not_modified('"1-2-3"', '"1-2-3"') and not_modified('W/"1-2-3"', '"1-2-3"')
     assert not_modified('"0", "1-2-3"', 'W/"1-2-3"') and not_modified("*", '"1-2-3"')
     assert not not_modified(None, '"1-2-3"') and not not_modified('"1-2-4"', '"1-2-3"')
+
+
+def test_the_pages_fragment_is_gzipped_once_per_state_for_a_role_and_as_it_is_for_a_units_own_block(
+    store: Store, api: tuple[TestClient, dict[str, dict[str, str]]]
+) -> None:
+    client, callers = api
+    page = f"/campaigns/{C}/standings"
+    council = callers["council"]
+    plain = client.get(page, params={"fragment": "1"}, headers=council | {"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    with client.stream("GET", page, params={"fragment": "1"}, headers=council | {"Accept-Encoding": "gzip"}) as r:
+        packed = b"".join(r.iter_raw())
+        assert r.headers["Content-Encoding"] == "gzip" and r.headers["Vary"] == "Accept-Encoding"
+        assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert gzip.decompress(packed).decode() == plain.text
+    etag = client.get(STANDINGS, headers=council | {"Accept-Encoding": "identity"}).headers["ETag"]
+    assert f'data-etag="{escape(etag)}"' in plain.text  # the identity's: the script's If-None-Match matches either
+    unit = {"Authorization": f"Bearer {create_token(Path(store.settings.api_tokens_file), 'unit:u1')}"}
+    own = client.get(page, params={"fragment": "1"}, headers=unit | {"Accept-Encoding": "gzip"})
+    assert own.status_code == 200 and "content-encoding" not in own.headers and 'class="mine"' in own.text
+    whole = client.get(page, headers=council)  # the page itself: as before, whatever is accepted
+    assert whole.status_code == 200 and "content-encoding" not in whole.headers and plain.text in whole.text
