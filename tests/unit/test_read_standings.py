@@ -20,7 +20,7 @@ from services.read_api.encodings import accepts_gzip, not_modified
 from services.read_api.views import OpenViews
 from shared.events.envelope import CloudEvent
 from shared.infra.settings import Settings
-from shared.infra.views import View
+from shared.infra.views import View, positions
 from tests.unit.test_evaluation_application import C, Driver, report
 from tests.unit.test_evaluation_views import published, registry_event, registry_facts, year
 
@@ -82,6 +82,7 @@ def test_the_etag_moves_with_the_standings_the_membership_and_the_campaigns(stor
         store.feed(change)
         etag = standings.etag(reference)
         assert etag not in seen and standings.rendered(etag, C, None, None) is None
+        assert positions(standings, reference) == (standings.position(), reference.position()) != (0, 0)
         seen.add(etag)
 
 
