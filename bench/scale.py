@@ -4,6 +4,8 @@ the cost curves (`bench/curves.py`) as that history grows to its size in steps."
 from __future__ import annotations
 
 import asyncio
+import gzip
+import http.client
 import json
 import os
 import shutil
@@ -30,6 +32,10 @@ STANDINGS = f"/v1/campaigns/{history.CAMPAIGN}/standings"
 STANDINGS_PAGE = f"/campaigns/{history.CAMPAIGN}/standings"
 CURVE_LOAD_S = 5.0
 """Seconds of figure 5's load at the steps before the last (the last step's figure 5 is the curve's point)."""
+GZIP = {"Accept-Encoding": "gzip"}
+"""What real clients send (browsers, `standings.js`'s fetch, httpx, requests): every load of figure 5 sends it, the
+`/healthz` baseline's too; http.client neither sends nor decodes it by itself, and the load only reads the bytes."""
+IDENTITY = {"Accept-Encoding": "identity"}
 
 
 async def replay_figure(cluster: Cluster, target: Path) -> dict[str, Any]:
@@ -98,24 +104,47 @@ def timed_get(port: int, path: str, parse: bool = True) -> tuple[float, Any]:
     return (time.perf_counter() - start) * 1000, json.loads(body) if parse else body
 
 
-def api_figure(port: int, seconds: float, clients: int) -> dict[str, Any]:
-    """The load, unless one request alone takes over 2 s: then that request is the figure (load skipped)."""
+def encodings(port: int, path: str = STANDINGS, also: dict[str, str] | None = None) -> dict[str, int]:
+    """The sizes of both forms of `path`, once it is checked that the gzip one decodes to the identity one."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1800)
+    got: dict[str, tuple[str | None, bytes]] = {}
+    for name, headers in (("identity", IDENTITY), ("gzip", GZIP)):
+        conn.request("GET", path, headers=(also or {}) | headers)
+        answer = conn.getresponse()
+        got[name] = answer.getheader("Content-Encoding"), answer.read()
+    conn.close()
+    (plain_coding, plain), (coding, packed) = got["identity"], got["gzip"]
+    assert plain_coding is None and coding == "gzip", (plain_coding, coding)
+    assert gzip.decompress(packed) == plain, "the gzip form does not decode to the identity JSON"
+    return {"identity_bytes": len(plain), "gzip_bytes": len(packed)}
+
+
+def api_figure(port: int, seconds: float, clients: int, pid: int | None = None) -> dict[str, Any]:
+    """The load, unless one request alone takes over 2 s: then that request is the figure (load skipped). Clients
+    accept gzip as real ones do (`GZIP`); the same load asking for identity is reported beside it (`identity`)."""
     first_ms, got = timed_get(port, STANDINGS)
     ranked = sum(len(b["units"]) for b in got["blocks"])
-    health = load(port, "/healthz", seconds, clients)
-    base = {"baseline_per_s": health["per_s"], "baseline_p99": health["p99"], "units_ranked": ranked}
+    health = load(port, "/healthz", seconds, clients, headers=GZIP, pid=pid)
+    base = {
+        "baseline_per_s": health["per_s"],
+        "baseline_p99": health["p99"],
+        "baseline_cpu_us": health.get("cpu_us"),
+        "units_ranked": ranked,
+    } | encodings(port)
     if first_ms > 2000:
         one = {"per_s": 1000 / first_ms, "p50": first_ms, "p99": first_ms, "n": 1, "clients": 1}
-        return one | base | {"load": f"skipped: one request took {first_ms / 1000:.1f} s"}
-    return load(port, STANDINGS, seconds, clients) | base | {"load": f"{clients} client processes, {seconds} s"}
+        return one | base | {"identity": one, "load": f"skipped: one request took {first_ms / 1000:.1f} s"}
+    identity = load(port, STANDINGS, seconds, clients, headers=IDENTITY, pid=pid)
+    packed = load(port, STANDINGS, seconds, clients, headers=GZIP, pid=pid)
+    return packed | base | {"identity": identity, "load": f"{clients} client processes, {seconds} s"}
 
 
 def page_figure(port: int, seconds: float) -> dict[str, Any]:
     """The workspace's standings page and the JSON standings route, each by one client sending back to back: on
     loopback with one request at a time, a request's latency is the server's time for it (no queueing)."""
     first_ms, _ = timed_get(port, STANDINGS_PAGE, parse=False)
-    json_route = load(port, STANDINGS, seconds, clients=1)
-    page = load(port, STANDINGS_PAGE, seconds, clients=1)
+    json_route = load(port, STANDINGS, seconds, clients=1, headers=GZIP)
+    page = load(port, STANDINGS_PAGE, seconds, clients=1, headers=GZIP)
     return page | {"first_ms": first_ms, "json_p50": json_route["p50"], "json_p99": json_route["p99"]}
 
 
@@ -175,7 +204,7 @@ async def scale_figures(
                 shutil.rmtree(target)
             port = cluster.settings.api_port
             if last:
-                api = api_figure(port, http_seconds, clients)
+                api = api_figure(port, http_seconds, clients, cluster.procs["api"].pid)
                 note(f"api {api}")
                 assert api["units_ranked"] == units, f"standings rank {api['units_ranked']} units, expected {units}"
                 slow = api["p99"] > 30_000  # the same query again in-process would only repeat the minutes
@@ -185,7 +214,7 @@ async def scale_figures(
                 standings = {key: api[key] for key in ("p50", "p99", "per_s", "n", "clients")}
             else:
                 timed_get(port, STANDINGS)  # the rendering for this history, as the last step's first request
-                standings = load(port, STANDINGS, min(http_seconds, CURVE_LOAD_S), clients)
+                standings = load(port, STANDINGS, min(http_seconds, CURVE_LOAD_S), clients, headers=GZIP)
             exported = await asyncio.to_thread(export_figure, cluster.settings, data_dir / "export.ndjson")
             note(f"exported {exported}")
             verified = await verify_figure(cluster.settings)

@@ -9,8 +9,10 @@ turn, round after round, so every tree sees the same machine:
     python -m bench.standings --data /tmp/standings-1m --tree /tmp/base   # this tree and another, alternately
     python -m bench.standings --data /tmp/standings-1m --token            # with a tokens file and a council token
 
-The data dir is filled once and reused by later runs. The workspace's standings page (`/campaigns/…/standings`)
-is loaded beside the JSON route.
+The data dir is filled once and reused by later runs. Every request accepts gzip, as real clients' do (the
+`/healthz` baseline's too); the JSON route is also loaded asking for identity, and the workspace's standings page
+(`/campaigns/…/standings`) beside it. `--events 100000` is enough to compare trees: the body is the same size
+(3,000 units), only filling the views is quicker.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 from bench import history
 from bench.httpload import load
 from bench.procs import ROOT
+from bench.scale import GZIP, IDENTITY, encodings
 from emulation import natsd
 from shared.infra.settings import Settings
 
@@ -76,24 +79,36 @@ def main() -> None:
 
     settings = Settings(data_dir=args.data.resolve(), log_level="WARNING")
     fill(settings, args.events, args.units)
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = GZIP
     if args.token:
         from services.read_api.access import create_token
 
         tokens = settings.data_dir / "bench-tokens.json"
         tokens.unlink(missing_ok=True)
-        headers = {"Authorization": f"Bearer {create_token(tokens, 'council')}"}
+        headers = GZIP | {"Authorization": f"Bearer {create_token(tokens, 'council')}"}
         settings = settings.replace(api_tokens_file=str(tokens))
     trees = [ROOT, *(t.resolve() for t in args.tree)]
     apis = {}
     for i, tree in enumerate(trees):
         s = settings.replace(api_port=natsd.free_port())
         apis[tree] = (s.api_port, start_api(tree, s, settings.data_dir / f"api-{i}.log"))
+    loads: tuple[tuple[str, dict[str, str]], ...] = (
+        ("/healthz", {}),
+        (STANDINGS, {}),
+        (STANDINGS + " (identity)", IDENTITY),
+        (PAGE, {}),
+    )
     try:
+        for tree, (port, _) in apis.items():
+            try:
+                print(f"{tree} {STANDINGS}: {encodings(port, also=headers)}", flush=True)
+            except AssertionError as e:  # a tree from before gzip, compared
+                print(f"{tree} {STANDINGS}: not gzip ({e})", flush=True)
         for r in range(args.rounds):
             for tree, (port, proc) in apis.items():
-                for path in ("/healthz", STANDINGS, PAGE):
-                    got = load(port, path, args.seconds, args.clients, headers=headers, pid=proc.pid)
+                for path, also in loads:
+                    url = path.split(" ")[0]
+                    got = load(port, url, args.seconds, args.clients, headers=headers | also, pid=proc.pid)
                     print(
                         f"round {r + 1} {tree} {path}: {got['per_s']:,.0f} req/s, p50 {got['p50']:.1f} ms, "
                         f"p99 {got['p99']:.1f} ms, API CPU {got['cpu_us']:,.0f} µs/request",

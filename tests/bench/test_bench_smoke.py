@@ -23,6 +23,7 @@ FIGURES = {
     "2 latency p99 @200/s",
     "3 relay store→JetStream",
     "5 read API standings",
+    "5 read API standings (identity)",
     "5 read API standings p99",
     "5b standings page p99",
     "6 peak RSS registry (commands)",
@@ -55,6 +56,8 @@ def test_quick_suite_reports_every_figure_with_its_baseline(tmp_path: Path) -> N
     assert result["machine"]["nproc"] >= 1 and result["machine"]["libraries"]["eventsourcing"]
     assert "emulation benchmarks" in run.stdout
     check_curves(result, run.stdout)
+    api = result["scale"]["read_api"]  # the load asked for gzip, which decodes to the identity JSON (checked there)
+    assert 0 < api["gzip_bytes"] < api["identity_bytes"] and api["identity"]["per_s"] > 0
     cpu = result["commands"]["throughput"]["cpu_us_per_command"]
     assert cpu["total"] > 0 and cpu["registry (commands)"] > 0
     inbound = result["inbound"]

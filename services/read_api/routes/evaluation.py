@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from services.evaluation.adapters.exemplary import funnel
+from services.evaluation.adapters.standings import Rendering
 from services.evaluation.adapters.views import (
     AwardsView,
     ExemplaryModelsView,
@@ -21,6 +22,7 @@ from services.read_api.access import (
     COUNCIL,
     UNIT,
     Caller,
+    Principal,
     deny,
     own_unit,
     read_standings,
@@ -28,6 +30,7 @@ from services.read_api.access import (
     sees_model,
     sees_proposal,
 )
+from services.read_api.encodings import GZIP, accepts_gzip, not_modified, weak
 from services.read_api.errors import api_error, error_responses
 from services.read_api.pages import DEFAULT_LIMIT, After, Limit, link_next, page
 from services.read_api.responses.evaluation import (
@@ -123,22 +126,60 @@ async def get_standings(
 
     With `as_of`, only achievements reported and decisions taken by then count (no replay needed).
     The `ETag` changes whenever the standings may have; send it back as `If-None-Match` to get 304.
+    Gzipped (`Content-Encoding: gzip`, a weak `ETag`) when `Accept-Encoding` accepts it, as every browser's does.
     """
-    # `async`: answered inline from the rendering the view keeps (one read of two stored positions); only a new
-    # rendering goes to a thread. A kept rendering was made in this very state: its campaign and block were known.
+    # `async`: answered inline from the rendering the view keeps (one read of three stored positions); only a new
+    # rendering goes to a thread. Its gzip form was made with it, once: a request only picks one of two kept bodies.
     moment = None if as_of is None else as_of.isoformat()  # already UTC
+    etag, kept, status = checked(campaign_id, p, standings, reference, block, moment)
+    gzipped = accepts_gzip(request.headers.get("accept-encoding"))
+    headers = {"ETag": weak(etag) if gzipped else etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if not_modified(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    if kept is None:
+        kept = await render(standings, reference, etag, status, campaign_id, block, moment)
+    if gzipped:
+        return Response(kept.gzipped, media_type="application/json", headers=headers | {"Content-Encoding": GZIP})
+    return Response(kept.body, media_type="application/json", headers=headers)
+
+
+def checked(
+    campaign_id: str,
+    p: Principal,
+    standings: StandingsView,
+    reference: ReferenceView,
+    block: str | None,
+    moment: str | None,
+) -> tuple[str, Rendering | None, str]:
+    """The state the standings come from (their identity `ETag`), the rendering kept for it and the campaign's
+    status, once the caller may read them (401/403) and the campaign and block are known (404). A kept rendering
+    was made in this very state: its campaign and block were known, and its campaign's status is the one to check."""
     etag = standings.etag(reference)
     kept = standings.rendered(etag, campaign_id, block, moment)
     status = kept.campaign_status if kept else str(known_campaign(reference, campaign_id).get("status"))
     read_standings(p, status)
     if kept is None and block is not None and reference.block(campaign_id, block) is None:
         raise api_error(404, "unknown_block", f"no block {block!r}", "block")
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    if kept is None:
-        kept = await run_in_threadpool(standings.render, reference, etag, status, campaign_id, block, moment)
-    return Response(kept.body, media_type="application/json", headers=headers)
+    return etag, kept, status
+
+
+async def render(standings: StandingsView, reference: ReferenceView, etag: str, *question: Any) -> Rendering:
+    """A new rendering of state `etag` (both forms), in a thread: the event loop goes on serving kept ones."""
+    return await run_in_threadpool(standings.render, reference, etag, *question)
+
+
+async def rendering(
+    campaign_id: str,
+    p: Principal,
+    standings: StandingsView,
+    reference: ReferenceView,
+    block: str | None,
+    moment: str | None,
+) -> tuple[str, Rendering]:
+    """The standings as `get_standings` serves them, checked the same way, whatever the request accepts: for the
+    workspace's page, which reads the identity JSON."""
+    etag, kept, status = checked(campaign_id, p, standings, reference, block, moment)
+    return etag, kept or await render(standings, reference, etag, status, campaign_id, block, moment)
 
 
 @router.get(
