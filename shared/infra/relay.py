@@ -19,7 +19,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -49,30 +48,6 @@ ACK_TIMEOUT = 5.0
 never come: the batch is then read and sent again (JetStream drops the repeats by `Nats-Msg-Id`). Measured
 with `emulation up` under load: 30 s here kept every view 30 s behind after a nats-server restart."""
 Message = tuple[str, bytes, dict[str, str]]
-
-
-class Clean(str):
-    """A header value that holds no whitespace at either end and no CR or LF (an event id, a number, a service
-    name): what nats-py makes of each header value of each message (`value.strip().translate({CR: " ", LF: " "})`)
-    is the value itself, so it is given back at once. `str.translate` with a dict takes ~1.5 µs for a 36-character
-    id (a lookup that fails for every distinct character), and the relay's messages carry five headers; the
-    bytes nats-py writes are the same (`tests/unit/test_wire_contract.py`)."""
-
-    __slots__ = ()
-
-    @staticmethod
-    def holds(value: str) -> bool:
-        return value == value.strip() and "\r" not in value and "\n" not in value
-
-    def strip(self, chars: str | None = None) -> str:
-        return self if chars is None else str.strip(self, chars)
-
-    def translate(self, table: Any) -> str:
-        return self if isinstance(table, dict) and table.keys() <= _NEWLINES else str.translate(self, table)
-
-
-_NEWLINES = {ord("\r"), ord("\n")}
-_STREAM = Clean(STREAM)
 
 
 def resume_consumer(service: str) -> str:
@@ -120,8 +95,6 @@ class Relay:
         self.poll = poll
         self.checkpoint_every = checkpoint_every
         self.service = app.wire.service
-        self.source = Clean(self.service) if Clean.holds(self.service) else self.service
-        """`Emulation-Source`, as a header value nats-py need not clean where it needs no cleaning."""
         self.chain = Chain()
         self.key = key
         """Signs checkpoints (`shared.infra.keys.signing_key`); it never leaves the keys dir."""
@@ -218,10 +191,10 @@ class Relay:
             head, body = seal(head, canonical)
             length += 1
             headers = {
-                "Nats-Msg-Id": Clean(eid),
-                POSITION_HEADER: Clean(n.id),
-                LENGTH_HEADER: Clean(length),
-                SOURCE_HEADER: self.source,
+                "Nats-Msg-Id": eid,
+                POSITION_HEADER: str(n.id),
+                LENGTH_HEADER: str(length),
+                SOURCE_HEADER: self.service,
             }
             out.append((subject, body, headers))
         return Chain(position, head, length), out
@@ -315,7 +288,7 @@ class Relay:
     async def publish(self, messages: list[Message]) -> None:
         """Publish asynchronously, then await every ack."""
         futures = [
-            await self.js.publish_async(s, body, headers=headers, stream=_STREAM) for s, body, headers in messages
+            await self.js.publish_async(s, body, headers=headers, stream=STREAM) for s, body, headers in messages
         ]
         if futures:
             await asyncio.wait_for(asyncio.gather(*futures), timeout=ACK_TIMEOUT)

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from nats.aio.client import Client
 from pydantic_core import to_jsonable_python
 
 from emulation.demo import commands, load_scenario
@@ -39,7 +38,7 @@ from shared.infra.application import ServiceApplication
 from shared.infra.chain import canonical
 from shared.infra.checkpoints import Window
 from shared.infra.eventstore import event_id
-from shared.infra.relay import Chain, Clean, Relay, Unpublishable
+from shared.infra.relay import Chain, Relay, Unpublishable
 from shared.infra.wire import WireEvent, WireMap
 from tests.unit.test_evaluation_application import TABLE, Driver, decide, propose, report, vote
 from tests.unit.test_exemplary_models import walk
@@ -416,22 +415,3 @@ def test_the_envelope_written_around_its_data_is_the_canonical_json_of_the_whole
     app = registry()
     for event, eid, _ in stored(app)[:20]:
         assert app.wire.serialise(event, eid, meta)[1] == reference(app.wire, event, eid, meta)  # type: ignore[index]
-
-
-@pytest.mark.parametrize("value", ["3e0afd4f-8531-58e4-9241-07112f55a09e", "12", "registry", "EMULATION"])
-async def test_clean_header_values_are_written_by_nats_as_they_were(value: str) -> None:
-    """nats-py writes the same header block for a `Clean` value as for the plain string (it skips only the
-    cleaning that would leave it unchanged); a value that needs cleaning is never made `Clean`."""
-    sent: list[bytes] = []
-
-    async def capture(command: bytes, priority: bool = False) -> None:
-        sent.append(command)
-
-    for wrap in (str, Clean):
-        client = Client()
-        client._send_command = capture  # type: ignore[method-assign, assignment]
-        headers = {"Nats-Msg-Id": wrap(value), "Emulation-Source": wrap(value), "Nats-Expected-Stream": wrap(value)}
-        await client._send_publish("emulation.events.x", "_INBOX.x", b"{}", 2, headers)
-    assert len(sent) == 2 and sent[0] == sent[1]
-    assert Clean.holds(value) and not any(Clean.holds(v) for v in (" a", "a\n", "a\rb", "b "))
-    assert Clean(value).strip("0123456789") == value.strip("0123456789") and Clean("ab").translate({97: "x"}) == "xb"
