@@ -9,8 +9,11 @@ recompute it; any altered, removed, inserted or reordered event breaks it from t
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Callable
+from json.encoder import encode_basestring
 from typing import Any
+
+from shared.infra.plain import dumps_sorted
 
 GENESIS = "0" * 64
 CHAIN_FIELDS = ("hash", "predecessorhash")
@@ -18,7 +21,18 @@ CHAIN_FIELDS = ("hash", "predecessorhash")
 
 def canonical(envelope: dict[str, Any]) -> bytes:
     body = {k: v for k, v in envelope.items() if k not in CHAIN_FIELDS and v is not None}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return canonical_json(body)
+
+
+def canonical_json(value: Any) -> bytes:
+    """The canonical JSON of one value (UTF-8), None values in it kept (only an envelope's own are left out):
+    `json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, as outside verifiers
+    recompute it, written by `orjson` where that gives the same bytes (`shared/infra/plain.py`)."""
+    return dumps_sorted(value)
+
+
+encode_string: Callable[[str], str] = encode_basestring  # type: ignore[assignment]
+"""A string as `json.dumps` writes it with `ensure_ascii=False` (the very function it uses), for `canonical_json`."""
 
 
 def link(predecessor: str, envelope: dict[str, Any]) -> str:

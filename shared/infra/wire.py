@@ -20,7 +20,7 @@ from shared.events import errors
 from shared.events.base import EventType
 from shared.events.catalog import EVENT_TYPES
 from shared.events.envelope import CloudEvent, event_subject
-from shared.infra.chain import canonical
+from shared.infra.chain import canonical, canonical_json, encode_string
 
 MAX_EVENT_BYTES = 512 * 1024
 """The largest event the relay may publish (nats-server refuses messages over its 1 MB `max_payload`)."""
@@ -62,6 +62,8 @@ class WireMap:
                 if t.version > self.event_types[t.name].version:
                     self.event_types[t.name] = t
         self.source = f"/services/{service}"
+        self.constant = _attribute(b"source", self.source) + b"," + _attribute(b"specversion", "1.0")
+        """The canonical JSON of the envelope attributes between `id` and `subject`, the same for every event."""
         self.defaults = {
             key: {
                 n: f.get_default(call_default_factory=True)
@@ -117,27 +119,33 @@ class WireMap:
 
     def serialise(self, domain_event: Any, event_id: str, meta: dict[str, str]) -> tuple[str, bytes] | None:
         """The subject and the canonical JSON (`shared/infra/chain.py`) of a stored domain event, or None if it
-        is internal. Only serialises: the contract took the event before it was stored (`check`)."""
+        is internal. Only serialises: the contract took the event before it was stored (`check`).
+
+        The relay serialises every event, so the envelope's canonical JSON is written out around the data's
+        rather than sorted and encoded whole: its attributes in sorted order, those the same for every event
+        of the service encoded once, a None attribute left out, as `canonical` does (the bytes are the same:
+        `tests/unit/test_wire_contract.py`)."""
         fn = self.mappings.get(type(domain_event))
         if fn is None:
             return None
         wire = fn(domain_event)
         etype = self.contract(wire)
         causation = meta.get("command_id", "")
-        attributes = {
-            "actor": meta.get("actor", "system"),
-            "causationid": causation,
-            "correlationid": meta.get("correlation_id", causation),
-            "data": self.data(etype, wire),
-            "datacontenttype": "application/json",
-            "id": event_id,
-            "source": self.source,
-            "specversion": "1.0",
-            "subject": wire.subject,
-            "time": to_jsonable_python(domain_event.timestamp),
-            "type": etype.type,
-        }
-        return event_subject(wire.campaign_id, wire.name), canonical(attributes)
+        head = (
+            _attribute(b"actor", meta.get("actor", "system")),
+            _attribute(b"causationid", causation),
+            _attribute(b"correlationid", meta.get("correlation_id", causation)),
+            b'"data":' + canonical_json(self.data(etype, wire)),
+            _CONTENT_TYPE,
+            _attribute(b"id", event_id),
+        )
+        tail = (
+            _attribute(b"subject", wire.subject),
+            _attribute(b"time", to_jsonable_python(domain_event.timestamp)),
+            _attribute(b"type", etype.type),
+        )
+        body = b",".join(a for a in (*head, self.constant, *tail) if a)
+        return event_subject(wire.campaign_id, wire.name), b"{%s}" % body
 
     def envelope(self, domain_event: Any, event_id: str, meta: dict[str, str]) -> tuple[str, CloudEvent] | None:
         """The subject and CloudEvent the relay publishes for a stored domain event, or None if it is internal."""
@@ -148,3 +156,13 @@ class WireMap:
 def canonical_value(values: dict[str, Any], name: str) -> bytes | None:
     """The canonical JSON of one value of `values` (None if absent): where two forms of an event differ."""
     return canonical({"v": values[name]}) if name in values else None
+
+
+def _attribute(name: bytes, value: Any) -> bytes:
+    """`"name":value` in canonical JSON, or nothing for None (`canonical` leaves out an envelope's None attributes)."""
+    if value is None:
+        return b""
+    return b'"%s":%s' % (name, encode_string(value).encode() if type(value) is str else canonical_json(value))
+
+
+_CONTENT_TYPE = _attribute(b"datacontenttype", "application/json")
