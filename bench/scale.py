@@ -1,4 +1,5 @@
-"""Figures 4–6 over one generated history: replay, the read API under load and each service's peak memory."""
+"""Figures 4–6 over one generated history: replay, the read API under load and each service's peak memory; then
+figure 8's restart on that history (`bench/startup.py`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bench import history
 from bench.baselines import raw_read_rate
 from bench.httpload import load
 from bench.procs import ROOT, Cluster, peak_rss_mb
+from bench.startup import restart_figure
 from services.audit.replay import replay
 from shared.events.envelope import STREAM
 from shared.infra.settings import Settings
@@ -154,10 +156,13 @@ async def scale_figures(data_dir: Path, n: int, units: int, http_seconds: float,
         note(f"standings page {page}")
         memory = {key: peak_rss_mb(cluster.procs[key].pid) for key in (*processes, "api")}
         await nc.close()
+        restart = await restart_figure(cluster, int(generated["events"]))
+        note(f"restart {restart}")
     return {
         "history": generated | {"units": units, "catch_up_s": catch_up_s},
         "replay": replayed | {"events": raw_count, "baseline_per_s": raw_read, "read_stream_per_s": read_stream_per_s},
         "read_api": api,
         "standings_page": page,
         "memory": memory | {"baseline_mb": bare_process_mb()},
+        "restart": restart,
     }
