@@ -44,8 +44,7 @@ class Cluster:
             nats_url=f"nats://127.0.0.1:{self.port}",
             nats_port=self.port,
             api_port=natsd.free_port(),
-            log_level="WARNING",
-            **overrides,
+            **({"log_level": "WARNING"} | overrides),
         )
         self.security: dict[str, Any] = {}
         conf = None

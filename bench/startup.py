@@ -352,7 +352,7 @@ async def restart_figure(cluster: Cluster, events: int, timeout: float = TIMEOUT
     }
 
 
-async def run(data: Path, events: int, units: int, cold: bool, wait_demo: bool) -> dict[str, Any]:
+async def run(data: Path, events: int, units: int, cold: bool, wait_demo: bool, log_level: str) -> dict[str, Any]:
     from bench import history
     from bench.scale import caught_up
 
@@ -360,7 +360,7 @@ async def run(data: Path, events: int, units: int, cold: bool, wait_demo: bool) 
     if cold:
         out["cold"] = await cold_figure(data, wait_demo)
         note(f"cold {out['cold']}")
-    with Cluster(data / "restart") as cluster:
+    with Cluster(data / "restart", log_level=log_level) as cluster:
         nc = await nats.connect(cluster.url)
         from shared.infra.stream import ensure_stream
 
@@ -381,10 +381,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-cold", action="store_true", help="only the restart")
     p.add_argument("--no-demo-wait", action="store_true", help="stop `up` once every part answers")
     p.add_argument("--keep", action="store_true", help="keep the temporary data dir (printed)")
+    p.add_argument("--log-level", default="WARNING", help="the restarted processes' (INFO: a timeline in their logs)")
     args = p.parse_args(argv)
     data = Path(tempfile.mkdtemp(prefix="emulation-startup-"))
     try:
-        result = asyncio.run(run(data, args.events, args.units, not args.no_cold, not args.no_demo_wait))
+        result = asyncio.run(run(data, args.events, args.units, not args.no_cold, not args.no_demo_wait, args.log_level))
     finally:
         if args.keep:
             print(f"data kept in {data}", file=sys.stderr)
