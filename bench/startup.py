@@ -184,6 +184,21 @@ async def answering(nc: Any, api_port: int, since: float, t0: float, timeout: fl
     return dict(zip(names, times, strict=True))
 
 
+async def settled(js: Any, timeout: float, settle: float = 1.0) -> float:
+    """Seconds until every view's durable consumer (of the catalogue) exists and has had nothing pending or
+    unacknowledged for `settle` seconds: the views hold the whole stream."""
+    expected = {durable for entry in catalogue.SERVICES for durable in entry.durables()}
+    start, quiet = time.perf_counter(), None
+    while time.perf_counter() - start < timeout:
+        infos = {i.name: i for i in await js.consumers_info(STREAM)}
+        idle = expected <= set(infos) and not any(infos[d].num_pending or infos[d].num_ack_pending for d in expected)
+        quiet = (quiet or time.perf_counter()) if idle else None
+        if quiet is not None and time.perf_counter() - quiet >= settle:
+            return quiet - start
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"the views have not taken the stream after {timeout:g} s")
+
+
 class Lines(threading.Thread):
     """The lines a process writes to its standard output, each with the seconds since `t0` it arrived at."""
 
@@ -310,14 +325,12 @@ async def resume_points(cluster: Cluster) -> dict[str, int]:
 async def restart_figure(cluster: Cluster, events: int, timeout: float = TIMEOUT) -> dict[str, Any]:
     """Stop every process of `cluster` (its stream and views holding `events` events), nats-server too, and start
     them again as `emulation up` does; seconds until every part answers, and until a new command is visible."""
-    from bench.scale import caught_up
-
     cluster.stop()
     published = await resume_points(cluster)
     cluster.embedded()  # a first start with every relay: whatever a relay had not published yet goes out now,
     cluster.api()  # and the views take it, so that the timed start below has nothing left over to do
     nc = await nats.connect(cluster.url)
-    await caught_up(nc.jetstream(), timeout=timeout, settle=1.0)
+    await settled(nc.jetstream(), timeout)
     await nc.close()
     cluster.stop()
     cluster.stop_nats()
@@ -354,7 +367,6 @@ async def restart_figure(cluster: Cluster, events: int, timeout: float = TIMEOUT
 
 async def run(data: Path, events: int, units: int, cold: bool, wait_demo: bool, log_level: str) -> dict[str, Any]:
     from bench import history
-    from bench.scale import caught_up
 
     out: dict[str, Any] = {}
     if cold:
@@ -367,7 +379,7 @@ async def run(data: Path, events: int, units: int, cold: bool, wait_demo: bool, 
         await ensure_stream(nc.jetstream())
         note(f"generated {await history.generate(nc.jetstream(), events, units)}")
         cluster.embedded(relays=False)
-        note(f"caught up in {await caught_up(nc.jetstream(), timeout=600 + events / 500, settle=1.0):.0f} s")
+        note(f"caught up in {await settled(nc.jetstream(), timeout=600 + events / 500):.0f} s")
         await nc.close()
         out["restart"] = await restart_figure(cluster, events)
         note(f"restart {out['restart']}")
@@ -385,7 +397,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     data = Path(tempfile.mkdtemp(prefix="emulation-startup-"))
     try:
-        result = asyncio.run(run(data, args.events, args.units, not args.no_cold, not args.no_demo_wait, args.log_level))
+        result = asyncio.run(
+            run(data, args.events, args.units, not args.no_cold, not args.no_demo_wait, args.log_level)
+        )
     finally:
         if args.keep:
             print(f"data kept in {data}", file=sys.stderr)
