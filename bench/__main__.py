@@ -267,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
     print("CPU per command (µs): " + ", ".join(f"{k} {v:,}" for k, v in cpu.items()))
     cpu = result["inbound"]["cpu_us_per_message"]
     print("CPU per inbound message (µs): " + ", ".join(f"{k} {v:,}" for k, v in cpu.items()))
+    for name, start in (("cold", result["cold_start"]), ("restart", result["scale"]["restart"])):
+        print(
+            f"Start-up {name}: {start['cpu_s']:.1f} s of CPU across its processes until every part answered "
+            f"(a bare Python importing the services: {start['bare_import_cpu_s']:.2f} s)"
+        )
     print(f"wrote {args.out}")
     return 0
 
