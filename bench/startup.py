@@ -21,7 +21,8 @@ starts them (nats-server until JetStream answers, then every service process and
 start of nats-server. That history has no store behind it, so before the restart each recording service
 records one command in-process and publishes it with its real relay (`resume_points`): the last message on its
 subjects is then its relay's own, where a relay process resumes, and every relay runs (otherwise a relay
-rightly refuses to resume from a message it did not publish).
+rightly refuses to resume from a message it did not publish). A first, unmeasured start then lets every relay and
+view take what was left (the notifier's records, those two commands), so the timed start has nothing to catch up.
 
 Baseline, same run: nats-server starting (fresh storage for the cold start; on the same storage for the restart)
 until JetStream answers, plus a bare Python process importing what the services import, spawn to exit.
