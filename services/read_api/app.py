@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 
-from services.catalogue import SERVICES, all_views
+from services.catalogue import all_views
 from services.read_api import errors
 from services.read_api.access import load_tokens, principal
 from services.read_api.routes import audit, evaluation, exports, notification, registry, verification
@@ -40,8 +40,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         s = settings or Settings.from_env()
         app.state.settings = s
         app.state.tokens = load_tokens(s.api_tokens_file)
-        for entry in SERVICES:  # their code before the build lock, which is for opening the stores only
-            entry.module()
         with building(s, "read-api"):
             app.state.views = OpenViews(all_views(s))
         check(ROUTERS, app.state.views)

@@ -14,7 +14,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Protocol
 
 from faststream.nats import NatsBroker, NatsRouter
@@ -64,8 +63,6 @@ class Blueprint(Protocol):
     def commands(self) -> list[CommandType]: ...
 
     def command_names(self) -> list[str]: ...
-
-    def module(self) -> ModuleType: ...
 
     def build(self, settings: Settings) -> Service: ...
 
@@ -260,12 +257,7 @@ async def run_service(
 
 
 def build(blueprint: Blueprint, settings: Settings) -> Service:
-    """Build the service, holding the build lock: processes starting together don't collide creating tables.
-
-    The service's code is imported first, outside the lock: all the processes of `emulation up` start at once and
-    take the lock in turn, so the lock should be held for opening the stores only (a few milliseconds each), not
-    for importing (a few hundred milliseconds each; issue 18's start-up figure)."""
-    blueprint.module()
+    """Build the service, holding the build lock: processes starting together don't collide creating tables."""
     with building(settings, blueprint.name):
         return blueprint.build(settings)
 
