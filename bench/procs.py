@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -51,15 +52,15 @@ class Cluster:
             nats_url=f"nats://127.0.0.1:{self.port}",
             nats_port=self.port,
             api_port=natsd.free_port(),
-            log_level="WARNING",
-            **overrides,
+            **({"log_level": "WARNING"} | overrides),
         )
         self.security: dict[str, Any] = {}
         conf = None
         if secured:
             conf, self.security = security.prepare(data_dir, self.port)
             self.settings = self.settings.replace(actor_grants_file=str(data_dir / "actor-grants.json"))
-        self.nats = natsd.start(self.port, data_dir / "nats", log_file=data_dir / "nats.log", config=conf)
+        self.conf = conf
+        self.nats = self.start_nats()
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     @property
@@ -91,19 +92,29 @@ class Cluster:
     def service(self, name: str, *roles: str) -> subprocess.Popen[bytes]:
         return self.start(name, "run", name, *[a for r in roles for a in ("--role", r)])
 
-    def embedded(self, relays: bool = True) -> list[str]:
+    def start_nats(self) -> subprocess.Popen[bytes]:
+        """nats-server on this phase's port and storage (again, after `stop_nats`: a restart on the same data)."""
+        data_dir = self.settings.data_dir
+        return natsd.start(self.port, data_dir / "nats", log_file=data_dir / "nats.log", config=self.conf)
+
+    def stop_nats(self) -> None:
+        self.nats.terminate()
+        self.nats.wait(60)
+
+    def embedded(self, relays: bool | Collection[str] = True) -> list[str]:
         """Every service process as `emulation up` starts them (the catalogue's `processes`); returns their keys.
 
         `relays=False` leaves the relay role out: over a history generated straight onto the stream, with no
         store behind it, a relay rightly refuses to resume (`Relay.last_published`), and it would have nothing
-        to publish anyway.
+        to publish anyway. A collection of service names keeps those services' relays only.
         """
         from emulation.supervisor import service_processes
 
         keys = []
         for key, service, args in service_processes():
             roles = [role for flag, role in zip(args, args[1:], strict=False) if flag == "--role"]
-            kept = [role for role in roles if relays or role != "relay"]
+            relay = relays if isinstance(relays, bool) else service in relays
+            kept = [role for role in roles if relay or role != "relay"]
             settings = security.service_identity(self.security, self.settings, service, kept) if self.security else None
             self.start(key, "run", service, *[a for role in kept for a in ("--role", role)], settings=settings)
             keys.append(key)
@@ -122,15 +133,21 @@ class Cluster:
             for key, pid in (procs | {"nats-server": self.nats.pid, "bench client": os.getpid()}).items()
         }
 
-    def close(self) -> None:
-        for proc in self.procs.values():
+    def stop(self, keys: Iterable[str] | None = None) -> None:
+        """Stop these processes (default: every one but nats-server) with SIGTERM, as `emulation up` stops them."""
+        procs = [self.procs.pop(key) for key in list(self.procs if keys is None else keys)]
+        for proc in procs:
             if proc.poll() is None:
                 proc.terminate()
-        for proc in self.procs.values():
+        for proc in procs:
             try:
                 proc.wait(20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
+
+    def close(self) -> None:
+        self.stop()
         self.nats.terminate()
         self.nats.wait(10)
 

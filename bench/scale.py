@@ -1,5 +1,6 @@
-"""Figures 4–6 over one generated history: replay, the read API under load and each service's peak memory; and
-the cost curves (`bench/curves.py`) as that history grows to its size in steps."""
+"""Figures 4–6 over one generated history: replay, the read API under load and each service's peak memory; the
+cost curves (`bench/curves.py`) as that history grows to its size in steps; then figure 8's restart on that history
+(`bench/startup.py`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bench.baselines import raw_read_rate
 from bench.curves import export_figure, verify_figure
 from bench.httpload import load
 from bench.procs import ROOT, Cluster, memory_mb
+from bench.startup import restart_figure
 from services.audit.replay import replay
 from shared.events.envelope import STREAM
 from shared.infra.settings import Settings
@@ -233,6 +235,8 @@ async def scale_figures(
                 }
             )
         await nc.close()
+        restart = await restart_figure(cluster, int(generated["events"]))
+        note(f"restart {restart}")
     return {
         "history": generated | {"per_s": generated["events"] / generated["seconds"], "units": units},
         "replay": replayed | {"events": raw_count, "baseline_per_s": raw_read, "read_stream_per_s": read_stream_per_s},
@@ -240,4 +244,5 @@ async def scale_figures(
         "standings_page": page,
         "memory": {key: m["peak"] for key, m in memory.items()} | {"baseline_mb": bare_process_mb()},
         "curves": {"steps": steps, "at": curve, "rows": curves.rows(curve)},
+        "restart": restart,
     }

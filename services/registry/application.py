@@ -125,7 +125,11 @@ class RegistryApplication(ServiceApplication):
         """A store written before the Department was recorded: name the secretariats of its campaigns as Offices.
 
         Run once when the service starts; without it, the first campaign launched after an upgrade would be
-        taken for the Department's first one, which its own secretariat may launch.
+        taken for the Department's first one, which its own secretariat may launch. The search reads the whole
+        store, so its outcome is recorded even when it finds no campaign (a store holding only units a city system
+        registered): a Department with no Office yet, which the rules read as no Department (the next launch is the
+        first, by the secretariat it names), and every later start skips the search. An empty store records
+        nothing (nothing to search).
         """
         if self.exists(Department.create_id()):
             return
@@ -141,7 +145,7 @@ class RegistryApplication(ServiceApplication):
                 if unit_id and unit_id not in offices:
                     offices.append(unit_id)
             start = page[-1].id + 1
-        if offices:
+        if offices or self.recorder.max_notification_id():
             with contextlib.suppress(IntegrityError):  # another process of the service did it first
                 self.save(Department(offices=offices))
 

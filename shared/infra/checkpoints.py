@@ -91,24 +91,30 @@ def prefix(chain_hash: str) -> str:
 
 
 async def last_checkpoint(
-    js: JetStreamContext, service: str, key: Ed25519PublicKey, at_most: int
+    js: JetStreamContext, service: str, key: Ed25519PublicKey, at_most: int, start: int = 1, stop: int | None = None
 ) -> dict[str, Any] | None:
-    """The `data` of the last checkpoint `service`'s relay published with `length` ≤ `at_most`, or None.
+    """The `data` of the last checkpoint `service`'s relay published with `length` ≤ `at_most`, or None; only
+    checkpoints at stream sequences from `start` (and before `stop`) are looked at.
 
     Checkpoints are one message in a thousand events: their headers are scanned (the bodies stay on the
     server), then the last few candidates read in full; a v2 one must carry a valid signature.
     """
     candidates: deque[int] = deque(maxlen=8)
     name = checkpoint_consumer(service)
+    where = (
+        {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": start}
+        if start > 1
+        else {"deliver_policy": DeliverPolicy.ALL}
+    )
     sub = await own_reader(
         js,
         ConsumerConfig(
             name=name,
             filter_subject=SUBJECT,
-            deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.NONE,
             headers_only=True,
             inactive_threshold=10.0,
+            **where,  # type: ignore[arg-type]
         ),
     )
     try:
@@ -118,10 +124,11 @@ async def last_checkpoint(
                 msgs = await sub.fetch(1000, timeout=1.0)
             except (TimeoutError, NatsTimeout):
                 break
+            inside = [m for m in msgs if stop is None or m.metadata.sequence.stream < stop]
             candidates.extend(
-                m.metadata.sequence.stream for m in msgs if (m.headers or {}).get("Emulation-Source") == service
+                m.metadata.sequence.stream for m in inside if (m.headers or {}).get("Emulation-Source") == service
             )
-            pending = msgs[-1].metadata.num_pending if msgs else 0
+            pending = msgs[-1].metadata.num_pending if msgs and len(inside) == len(msgs) else 0
     finally:
         await close_reader(js, sub, name)
     for seq in reversed(candidates):

@@ -34,13 +34,24 @@ from shared.events.audit import MAX_WINDOW
 from shared.events.envelope import STREAM, CloudEvent, event_subject
 from shared.infra.application import ServiceApplication
 from shared.infra.chain import GENESIS, link, seal, sealed_hash
-from shared.infra.checkpoints import SIGNED, Window, last_checkpoint, prefix, relay_source, sign
+from shared.infra.checkpoints import (
+    SIGNED,
+    Window,
+    close_reader,
+    last_checkpoint,
+    own_reader,
+    prefix,
+    relay_source,
+    sign,
+)
 from shared.infra.eventstore import ProvenanceMapper, event_id
 from shared.infra.stream import position
 
 log = logging.getLogger("emulation.relay")
 RECOMPUTE_AT_MOST = 2 * MAX_WINDOW
 """Events a resuming relay recomputes from its store to rebuild a checkpoint window; further back it starts afresh."""
+SCAN_SPAN = 20_000
+"""Stream messages a resuming relay first looks back over for its last checkpoint (`Relay.recent_checkpoint`)."""
 POSITION_HEADER = "Emulation-Position"
 LENGTH_HEADER = "Emulation-Chain-Length"
 SOURCE_HEADER = "Emulation-Source"
@@ -113,6 +124,8 @@ class Relay:
         self.nudged = asyncio.Event()
         """Set when the store has new events (`wake_on_commit`, `shared.events.envelope.stored_subject`): the relay then reads at once
         instead of at its next poll; the poll stays, for a nudge that is lost."""
+        self.resumed_seq: int | None = None
+        """The stream sequence of the message `last_published` resumed from (None: not read from the stream)."""
         self.window: Window | None = None
         """What the next checkpoint covers; rebuilt (`recover_window`) at the first batch and whenever the chain
         was set anew."""
@@ -183,6 +196,7 @@ class Relay:
             raise refuse(f"its body is not a chained envelope ({e!r})") from e
         if not sound or headers.get("Nats-Msg-Id") != eid:
             raise refuse(f"it is not the stored event at position {at} ({eid}), or its hash does not hold")
+        self.resumed_seq = where[0]
         return Chain(at, head, chained)
 
     def envelopes(self, chain: Chain) -> tuple[Chain, list[Message]]:
@@ -268,7 +282,7 @@ class Relay:
         if self.chain.length == 0:
             return here, []
         try:
-            last = await last_checkpoint(self.js, self.service, self.key.public_key(), self.chain.length)
+            last = await self.recent_checkpoint()
         except Exception as e:  # the stream cannot be read now: publishing matters more than a full window
             log.warning("last checkpoint unreadable", extra={"service_name": self.service, "error": repr(e)})
             return here, []
@@ -284,6 +298,57 @@ class Relay:
             )
             return here, []
         return self.checkpoints(Window(start.length, start.head), start.length, events)
+
+    async def recent_checkpoint(self) -> dict[str, Any] | None:
+        """The last checkpoint this relay published with a length up to the chain's, read back from the stream, if
+        one can matter (`recover_window` starts from one at most RECOMPUTE_AT_MOST events back); else None.
+
+        The stream is read back from where the relay resumed, not from its start: in spans that double from
+        SCAN_SPAN messages before this service's last event, until a checkpoint is found, or the first event of
+        this service in the spans read carries a chain length at most the lowest that matters. Each checkpoint
+        is published after the event of its length (in the same batch, or when a resuming relay makes one it
+        owes), so every checkpoint that matters was in the spans read: none is. Without that proof (no resume
+        point read, messages without a length) the reading goes on back to the start of the stream, as before.
+        A restart thus reads back about as far as the last checkpoint, however long the history.
+        """
+        key, length = self.key.public_key(), self.chain.length
+        if self.resumed_seq is None:
+            return await last_checkpoint(self.js, self.service, key, length)
+        lowest = max(1, length - RECOMPUTE_AT_MOST)
+        stop: int | None = None
+        span = SCAN_SPAN
+        while True:
+            start = max(1, self.resumed_seq - span)
+            found = await last_checkpoint(self.js, self.service, key, length, start, stop)
+            if found is not None or start == 1:
+                return found
+            first = await self.first_length(start)
+            if first is not None and first <= lowest:
+                return None
+            stop, span = start, span * 2
+
+    async def first_length(self, start: int) -> int | None:
+        """The chain length of this service's first event at stream sequence `start` or later (None: none, or it
+        carries no length), read with the relay's own resume consumer, headers only."""
+        name = resume_consumer(self.service)
+        config = ConsumerConfig(
+            name=name,
+            filter_subjects=[event_subject("*", event) for event in self.app.wire.event_types],
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=start,
+            ack_policy=AckPolicy.NONE,
+            headers_only=True,
+            inactive_threshold=10.0,
+        )
+        sub = await own_reader(self.js, config)
+        try:
+            [msg] = await sub.fetch(1, timeout=1.0)
+        except (TimeoutError, NatsTimeout):
+            return None
+        finally:
+            await close_reader(self.js, sub, name)
+        length = (msg.headers or {}).get(LENGTH_HEADER, "")
+        return int(length) if length.isdigit() else None
 
     def rechain(self, start: Chain, end: Chain) -> list[tuple[int, str]] | None:
         """(position, chain hash) of each stored event from `start` to `end`, or None if they do not lead to `end`."""

@@ -35,8 +35,11 @@ FIGURES = {
     "6 peak RSS audit (views)",
     "6 peak RSS api",
     "7 inbound ingest",
+    "8 start-up cold",
 }
 CURVES = {"replay rate", "standings p99", "audit export rate", "audit verify time"}
+SIZED = ("4 replay", "8 start-up restart @", "8 restart: new command visible @")
+"""Figures named with the size of their history."""
 
 
 def test_quick_suite_reports_every_figure_with_its_baseline(tmp_path: Path) -> None:
@@ -47,9 +50,9 @@ def test_quick_suite_reports_every_figure_with_its_baseline(tmp_path: Path) -> N
     assert run.returncode == 0, run.stderr[-3000:]
     result = json.loads(out.read_text())
     figures = {f["name"]: f for f in result["figures"]}
-    replay = [name for name in figures if name.startswith("4 replay")]
-    assert len(replay) == 1
-    assert FIGURES | set(replay) == set(figures)
+    sized = [name for prefix in SIZED for name in figures if name.startswith(prefix)]
+    assert len(sized) == len(SIZED)
+    assert FIGURES | set(sized) == set(figures)
     for name, f in figures.items():
         assert f["value"] > 0 and f["baseline"] > 0, name
         assert f["baseline_name"] and f["target"] and isinstance(f["met"], bool), name
@@ -60,6 +63,10 @@ def test_quick_suite_reports_every_figure_with_its_baseline(tmp_path: Path) -> N
     assert 0 < api["gzip_bytes"] < api["identity_bytes"] and api["identity"]["per_s"] > 0
     cpu = result["commands"]["throughput"]["cpu_us_per_command"]
     assert cpu["total"] > 0 and cpu["registry (commands)"] > 0
+    restart = result["scale"]["restart"]
+    assert restart["events"] == 3000 and restart["answered_s"] >= restart["nats_restart_s"] > 0
+    assert restart["visible_s"] >= restart["answered_s"] and set(restart["parts_s"]) >= {"registry", "read API"}
+    assert result["cold_start"]["demo_loaded_s"] is None  # --quick stops `up` once every part answers
     inbound = result["inbound"]
     assert inbound["n"] == 500 and inbound["acked_per_s"] > 0 and inbound["cpu_us_per_message"]["total"] > 0
 

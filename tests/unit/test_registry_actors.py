@@ -180,3 +180,26 @@ def test_an_older_store_names_the_secretariats_of_its_campaigns_offices_on_start
     squat = {**load_scenario()["campaign"], "campaign_id": "2023", "secretariat_unit_id": "phong-a"}
     assert r.refused("launch_campaign", actor="phong-a", **squat) == ("not_allowed", "actor")
     app.close()
+
+
+def test_a_store_without_campaigns_is_searched_for_earlier_offices_once(tmp_path: Path) -> None:
+    """The search reads the whole store: finding no campaign is recorded too (a Department with no Office), so a
+    restart does not search a long history again; the next launch is still the Department's first."""
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "registry.db")}
+    app = RegistryApplication(WIRE, env=env)
+    app.record_earlier_offices()
+    assert not app.exists(Department.create_id())  # an empty store: nothing searched, nothing recorded
+    r = Registry.__new__(Registry)
+    r.app = app
+    assert r.send("register_unit", actor="system:portal", unit_id="u1", name="U1", kind="affiliated") == [
+        "unit_registered"
+    ]
+    app.record_earlier_offices()
+    assert offices(app) == []
+    stored = app.recorder.max_notification_id()
+    app.record_earlier_offices()  # found recorded: no search, nothing more
+    assert app.recorder.max_notification_id() == stored
+    assert r.refused("launch_campaign", actor="phong-a", **load_scenario()["campaign"]) == ("not_allowed", "actor")
+    assert r.send("launch_campaign", **load_scenario()["campaign"])[0] == "campaign_launched"  # its secretariat
+    assert offices(app) == ["van-phong-so"]
+    app.close()
