@@ -22,8 +22,7 @@ from typing import Any
 
 from bench.baselines import raw_publish_messages
 from bench.commands import ViewWatcher
-from bench.procs import Cluster
-from bench.scale import note
+from bench.procs import Cluster, note
 from emulation.demo import facts
 from shared.events.inbound import ONE_STOP, envelope, inbound_subject
 from shared.infra.connect import connect

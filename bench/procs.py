@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,11 @@ from emulation import natsd, security
 from shared.infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def note(what: str) -> None:
+    """A progress line of a long phase, on stderr (the tables go to stdout)."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -23,7 +23,7 @@ from bench import curves, history
 from bench.baselines import raw_read_rate
 from bench.curves import export_figure, verify_figure
 from bench.httpload import load
-from bench.procs import ROOT, Cluster, memory_mb
+from bench.procs import ROOT, Cluster, memory_mb, note
 from bench.startup import restart_figure
 from services.audit.replay import replay
 from shared.events.envelope import STREAM
@@ -159,10 +159,6 @@ def bare_process_mb() -> float:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     return float(out.stdout.strip())
-
-
-def note(what: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
 async def scale_figures(

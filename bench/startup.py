@@ -53,7 +53,7 @@ import httpx
 import nats
 
 from bench import commands
-from bench.procs import ROOT, Cluster, cpu_seconds
+from bench.procs import ROOT, Cluster, cpu_seconds, note
 from emulation import natsd, readiness
 from services import catalogue
 from shared.events.envelope import STREAM
@@ -63,10 +63,6 @@ IMPORTS = (
     "services.evaluation.factory, services.notification.factory, services.audit.factory, services.read_api.app"
 )
 TIMEOUT = 180.0
-
-
-def note(what: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
 def bare_start(repeat: int = 3) -> tuple[float, float]:

@@ -122,8 +122,8 @@ class Relay:
         self.key = key
         """Signs checkpoints (`shared.infra.keys.signing_key`); it never leaves the keys dir."""
         self.nudged = asyncio.Event()
-        """Set when the store has new events (`wake_on_commit`, `shared.events.envelope.stored_subject`): the relay then reads at once
-        instead of at its next poll; the poll stays, for a nudge that is lost."""
+        """Set when the store has new events (`wake_on_commit`, `shared.events.envelope.stored_subject`): the relay
+        then reads at once instead of at its next poll; the poll stays, for a nudge that is lost."""
         self.resumed_seq: int | None = None
         """The stream sequence of the message `last_published` resumed from (None: not read from the stream)."""
         self.window: Window | None = None
@@ -135,6 +135,8 @@ class Relay:
         self.mapper = mapper
         self.published_topics = sorted({get_topic(cls) for cls in app.wire.mappings})
         """Topics of the events that go on the wire; the rest (command receipts) are never read."""
+        self.subjects = [event_subject("*", name) for name in app.wire.event_types]
+        """The stream subjects this service's events are published on (what its relay reads back)."""
 
     async def last_published(self) -> Chain:
         """The chain as it stands on the stream: the last event this service published, checked against the store.
@@ -145,15 +147,14 @@ class Relay:
         message that fails any of these raises `ResumeRefused`: resuming from it would skip events (a position
         beyond the store) or publish everything again (no position), so the relay stops and says why.
         """
-        subjects = [event_subject("*", name) for name in self.app.wire.event_types]
-        if not subjects:
+        if not self.subjects:
             return Chain()
         name = resume_consumer(self.service)
         with contextlib.suppress(NotFoundError):  # left by a relay that died: it may have delivered already
             await self.js.delete_consumer(STREAM, name)
         config = ConsumerConfig(
             name=name,
-            filter_subjects=subjects,
+            filter_subjects=self.subjects,
             deliver_policy=DeliverPolicy.LAST,
             ack_policy=AckPolicy.NONE,
             inactive_threshold=10.0,
@@ -333,7 +334,7 @@ class Relay:
         name = resume_consumer(self.service)
         config = ConsumerConfig(
             name=name,
-            filter_subjects=[event_subject("*", event) for event in self.app.wire.event_types],
+            filter_subjects=self.subjects,
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
             opt_start_seq=start,
             ack_policy=AckPolicy.NONE,

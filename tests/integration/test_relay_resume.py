@@ -40,6 +40,19 @@ async def noise(js: Any, n: int) -> None:
         await js.publish(NOISE, b"{}", stream=STREAM)
 
 
+def read_starts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The stream sequence each read of the relay's checkpoints starts from, as they happen."""
+    starts: list[int] = []
+    read = relay_module.last_checkpoint
+
+    async def spy(*args: Any) -> Any:
+        starts.append(args[4] if len(args) > 4 else 1)
+        return await read(*args)
+
+    monkeypatch.setattr(relay_module, "last_checkpoint", spy)
+    return starts
+
+
 async def resumed(js: Any, key: Ed25519PrivateKey, app: Any, every: int) -> Relay:
     relay = Relay(app, js, key, batch=5, checkpoint_every=every)
     relay.chain = await relay.last_published()
@@ -55,14 +68,7 @@ async def test_the_last_checkpoint_is_read_back_from_near_the_end_of_the_stream(
     while await first.run_once():
         await noise(js, 40)  # other services publish between its batches
     assert first.chain.length > 25 and first.chain.length % 10, "the last checkpoint is some events back"
-    starts: list[int] = []
-    read = relay_module.last_checkpoint
-
-    async def spy(*args: Any) -> Any:
-        starts.append(args[4] if len(args) > 4 else 1)
-        return await read(*args)
-
-    monkeypatch.setattr(relay_module, "last_checkpoint", spy)
+    starts = read_starts(monkeypatch)
     monkeypatch.setattr(relay_module, "SCAN_SPAN", 30)  # the spans double: a few before the last checkpoint
     bounded = await resumed(js, key, app, 10)
     window, owed = await bounded.recover_window()
@@ -82,14 +88,7 @@ async def test_no_checkpoint_is_proven_absent_without_reading_the_history_before
     first = Relay(app, js, key, batch=5, checkpoint_every=1000)  # a chain shorter than one checkpoint's span
     while await first.run_once():
         await noise(js, 5)
-    starts: list[int] = []
-    read = relay_module.last_checkpoint
-
-    async def spy(*args: Any) -> Any:
-        starts.append(args[4] if len(args) > 4 else 1)
-        return await read(*args)
-
-    monkeypatch.setattr(relay_module, "last_checkpoint", spy)
+    starts = read_starts(monkeypatch)
     monkeypatch.setattr(relay_module, "SCAN_SPAN", 20)
     relay = await resumed(js, key, app, 1000)
     assert await relay.recent_checkpoint() is None
