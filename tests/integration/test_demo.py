@@ -36,9 +36,39 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
     running = Up(tmp_path_factory.mktemp("demo"), "--demo")
     try:  # every process stops even when starting fails
         asyncio.run(running.ready())
+        asyncio.run(settled(running))
         yield running
     finally:
         assert running.stop() == 0, running.terminal()
+
+
+def last(command: str) -> dict[str, Any]:
+    """The body of the year's last `command`."""
+    return next(step.body for step in reversed(demo_year.steps()) if step.name == command)
+
+
+async def settled(up: Up) -> None:
+    """Until every view the tests read without waiting shows its last command of the year (2022 closed, the last
+    award decided, the model spread further in 2023, the last unit registered for 2023): `up` is ready once every
+    command is answered, and the views trail the commands, each by its own consumer of the stream."""
+    closed, decided, spread, registered = map(last, ("close_campaign", "decide_award", "spread_exemplary_model",
+                                                     "register_emulation"))  # fmt: skip
+
+    async def shown(http: httpx.AsyncClient) -> bool:
+        campaigns = {c["campaign_id"]: c["status"] for c in await get(http, "/v1/campaigns")}
+        proposals = (await get(http, f"/v1/campaigns/{decided['campaign_id']}/awards"))["proposals"]
+        history = (await get(http, f"/v1/models/{spread['model_id']}"))["history"]
+        pledges = await get(http, f"/v1/campaigns/{registered['campaign_id']}/registrations",
+                            unit=registered["unit_id"])  # fmt: skip
+        return (
+            campaigns[closed["campaign_id"]] == "closed"
+            and any(p["proposal_id"] == decided["proposal_id"] and p["decision"] for p in proposals)
+            and any((h["step"], h["campaign_id"]) == ("spread", spread["campaign_id"]) for h in history)
+            and bool(pledges["registrations"])
+        )
+
+    async with up.http() as council:
+        await wait_for(lambda: shown(council), timeout=60)
 
 
 async def get(http: httpx.AsyncClient, path: str, **params: Any) -> Any:
