@@ -119,7 +119,12 @@ def load(api: Api) -> None:
     for unit in REGISTERED:
         assert api.send("register_emulation", actor=unit, campaign_id=C, unit_id=unit,
                         collective_target="tap-the-lao-dong-xuat-sac", staff=[])["ok"]  # fmt: skip
-    asyncio.run(wait_for(lambda: len(api.get("/v1/notifications", "council", limit=1000).json()) == NOTICES))
+
+    def delivered() -> bool:  # each notice is logged scheduled, then sent: the last record, or lists change under tests
+        notices = api.get("/v1/notifications", "council", limit=1000).json()
+        return len(notices) == NOTICES and all(n["status"] == "sent" for n in notices)
+
+    asyncio.run(wait_for(delivered))
 
 
 # ---- API tokens: created and revoked while the API runs --------------------------------------------------
