@@ -155,8 +155,13 @@ async def test_a_unit_finds_its_ballot_counted_and_nothing_links_a_unit_to_its_c
     )  # fmt: skip
     assert check.returncode == 0, check.stderr
     assert json.loads(check.stdout) == {"ballot": mine, "counted": True, "candidate_unit_id": votes[voter]}
+
     # anyone with the round can recount it from the published ballots
-    [rnd] = [r for r in get(f"/v1/campaigns/{C}/votes", "council").json()["rounds"] if r["round_id"] == "bau-khoi"]
+    def elected() -> dict[str, Any] | None:  # the winner is the close's second event: the ballot shows the first
+        [rnd] = [r for r in get(f"/v1/campaigns/{C}/votes", "council").json()["rounds"] if r["round_id"] == "bau-khoi"]
+        return rnd if rnd["winner"] else None
+
+    rnd = await wait_for(elected)
     recount: dict[str, int] = {}
     for b in rnd["ballots"]:
         recount[b["candidate_unit_id"]] = recount.get(b["candidate_unit_id"], 0) + 1
