@@ -93,6 +93,10 @@ async def test_every_command_over_nats_read_back_over_http(system: System, monke
     assert [r["unit_id"] for r in system.get(f"/v1/campaigns/{C}/registrations", late="true")["registrations"]] == [
         "thanh-tra-so"
     ]
+    # the summary's members come from the blocks view, not the registrations one waited for: wait there for the last
+    # membership change (the withdrawal from khoi-3, after the move out of B2)
+    khoi_3 = f"/v1/campaigns/{C}/blocks/khoi-3"
+    await wait_for(lambda: [m["unit_id"] for m in system.get(khoi_3)["members"]] == ["trung-tam-moi"])
     summary = {b["block_id"]: b for b in system.get(f"/v1/campaigns/{C}/registration-summary")["blocks"]}
     assert (summary[B1]["members"], summary[B1]["on_time"], summary[B1]["late"]) == (8, 1, 1)
     assert summary[B1]["on_time_share"] == 0.125
