@@ -91,13 +91,21 @@ async def a_year(system: System, tokens: Path, clock: Clock) -> dict[str, str]:
         else:
             await command(system, "verify_achievement", COUNCIL, achievement_id=f"tt-{unit}")
 
+    last = demo.load_scenario()["blocks"][-1]["units"][-1]["unit_id"]  # the demo's last unit assigned
+
     def settled() -> bool:
         with session(system, role["council"]) as http:
             body = http.get(f"/v1/campaigns/{C}/standings").json()
             regs = http.get(f"/v1/campaigns/{C}/registrations").json()
+            # the pages read the demo's facts in the registry's blocks and units views too (their own consumers):
+            # its last designation and last assignment there
+            blocks = http.get(f"/v1/campaigns/{C}/blocks").json()["blocks"]
+            history = http.get(f"/v1/units/{last}").json()["history"]
         units = {u["unit_id"]: u for b in body["blocks"] for u in b["units"]}
         return (
             len(regs["registrations"]) == 5
+            and bool(blocks[-1]["deputy"])
+            and [h["event"] for h in history] == ["unit_registered", "unit_assigned_to_block"]
             and units["phong-pbgdpl"]["rejected_count"] == 1
             and all(units[u]["verified_count"] == 1 for u, c in CLAIMS.items() if c[1] is not None)
         )
