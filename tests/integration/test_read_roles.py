@@ -35,6 +35,10 @@ async def test_each_role_sees_what_it_may(system: System, tmp_path: Path) -> Non
         return r.status_code, r.json()
 
     await wait_for(lambda: len(get("/v1/audit", "auditor", limit="1000")[1]["entries"]) >= 39)  # type: ignore[index]
+    # the audit trail's view says nothing of the others: the answers below need the launch in the registry's blocks
+    # view and in the evaluation's reference (else 404, not 401)
+    launched = (f"/v1/campaigns/{C}/blocks", f"/v1/campaigns/{C}/standings")
+    await wait_for(lambda: all(get(path, "council")[0] == 200 for path in launched))
 
     # the public: campaigns, nothing about units; standings only once the campaign is closed. Without a token
     # the answer is 401 (authenticate first); a role that may not read it gets 403
