@@ -91,7 +91,10 @@ async def test_reviews_per_block_late_missing_and_shares_per_role(
             return None
         page = ws.tags("council", f"/campaigns/{C}/reviews")
         rows = page.all("review-row")
-        return page if len(rows) == 4 and sum(r["data-assessment"] != "" for r in rows) == 2 else None
+        # and the staff counts, the blocks view's (its own consumer): every registration, in both reviews' totals
+        staff = [m["data-of"] for m in page.all("completion-share", **{"data-block-id": "", "data-kind": "staff"})]
+        assessed = len(rows) == 4 and sum(r["data-assessment"] != "" for r in rows) == 2
+        return page if assessed and staff == [str(sum(map(len, STAFF.values())))] * 2 else None
 
     page: Tags = await wait_for(settled, timeout=30)
     assert [(r["data-review"], r["data-due-on"]) for r in page.all("review")] == [
