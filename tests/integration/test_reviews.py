@@ -15,6 +15,7 @@ import pytest
 
 from emulation.demo import commands, load_scenario
 from services.read_api.access import create_token
+from services.registry.adapters.views import RegistrationsView, UnitsView
 from services.registry.factory import build_views
 from shared.infra.clock import Clock
 from shared.infra.consumer import parse
@@ -192,9 +193,15 @@ async def test_two_reviews_with_late_and_missing_submissions_reminders_and_the_c
     ]
 
     # ---- the registry's views rebuilt from the stream alone are identical ---------------------------------
+    live = {v.name: v for v in build_views(system.settings)}
+    # nothing above read the units and registrations views (each its own consumer): wait for their last events
+    units = next(v for v in live.values() if isinstance(v, UnitsView))
+    registrations = next(v for v in live.values() if isinstance(v, RegistrationsView))
+    last = load_scenario()["blocks"][-1]["units"][-1]["unit_id"]  # the demo's last unit assigned
+    await wait_for(lambda: (u := units.get(last)) is not None and len(u["history"]) == 2)
+    await wait_for(lambda: registrations.registrations(C, unit_id=list(STAFF)[-1]))
     stored = await system.stream_messages()
     events = [(m.metadata.sequence.stream, parse(m)) for m in stored]
-    live = {v.name: v for v in build_views(system.settings)}
     for view in build_views(system.settings.replace(data_dir=tmp_path / "rebuilt")):
         view.apply(events)
         assert view.checksum() == live[view.name].checksum(), view.name
