@@ -27,7 +27,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 async def wait_for(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05) -> Any:
-    """Poll `check` until it returns a truthy value; fail with the last value after `timeout`."""
+    """Poll `check` until it returns a truthy value; fail with the last value after `timeout`.
+
+    Views catch up on their own: each has its own consumer, and the services' streams have no order between them.
+    Before asserting on a view, wait for the effect of the last command sent that it shows (the final state, not a
+    count that an earlier command already reaches), in every view read.
+    """
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
