@@ -17,7 +17,8 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from services.read_api.access import create_token
 from tests.browser.person import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, taken
-from tests.browser.workspace import DEMO_UNIT, Workspace, demo_shown
+from tests.browser.workspace import DEMO_UNIT, Workspace
+from tests.support.demo_settled import demo_settled
 from tests.support.embedded import Up
 
 TIMEOUT_MS = 20_000
@@ -56,7 +57,7 @@ async def workspace(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[W
             unit_id=DEMO_UNIT,
             public=create_token(tokens_file, "public"),
         )
-        await demo_shown(workspace)
+        await demo_settled(up)  # so no page changes under a test, and the screenshots show the whole year
         yield workspace
     finally:
         assert up.stop() == 0, up.terminal()

@@ -17,7 +17,8 @@ from services.read_api.exports.tables import award_title, days_late, local_time
 from services.read_api.workspace.render import vn_number
 from tests.browser import xlsx
 from tests.browser.person import check_a11y, shot, sign_in
-from tests.browser.workspace import BLOCKS, CAMPAIGN, Workspace
+from tests.browser.workspace import Workspace
+from tests.support.demo_settled import BLOCKS, CAMPAIGN
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 STANDINGS = f"/campaigns/{CAMPAIGN}/standings"

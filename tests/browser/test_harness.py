@@ -9,7 +9,8 @@ import pytest
 from playwright.async_api import Page
 
 from tests.browser.person import SCREENSHOTS, check_a11y, shot
-from tests.browser.workspace import CAMPAIGN, Workspace
+from tests.browser.workspace import Workspace
+from tests.support.demo_settled import CAMPAIGN
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 

@@ -9,7 +9,8 @@ from playwright.async_api import Page, expect
 
 from services.read_api.workspace.render import vn_number
 from tests.browser.person import shot, sign_in
-from tests.browser.workspace import DEMO_UNIT, OPEN, Workspace
+from tests.browser.workspace import DEMO_UNIT, Workspace
+from tests.support.demo_settled import OPEN
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 COUNCIL = "council:chu-tich"

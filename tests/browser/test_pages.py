@@ -7,7 +7,8 @@ import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
 from tests.browser.person import check_a11y, shot, sign_in
-from tests.browser.workspace import CAMPAIGN, DEMO_UNIT, Workspace
+from tests.browser.workspace import DEMO_UNIT, Workspace
+from tests.support.demo_settled import CAMPAIGN
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 C = f"/campaigns/{CAMPAIGN}"

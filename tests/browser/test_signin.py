@@ -6,7 +6,8 @@ import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
 from tests.browser.person import TOKEN_LABEL, check_a11y, shot, sign_in, sign_out
-from tests.browser.workspace import CAMPAIGN, Workspace
+from tests.browser.workspace import Workspace
+from tests.support.demo_settled import CAMPAIGN
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 PHONE = ViewportSize(width=390, height=844)

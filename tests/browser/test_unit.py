@@ -10,7 +10,8 @@ from playwright.async_api import Page, expect
 
 from services.read_api.exports.tables import award_title
 from tests.browser.person import check_a11y, shot, sign_in
-from tests.browser.workspace import CAMPAIGN, Workspace
+from tests.browser.workspace import Workspace
+from tests.support.demo_settled import CAMPAIGN
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]
 REGISTRATIONS = f"/campaigns/{CAMPAIGN}/registrations"

@@ -22,6 +22,7 @@ import pytest
 
 from emulation import demo, demo_calendar, demo_year
 from shared.events.inbound import INBOUND_STREAM
+from tests.support.demo_settled import demo_settled
 from tests.support.embedded import Up
 from tests.support.system import ROOT, wait_for
 
@@ -36,55 +37,10 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
     running = Up(tmp_path_factory.mktemp("demo"), "--demo")
     try:  # every process stops even when starting fails
         asyncio.run(running.ready())
-        asyncio.run(settled(running))
+        asyncio.run(demo_settled(running))
         yield running
     finally:
         assert running.stop() == 0, running.terminal()
-
-
-def last(command: str) -> dict[str, Any]:
-    """The body of the year's last `command`."""
-    return next(step.body for step in reversed(demo_year.steps()) if step.name == command)
-
-
-async def settled(up: Up) -> None:
-    """Until every view the tests read without waiting shows its last command of the year (2022 closed, in the
-    registry's blocks too, the last award decided, the model spread further in 2023, the last unit registered for
-    2023, the last achievement verified, the runoff's winner, the last review assessed): `up` is ready once every
-    command is answered, and the views trail the commands, each by its own consumer of the stream."""
-    closed, decided, spread, registered = map(last, ("close_campaign", "decide_award", "spread_exemplary_model",
-                                                     "register_emulation"))  # fmt: skip
-    verified, elected, assessed = map(last, ("verify_achievement", "close_vote_round", "assess_review"))
-
-    async def shown(http: httpx.AsyncClient) -> bool:
-        async def known(path: str, **params: Any) -> Any:  # {} while a view does not know it yet (404)
-            r = await http.get(path, params=params)
-            return r.json() if r.status_code == 200 else {}
-
-        campaigns = {c["campaign_id"]: c["status"] for c in await known("/v1/campaigns") or []}
-        proposals = (await known(f"/v1/campaigns/{decided['campaign_id']}/awards")).get("proposals", [])
-        history = (await known(f"/v1/models/{spread['model_id']}")).get("history", [])
-        pledges = await known(f"/v1/campaigns/{registered['campaign_id']}/registrations", unit=registered["unit_id"])
-        blocks = await known(f"/v1/campaigns/{closed['campaign_id']}/blocks")
-        achievements = await known(f"/v1/campaigns/{verified['campaign_id']}/achievements", limit=100)
-        status = {a["achievement_id"]: a["status"] for a in achievements.get("achievements", [])}
-        votes = await known(f"/v1/campaigns/{elected['campaign_id']}/votes")
-        winners = {(r["block_id"], r["round_id"]): r["winner"] for r in votes.get("rounds", [])}
-        reviewed = await known(f"/v1/campaigns/{assessed['campaign_id']}/reviews/{assessed['review']}/submissions",
-                               unit=assessed["unit_id"])  # fmt: skip
-        return (
-            campaigns.get(closed["campaign_id"]) == "closed"
-            and blocks.get("status") == "closed"
-            and any(p["proposal_id"] == decided["proposal_id"] and p["decision"] for p in proposals)
-            and any((h["step"], h["campaign_id"]) == ("spread", spread["campaign_id"]) for h in history)
-            and bool(pledges.get("registrations"))
-            and status.get(verified["achievement_id"]) == "verified"
-            and bool(winners.get((elected["block_id"], elected["round_id"])))  # a close's second event
-            and any(s["assessment"] for s in reviewed.get("submissions", []))
-        )
-
-    async with up.http() as council:
-        await wait_for(lambda: shown(council), timeout=60)
 
 
 async def get(http: httpx.AsyncClient, path: str, **params: Any) -> Any:
